@@ -1,0 +1,264 @@
+"""The receiver's best response and the sender's value of a belief.
+
+Pure functions over arrays; :class:`~bayespersuade.PersuasionGame` wraps them.
+Utilities have shape ``(n_actions, n_states)``; beliefs have shape
+``(n_states,)`` or ``(k, n_states)`` for ``k`` beliefs at once.
+
+Tie-breaking follows Kamenica & Gentzkow (2011): among the receiver's optimal
+actions the one the sender likes best is played (``tie_break="sender"``).
+``tie_break="receiver"`` plays the one the sender likes least (receiver-
+adversarial tie-breaking, as in robust persuasion).  Remaining ties (equal
+sender value too) go to the lowest action index, so results are deterministic.
+
+In floating point an action is a best response when its expected utility is
+within ``tol * max(1, max|u|)`` of the best; the same tolerance decides ties
+in the sender's value.  Exact (``Fraction``) beliefs use exact comparisons.
+
+References
+----------
+Kamenica, E. and Gentzkow, M. (2011). Bayesian persuasion. *American Economic
+Review* 101(6), 2590-2615.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Literal
+
+import numpy as np
+
+from .exceptions import InvalidGameError
+
+__all__ = [
+    "BR_TOL",
+    "TieBreak",
+    "best_response",
+    "best_response_exact",
+    "sender_value",
+    "sender_value_exact",
+    "full_disclosure_value",
+    "full_disclosure_value_exact",
+]
+
+#: Default relative tolerance for float best responses and ties.
+BR_TOL = 1e-9
+
+TieBreak = Literal["sender", "receiver"]
+
+
+def _check_tie_break(tie_break: str) -> None:
+    if tie_break not in ("sender", "receiver"):
+        raise InvalidGameError(
+            f"tie_break must be 'sender' or 'receiver', got {tie_break!r}"
+        )
+
+
+def best_response(
+    receiver_utility: np.ndarray,
+    sender_utility: np.ndarray,
+    beliefs: np.ndarray,
+    *,
+    tie_break: TieBreak = "sender",
+    tol: float = BR_TOL,
+) -> np.ndarray:
+    """Receiver's best response to one or many beliefs (float arithmetic).
+
+    Parameters
+    ----------
+    receiver_utility, sender_utility : numpy.ndarray, shape (n_actions, n_states)
+        Utilities ``u(a, ω)`` and ``v(a, ω)``.
+    beliefs : numpy.ndarray, shape (n_states,) or (k, n_states)
+        Beliefs over states (each row sums to one).
+    tie_break : {"sender", "receiver"}, default "sender"
+        Which of the receiver's optimal actions is played: the sender's best
+        (Kamenica-Gentzkow convention) or the sender's worst.
+    tol : float, default BR_TOL
+        Relative tolerance deciding near-ties (scaled by ``max(1, max|u|)``).
+
+    Returns
+    -------
+    numpy.ndarray of int
+        The action index for each belief (a 0-d array for a single belief).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u = np.array([[1.0, 0.0], [0.0, 1.0]])   # match the state
+    >>> v = np.array([[0.0, 0.0], [1.0, 1.0]])   # sender wants action 1
+    >>> int(best_response(u, v, np.array([0.5, 0.5])))  # tie goes to the sender
+    1
+    >>> int(best_response(u, v, np.array([0.5, 0.5]), tie_break="receiver"))
+    0
+    """
+    _check_tie_break(tie_break)
+    beliefs = np.asarray(beliefs, dtype=np.float64)
+    U = beliefs @ receiver_utility.T
+    V = beliefs @ sender_utility.T
+    scale_u = max(1.0, float(np.abs(receiver_utility).max(initial=0.0)))
+    scale_v = max(1.0, float(np.abs(sender_utility).max(initial=0.0)))
+    tied = U >= U.max(axis=-1, keepdims=True) - tol * scale_u
+    if tie_break == "sender":
+        score = np.where(tied, V, -np.inf)
+        best = score.max(axis=-1, keepdims=True)
+        chosen = tied & (score >= best - tol * scale_v)
+    else:
+        score = np.where(tied, V, np.inf)
+        best = score.min(axis=-1, keepdims=True)
+        chosen = tied & (score <= best + tol * scale_v)
+    return np.argmax(chosen, axis=-1)
+
+
+def sender_value(
+    receiver_utility: np.ndarray,
+    sender_utility: np.ndarray,
+    beliefs: np.ndarray,
+    *,
+    tie_break: TieBreak = "sender",
+    tol: float = BR_TOL,
+) -> np.ndarray:
+    """Sender's value of a belief, ``v̂(μ) = Σ_ω μ(ω) v(a*(μ), ω)`` (float).
+
+    Parameters
+    ----------
+    receiver_utility, sender_utility : numpy.ndarray, shape (n_actions, n_states)
+    beliefs : numpy.ndarray, shape (n_states,) or (k, n_states)
+    tie_break, tol
+        As in :func:`best_response`.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        ``v̂`` at each belief (0-d for a single belief).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> v = np.array([[0.0, 0.0], [1.0, 1.0]])
+    >>> float(sender_value(u, v, np.array([0.7, 0.3])))
+    0.0
+    """
+    beliefs = np.asarray(beliefs, dtype=np.float64)
+    a = best_response(receiver_utility, sender_utility, beliefs, tie_break=tie_break, tol=tol)
+    return np.einsum("...i,...i->...", sender_utility[a], beliefs)
+
+
+def full_disclosure_value(
+    prior: np.ndarray,
+    receiver_utility: np.ndarray,
+    sender_utility: np.ndarray,
+    *,
+    tie_break: TieBreak = "sender",
+) -> float:
+    """Sender's value when the state is revealed: ``Σ_ω μ0(ω) v̂(δ_ω)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> v = np.array([[0.0, 0.0], [1.0, 1.0]])
+    >>> full_disclosure_value(np.array([0.7, 0.3]), u, v)
+    0.3
+    """
+    n = prior.shape[0]
+    vals = sender_value(receiver_utility, sender_utility, np.eye(n), tie_break=tie_break)
+    return float(np.dot(prior, vals))
+
+
+# ----------------------------------------------------------------- exact versions
+
+
+def _dot(row, belief) -> Fraction:
+    return sum((a * b for a, b in zip(row, belief, strict=True)), Fraction(0))
+
+
+def best_response_exact(
+    receiver_utility: np.ndarray,
+    sender_utility: np.ndarray,
+    belief: np.ndarray,
+    *,
+    tie_break: TieBreak = "sender",
+) -> int:
+    """Receiver's best response to one belief, in exact rational arithmetic.
+
+    Parameters
+    ----------
+    receiver_utility, sender_utility : numpy.ndarray of Fraction
+        Exact utilities of shape ``(n_actions, n_states)``.
+    belief : sequence of Fraction
+        An exact belief of length ``n_states``.
+    tie_break : {"sender", "receiver"}, default "sender"
+
+    Returns
+    -------
+    int
+        The action index (exact ties in the receiver's utility go to the
+        sender's best or worst action, then to the lowest index).
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> import numpy as np
+    >>> u = np.array([[F(1), F(0)], [F(0), F(1)]], dtype=object)
+    >>> v = np.array([[F(0), F(0)], [F(1), F(1)]], dtype=object)
+    >>> best_response_exact(u, v, [F(1, 2), F(1, 2)])
+    1
+    """
+    _check_tie_break(tie_break)
+    U = [_dot(row, belief) for row in receiver_utility]
+    top = max(U)
+    tied = [a for a, x in enumerate(U) if x == top]
+    V = {a: _dot(sender_utility[a], belief) for a in tied}
+    target = max(V.values()) if tie_break == "sender" else min(V.values())
+    return min(a for a in tied if V[a] == target)
+
+
+def sender_value_exact(
+    receiver_utility: np.ndarray,
+    sender_utility: np.ndarray,
+    belief: np.ndarray,
+    *,
+    tie_break: TieBreak = "sender",
+) -> Fraction:
+    """Exact ``v̂(μ)`` for one exact belief.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> import numpy as np
+    >>> u = np.array([[F(1), F(0)], [F(0), F(1)]], dtype=object)
+    >>> v = np.array([[F(0), F(0)], [F(1), F(1)]], dtype=object)
+    >>> sender_value_exact(u, v, [F(1, 2), F(1, 2)])
+    Fraction(1, 1)
+    """
+    a = best_response_exact(receiver_utility, sender_utility, belief, tie_break=tie_break)
+    return _dot(sender_utility[a], belief)
+
+
+def full_disclosure_value_exact(
+    prior: np.ndarray,
+    receiver_utility: np.ndarray,
+    sender_utility: np.ndarray,
+    *,
+    tie_break: TieBreak = "sender",
+) -> Fraction:
+    """Exact full-disclosure value ``Σ_ω μ0(ω) v̂(δ_ω)``.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> import numpy as np
+    >>> u = np.array([[F(1), F(0)], [F(0), F(1)]], dtype=object)
+    >>> v = np.array([[F(0), F(0)], [F(1), F(1)]], dtype=object)
+    >>> full_disclosure_value_exact([F(7, 10), F(3, 10)], u, v)
+    Fraction(3, 10)
+    """
+    n = len(prior)
+    total = Fraction(0)
+    for w in range(n):
+        if prior[w] == 0:
+            continue
+        delta = [Fraction(int(i == w)) for i in range(n)]
+        a = best_response_exact(receiver_utility, sender_utility, delta, tie_break=tie_break)
+        total += prior[w] * sender_utility[a][w]
+    return total

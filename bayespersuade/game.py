@@ -1,0 +1,637 @@
+"""The :class:`PersuasionGame` class: one finite Bayesian persuasion game.
+
+A thin, immutable container whose methods call the pure algorithm functions in
+:mod:`bayespersuade.best_response`, :mod:`bayespersuade.lp`,
+:mod:`bayespersuade.concavification`, :mod:`bayespersuade.certify` and
+:mod:`bayespersuade.evaluate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from . import best_response as _br
+from ._numeric import PRIOR_SUM_TOL, as_fraction, coerce_array
+from .exceptions import InvalidGameError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+    from .concavification import Envelope
+    from .evaluate import SchemeEvaluation
+    from .solution import Solution
+
+__all__ = ["PersuasionGame"]
+
+Method = Literal["lp", "concavification"]
+
+
+def _check_labels(labels: Sequence[Hashable] | None, n: int, what: str) -> tuple:
+    if labels is None:
+        prefix = "s" if what == "states" else "a"
+        return tuple(f"{prefix}{i}" for i in range(n))
+    if isinstance(labels, str | bytes):
+        raise InvalidGameError(f"{what} must be a sequence of labels, got a string")
+    labels = tuple(labels)
+    if len(labels) != n:
+        raise InvalidGameError(
+            f"{what} has {len(labels)} labels but the utilities have {n} {what}"
+        )
+    seen: dict[Hashable, int] = {}
+    for i, lab in enumerate(labels):
+        if not isinstance(lab, str | int) or isinstance(lab, bool):
+            raise InvalidGameError(
+                f"{what}[{i}] is {lab!r}; labels must be strings or integers"
+            )
+        if lab in seen:
+            raise InvalidGameError(
+                f"{what} has a duplicate label {lab!r} (positions {seen[lab]} and {i})"
+            )
+        seen[lab] = i
+    return labels
+
+
+class PersuasionGame:
+    """A finite Bayesian persuasion game (Kamenica & Gentzkow 2011).
+
+    A sender commits to a signaling scheme ``π(s | ω)``; the receiver sees the
+    signal, forms the posterior by Bayes' rule and plays a best response.
+
+    Parameters
+    ----------
+    prior : array_like, shape (n_states,)
+        The common prior ``μ0``: non-negative, summing to one (exactly, for
+        rational input; within ``1e-9`` for floats).
+    sender_utility : array_like, shape (n_actions, n_states)
+        ``v(a, ω)``, the sender's utility when the receiver plays ``a`` in ``ω``.
+    receiver_utility : array_like, shape (n_actions, n_states)
+        ``u(a, ω)``, the receiver's utility.
+    states, actions : sequence of str or int, optional
+        Labels (default ``"s0", "s1", ...`` and ``"a0", "a1", ...``).
+    name : str, optional
+        A short name, kept in game files and results.
+    metadata : dict, optional
+        Free-form JSON-serialisable information (for example where the prior
+        came from).  Not used by any algorithm.
+
+    Notes
+    -----
+    Entries may be numpy arrays, nested lists, ``int``, ``float``,
+    :class:`fractions.Fraction` or :class:`decimal.Decimal`.  When every entry
+    of the prior and both utilities is rational (no floats), the game is
+    *rational* (:attr:`is_rational`) and keeps its exact values, which exact
+    solving uses.  Floats are never turned into fractions implicitly; see
+    :meth:`to_rational`.
+
+    References
+    ----------
+    Kamenica, E. and Gentzkow, M. (2011). Bayesian persuasion. *American
+    Economic Review* 101(6), 2590-2615.
+
+    Examples
+    --------
+    The prosecutor example of Kamenica & Gentzkow (2011): the judge convicts
+    when ``P(guilty) >= 1/2``; the prosecutor always wants a conviction.
+
+    >>> from fractions import Fraction
+    >>> from bayespersuade import PersuasionGame
+    >>> game = PersuasionGame(
+    ...     prior=[Fraction(7, 10), Fraction(3, 10)],
+    ...     sender_utility=[[0, 0], [1, 1]],
+    ...     receiver_utility=[[1, 0], [0, 1]],
+    ...     states=["innocent", "guilty"], actions=["acquit", "convict"])
+    >>> game.no_disclosure_value()
+    0.0
+    >>> sol = game.solve(exact=True)
+    >>> sol.value, sol.gain
+    (Fraction(3, 5), Fraction(3, 5))
+    """
+
+    __slots__ = (
+        "_actions",
+        "_metadata",
+        "_name",
+        "_prior",
+        "_prior_q",
+        "_receiver",
+        "_receiver_q",
+        "_sender",
+        "_sender_q",
+        "_states",
+    )
+
+    def __init__(
+        self,
+        prior: Any,
+        sender_utility: Any,
+        receiver_utility: Any,
+        states: Sequence[Hashable] | None = None,
+        actions: Sequence[Hashable] | None = None,
+        *,
+        name: str | None = None,
+        metadata: dict | None = None,
+    ) -> None:
+        prior_f, prior_q = coerce_array(prior, "prior", 1)
+        v_f, v_q = coerce_array(sender_utility, "sender_utility", 2)
+        u_f, u_q = coerce_array(receiver_utility, "receiver_utility", 2)
+        if v_f.shape != u_f.shape:
+            raise InvalidGameError(
+                f"sender_utility has shape {v_f.shape} but receiver_utility has shape "
+                f"{u_f.shape}; both must be (n_actions, n_states)"
+            )
+        n_actions, n_states = u_f.shape
+        if prior_f.shape[0] != n_states:
+            raise InvalidGameError(
+                f"prior has {prior_f.shape[0]} entries but the utilities have {n_states} "
+                f"states (columns); utilities must be (n_actions, n_states)"
+            )
+        if prior_q is not None:
+            for i, p in enumerate(prior_q):
+                if p < 0:
+                    raise InvalidGameError(f"prior[{i}] is {p}, which is negative")
+            total = sum(prior_q, Fraction(0))
+            if total != 1:
+                raise InvalidGameError(
+                    f"prior sums to {total}, not 1 (rational priors must sum to exactly 1)"
+                )
+        else:
+            neg = np.flatnonzero(prior_f < 0)
+            if neg.size:
+                i = int(neg[0])
+                raise InvalidGameError(f"prior[{i}] is {prior_f[i]!r}, which is negative")
+            total_f = float(prior_f.sum())
+            if abs(total_f - 1.0) > PRIOR_SUM_TOL:
+                raise InvalidGameError(
+                    f"prior sums to {total_f!r}, not 1 (tolerance {PRIOR_SUM_TOL} for floats)"
+                )
+        exact = prior_q is not None and v_q is not None and u_q is not None
+        self._prior = prior_f
+        self._sender = v_f
+        self._receiver = u_f
+        self._prior_q = prior_q if exact else None
+        self._sender_q = v_q if exact else None
+        self._receiver_q = u_q if exact else None
+        self._states = _check_labels(states, n_states, "states")
+        self._actions = _check_labels(actions, n_actions, "actions")
+        if name is not None and not isinstance(name, str):
+            raise InvalidGameError(f"name must be a string, got {type(name).__name__}")
+        self._name = name
+        if metadata is not None and not isinstance(metadata, dict):
+            raise InvalidGameError(f"metadata must be a dict, got {type(metadata).__name__}")
+        self._metadata = dict(metadata) if metadata else {}
+
+    # ------------------------------------------------------------------ data
+    @property
+    def n_states(self) -> int:
+        """Number of states ``|Ω|``."""
+        return self._receiver.shape[1]
+
+    @property
+    def n_actions(self) -> int:
+        """Number of receiver actions ``|A|``."""
+        return self._receiver.shape[0]
+
+    @property
+    def prior(self) -> np.ndarray:
+        """The prior as a read-only float array, shape ``(n_states,)``."""
+        return self._prior
+
+    @property
+    def sender_utility(self) -> np.ndarray:
+        """``v(a, ω)`` as a read-only float array, shape ``(n_actions, n_states)``."""
+        return self._sender
+
+    @property
+    def receiver_utility(self) -> np.ndarray:
+        """``u(a, ω)`` as a read-only float array, shape ``(n_actions, n_states)``."""
+        return self._receiver
+
+    @property
+    def is_rational(self) -> bool:
+        """Whether every entry is an exact rational (so exact solving applies)."""
+        return self._prior_q is not None
+
+    def exact_data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The exact prior, sender and receiver utilities (object arrays of Fraction).
+
+        Raises
+        ------
+        InvalidGameError
+            If the game has floating-point entries (see :meth:`to_rational`).
+        """
+        if self._prior_q is None:
+            raise InvalidGameError(
+                "this game has floating-point entries, so it has no exact data; build it "
+                "from ints/Fractions, or convert it explicitly with game.to_rational()"
+            )
+        return self._prior_q, self._sender_q, self._receiver_q
+
+    @property
+    def states(self) -> tuple:
+        """State labels."""
+        return self._states
+
+    @property
+    def actions(self) -> tuple:
+        """Action labels."""
+        return self._actions
+
+    @property
+    def name(self) -> str | None:
+        """The game's name, if any."""
+        return self._name
+
+    @property
+    def metadata(self) -> dict:
+        """A copy of the game's free-form metadata."""
+        return dict(self._metadata)
+
+    # ------------------------------------------------------------ derivations
+    def with_prior(self, prior: Any) -> PersuasionGame:
+        """The same game with another prior.
+
+        Exact utilities stay exact when the new prior is rational.
+
+        Examples
+        --------
+        >>> from bayespersuade.examples import prosecutor
+        >>> prosecutor().with_prior([0.5, 0.5]).prior
+        array([0.5, 0.5])
+        """
+        v = self._sender_q if self._sender_q is not None else self._sender
+        u = self._receiver_q if self._receiver_q is not None else self._receiver
+        return PersuasionGame(
+            prior, v, u, self._states, self._actions, name=self._name, metadata=self._metadata
+        )
+
+    def to_rational(self, max_denominator: int | None = None) -> PersuasionGame:
+        """An exact copy of the game, converting floats explicitly.
+
+        Parameters
+        ----------
+        max_denominator : int, optional
+            If given, each float is replaced by the closest fraction with at
+            most this denominator (:meth:`fractions.Fraction.limit_denominator`)
+            and the prior must then sum to exactly one.  If omitted, each float
+            is converted to the exact binary fraction it stores, and the prior
+            is then rescaled by its exact sum (the rescaling is reported in
+            ``metadata["prior_rescaled_by"]``).
+
+        Returns
+        -------
+        PersuasionGame
+            A rational game (:attr:`is_rational` is true).
+
+        Raises
+        ------
+        InvalidGameError
+            If the converted prior does not sum to one with ``max_denominator``.
+
+        Examples
+        --------
+        >>> from bayespersuade import PersuasionGame
+        >>> g = PersuasionGame([0.25, 0.75], [[0, 1], [1, 0]], [[1, 0], [0, 1]])
+        >>> g.to_rational(max_denominator=100).exact_data()[0]
+        array([Fraction(1, 4), Fraction(3, 4)], dtype=object)
+        """
+        if self.is_rational:
+            return self
+
+        def conv(arr_f, arr_q):
+            if arr_q is not None:
+                return arr_q
+            out = np.empty(arr_f.shape, dtype=object)
+            for idx in np.ndindex(arr_f.shape):
+                q = Fraction(float(arr_f[idx]))
+                if max_denominator is not None:
+                    q = q.limit_denominator(max_denominator)
+                out[idx] = q
+            return out
+
+        prior_q = conv(self._prior, self._prior_q)
+        meta = dict(self._metadata)
+        total = sum(prior_q, Fraction(0))
+        if total != 1:
+            if max_denominator is not None:
+                raise InvalidGameError(
+                    f"with max_denominator={max_denominator} the prior becomes "
+                    f"{[str(p) for p in prior_q]}, which sums to {total}, not 1"
+                )
+            prior_q = np.array([p / total for p in prior_q], dtype=object)
+            meta["prior_rescaled_by"] = str(1 / total)
+        return PersuasionGame(
+            prior_q,
+            conv(self._sender, self._sender_q),
+            conv(self._receiver, self._receiver_q),
+            self._states,
+            self._actions,
+            name=self._name,
+            metadata=meta,
+        )
+
+    def permute(
+        self, state_order: Sequence[int] | None = None, action_order: Sequence[int] | None = None
+    ) -> PersuasionGame:
+        """The same game with states and/or actions reordered.
+
+        ``state_order[i]`` is the old index of the new ``i``-th state.
+
+        Examples
+        --------
+        >>> from bayespersuade.examples import prosecutor
+        >>> prosecutor().permute(state_order=[1, 0]).states
+        ('guilty', 'innocent')
+        """
+        so = list(range(self.n_states)) if state_order is None else list(state_order)
+        ao = list(range(self.n_actions)) if action_order is None else list(action_order)
+        if sorted(so) != list(range(self.n_states)):
+            raise InvalidGameError(f"state_order {so} is not a permutation of the states")
+        if sorted(ao) != list(range(self.n_actions)):
+            raise InvalidGameError(f"action_order {ao} is not a permutation of the actions")
+        p = self._prior_q if self._prior_q is not None else self._prior
+        v = self._sender_q if self._sender_q is not None else self._sender
+        u = self._receiver_q if self._receiver_q is not None else self._receiver
+        return PersuasionGame(
+            p[so],
+            v[np.ix_(ao, so)],
+            u[np.ix_(ao, so)],
+            [self._states[i] for i in so],
+            [self._actions[i] for i in ao],
+            name=self._name,
+            metadata=self._metadata,
+        )
+
+    # ------------------------------------------------------ receiver / sender
+    def _coerce_belief(self, belief: Any, exact: bool | None):
+        arr_f, arr_q = coerce_array(belief, "belief", np.ndim(belief) if np.ndim(belief) else 1)
+        if arr_f.shape[-1] != self.n_states:
+            raise InvalidGameError(
+                f"belief has {arr_f.shape[-1]} entries per row but the game has "
+                f"{self.n_states} states"
+            )
+        use_exact = exact if exact is not None else (self.is_rational and arr_q is not None)
+        if use_exact:
+            if arr_q is None:
+                raise InvalidGameError(
+                    "exact=True needs an exact belief (ints/Fractions), got floats"
+                )
+            self.exact_data()  # raises for float games
+        return arr_f, arr_q, use_exact
+
+    def best_response(
+        self, belief: Any, *, tie_break: _br.TieBreak = "sender", exact: bool | None = None
+    ) -> int | np.ndarray:
+        """The receiver's best response to a belief (index into :attr:`actions`).
+
+        Parameters
+        ----------
+        belief : array_like, shape (n_states,) or (k, n_states)
+            Belief(s) over states.
+        tie_break : {"sender", "receiver"}, default "sender"
+            Among the receiver's optimal actions, play the sender's favourite
+            (Kamenica-Gentzkow) or the sender's least favourite.
+        exact : bool, optional
+            Use exact arithmetic.  Default: exact when the game is rational and
+            the belief is given in ints/Fractions.
+
+        Returns
+        -------
+        int or numpy.ndarray of int
+
+        Examples
+        --------
+        >>> from fractions import Fraction as F
+        >>> from bayespersuade.examples import prosecutor
+        >>> game = prosecutor()
+        >>> game.actions[game.best_response([F(1, 2), F(1, 2)])]
+        'convict'
+        >>> game.actions[game.best_response([F(1, 2), F(1, 2)], tie_break="receiver")]
+        'acquit'
+        """
+        arr_f, arr_q, use_exact = self._coerce_belief(belief, exact)
+        if use_exact:
+            _, v_q, u_q = self.exact_data()
+            if arr_q.ndim == 1:
+                return _br.best_response_exact(u_q, v_q, arr_q, tie_break=tie_break)
+            return np.array(
+                [_br.best_response_exact(u_q, v_q, b, tie_break=tie_break) for b in arr_q]
+            )
+        out = _br.best_response(self._receiver, self._sender, arr_f, tie_break=tie_break)
+        return int(out) if out.ndim == 0 else out
+
+    def sender_value(
+        self, belief: Any, *, tie_break: _br.TieBreak = "sender", exact: bool | None = None
+    ) -> float | Fraction | np.ndarray:
+        """The sender's value of a belief, ``v̂(μ) = E_μ v(a*(μ), ω)``.
+
+        Examples
+        --------
+        >>> from fractions import Fraction as F
+        >>> from bayespersuade.examples import prosecutor
+        >>> prosecutor().sender_value([F(1, 2), F(1, 2)])
+        Fraction(1, 1)
+        """
+        arr_f, arr_q, use_exact = self._coerce_belief(belief, exact)
+        if use_exact:
+            _, v_q, u_q = self.exact_data()
+            if arr_q.ndim == 1:
+                return _br.sender_value_exact(u_q, v_q, arr_q, tie_break=tie_break)
+            return np.array(
+                [_br.sender_value_exact(u_q, v_q, b, tie_break=tie_break) for b in arr_q],
+                dtype=object,
+            )
+        out = _br.sender_value(self._receiver, self._sender, arr_f, tie_break=tie_break)
+        return float(out) if out.ndim == 0 else out
+
+    def no_disclosure_value(
+        self, *, exact: bool = False, tie_break: _br.TieBreak = "sender"
+    ) -> float | Fraction:
+        """``v̂(μ0)``: the sender's value when nothing is revealed.
+
+        Examples
+        --------
+        >>> from bayespersuade.examples import prosecutor
+        >>> prosecutor().no_disclosure_value(exact=True)
+        Fraction(0, 1)
+        """
+        if exact:
+            prior_q, v_q, u_q = self.exact_data()
+            return _br.sender_value_exact(u_q, v_q, prior_q, tie_break=tie_break)
+        return float(_br.sender_value(self._receiver, self._sender, self._prior,
+                                      tie_break=tie_break))
+
+    def full_disclosure_value(
+        self, *, exact: bool = False, tie_break: _br.TieBreak = "sender"
+    ) -> float | Fraction:
+        """``Σ_ω μ0(ω) v̂(δ_ω)``: the sender's value when the state is revealed.
+
+        Examples
+        --------
+        >>> from bayespersuade.examples import prosecutor
+        >>> prosecutor().full_disclosure_value(exact=True)
+        Fraction(3, 10)
+        """
+        if exact:
+            prior_q, v_q, u_q = self.exact_data()
+            return _br.full_disclosure_value_exact(prior_q, u_q, v_q, tie_break=tie_break)
+        return _br.full_disclosure_value(self._prior, self._receiver, self._sender,
+                                         tie_break=tie_break)
+
+    # ----------------------------------------------------------------- solving
+    def solve(
+        self,
+        method: Method = "lp",
+        *,
+        exact: bool = False,
+        lp_method: str = "auto",
+        backend: str = "highs",
+        time_limit: float | None = None,
+    ) -> Solution:
+        """Compute the sender's optimal signaling scheme and value ``V(μ0)``.
+
+        Parameters
+        ----------
+        method : {"lp", "concavification"}, default "lp"
+            ``"lp"``: the revelation-principle linear program (Dughmi & Xu
+            2016).  ``"concavification"``: the concave envelope of ``v̂``
+            (Kamenica & Gentzkow 2011), computed independently of the LP.
+        exact : bool, default False
+            Return a :class:`~fractions.Fraction` value proved optimal by an
+            exact certificate (rational games only).  If certification fails,
+            small games fall back to an exact solver; otherwise the result
+            has ``exact=False`` and ``exact_failure`` says why.
+        lp_method : {"auto", "simplex", "ipm"}, default "auto"
+            HiGHS algorithm for the LP; ``"auto"`` chooses by shape.
+        backend : {"highs", "cvxpy"}, default "highs"
+            LP backend.  ``"cvxpy"`` builds the same LP in cvxpy (an
+            independent check; float only).
+        time_limit : float, optional
+            Seconds allowed to the LP solver.
+
+        Returns
+        -------
+        Solution
+
+        Examples
+        --------
+        >>> from bayespersuade.examples import prosecutor
+        >>> sol = prosecutor().solve()
+        >>> round(sol.value, 6), sol.n_signals
+        (0.6, 2)
+        """
+        from .solve import solve_game
+
+        return solve_game(
+            self, method=method, exact=exact, lp_method=lp_method, backend=backend,
+            time_limit=time_limit,
+        )
+
+    def envelope(self, *, exact: bool | None = None) -> Envelope:
+        """The concave envelope of ``v̂`` for a two-state game.
+
+        The belief coordinate is ``μ = P(states[1])``.
+
+        Examples
+        --------
+        >>> from bayespersuade.examples import prosecutor
+        >>> env = prosecutor().envelope()
+        >>> [str(x) for x in env.breakpoints]
+        ['0', '1/2', '1']
+        """
+        from .concavification import two_state_envelope
+
+        return two_state_envelope(self, exact=exact)
+
+    def evaluate_scheme(self, scheme: Any, *, tie_break: _br.TieBreak = "sender"
+                        ) -> SchemeEvaluation:
+        """Evaluate any signaling scheme ``π(s | ω)`` (rows: states).
+
+        See :func:`bayespersuade.evaluate.evaluate_scheme`.
+        """
+        from .evaluate import evaluate_scheme
+
+        return evaluate_scheme(self, scheme, tie_break=tie_break)
+
+    def evaluate_splitting(
+        self, weights: Any, posteriors: Any, *, tie_break: _br.TieBreak = "sender"
+    ) -> SchemeEvaluation:
+        """Evaluate (weight, posterior) pairs; see
+        :func:`bayespersuade.evaluate.evaluate_splitting`."""
+        from .evaluate import evaluate_splitting
+
+        return evaluate_splitting(self, weights, posteriors, tie_break=tie_break)
+
+    def ceilings(self, priors: Any):
+        """``V``, ``v̂`` and the gain ceiling at many priors at once.
+
+        See :func:`bayespersuade.batch.batch_ceilings`.
+        """
+        from .batch import batch_ceilings
+
+        return batch_ceilings(self, priors)
+
+    def plot(self, ax: Axes | None = None, solution: Solution | None = None, **kwargs) -> Axes:
+        """Plot the game (two or three states); see :mod:`bayespersuade.plotting`."""
+        from .plotting import plot_game
+
+        return plot_game(self, ax=ax, solution=solution, **kwargs)
+
+    # --------------------------------------------------------------------- io
+    def to_dict(self) -> dict:
+        """The game in the documented JSON format (see :mod:`bayespersuade.io`)."""
+        from .io import game_to_dict
+
+        return game_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict, *, source: str = "<dict>") -> PersuasionGame:
+        """Build a game from the documented JSON format (see :mod:`bayespersuade.io`)."""
+        from .io import game_from_dict
+
+        return game_from_dict(data, source=source)
+
+    def save(self, path) -> None:
+        """Write the game as JSON (see :func:`bayespersuade.io.save_game`)."""
+        from .io import save_game
+
+        save_game(self, path)
+
+    @classmethod
+    def load(cls, path) -> PersuasionGame:
+        """Read a game from JSON (see :func:`bayespersuade.io.load_game`)."""
+        from .io import load_game
+
+        return load_game(path)
+
+    # ------------------------------------------------------------------ dunder
+    def _key(self):
+        if self.is_rational:
+            data = (tuple(self._prior_q), tuple(map(tuple, self._sender_q)),
+                    tuple(map(tuple, self._receiver_q)))
+        else:
+            data = (self._prior.tobytes(), self._sender.tobytes(), self._receiver.tobytes())
+        return (self.is_rational, data, self._states, self._actions)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PersuasionGame):
+            return NotImplemented
+        return self.n_states == other.n_states and self.n_actions == other.n_actions and (
+            self._key() == other._key()
+        )
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        kind = "rational" if self.is_rational else "float"
+        nm = f" {self._name!r}" if self._name else ""
+        return (f"<PersuasionGame{nm}: {self.n_states} states x {self.n_actions} actions, "
+                f"{kind}>")
+
+
+def _as_exact_prior(prior: Any) -> np.ndarray:  # used by batch and families
+    return np.array([as_fraction(p, f"prior[{i}]") for i, p in enumerate(prior)], dtype=object)
