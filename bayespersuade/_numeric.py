@@ -25,8 +25,8 @@ __all__ = [
     "PRIOR_SUM_TOL",
     "as_fraction",
     "coerce_array",
-    "fraction_array",
     "common_denominator",
+    "fraction_array",
     "to_integer_array",
 ]
 

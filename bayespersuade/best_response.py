@@ -34,10 +34,10 @@ __all__ = [
     "TieBreak",
     "best_response",
     "best_response_exact",
-    "sender_value",
-    "sender_value_exact",
     "full_disclosure_value",
     "full_disclosure_value_exact",
+    "sender_value",
+    "sender_value_exact",
 ]
 
 #: Default relative tolerance for float best responses and ties.
@@ -96,7 +96,7 @@ def best_response(
     V = beliefs @ sender_utility.T
     scale_u = max(1.0, float(np.abs(receiver_utility).max(initial=0.0)))
     scale_v = max(1.0, float(np.abs(sender_utility).max(initial=0.0)))
-    tied = U >= U.max(axis=-1, keepdims=True) - tol * scale_u
+    tied = U.max(axis=-1, keepdims=True) - tol * scale_u <= U
     if tie_break == "sender":
         score = np.where(tied, V, -np.inf)
         best = score.max(axis=-1, keepdims=True)

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from .game import PersuasionGame
 
-__all__ = ["prosecutor", "likert_quadratic", "EXAMPLES", "get_example"]
+__all__ = ["EXAMPLES", "get_example", "likert_quadratic", "prosecutor"]
 
 
 def prosecutor(prior_guilty: Fraction | int | str = Fraction(3, 10)) -> PersuasionGame:

@@ -22,14 +22,14 @@ Exception                      Raised when
 from __future__ import annotations
 
 __all__ = [
+    "BackendError",
     "BayesPersuadeError",
-    "InvalidGameError",
-    "GameFileError",
-    "SolverError",
     "CertificateError",
     "DataError",
-    "BackendError",
+    "GameFileError",
+    "InvalidGameError",
     "MissingDependencyError",
+    "SolverError",
 ]
 
 
