@@ -1,0 +1,149 @@
+"""The common record every dataset loader produces.
+
+A dataset instance is a **claim** plus whatever the dataset records about
+beliefs in it: human ratings before and after an argument (Anthropic
+Persuasion, DDO votes), who wrote the argument, and evidence with stances and
+crowd votes (Perspectrum).  Loaders return a :class:`LoadResult`, which lists
+the records and accounts for every row that was read or rejected.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+__all__ = ["RatingObservation", "Evidence", "ClaimRecord", "Rejection", "LoadResult"]
+
+
+@dataclass(frozen=True)
+class RatingObservation:
+    """One receiver's ratings of a claim before and after an argument.
+
+    Attributes
+    ----------
+    initial, final : int or None
+        Ratings on the dataset's scale (1..7 for Likert data).
+    source : str or None
+        Who wrote the argument (``"Human"``, a model name, a debater).
+    argument : str or None
+        The argument's text, where the dataset has it.
+    participant : str or None
+        The rater's identifier, where the dataset has it.
+    extra : Mapping
+        Other dataset-specific fields, kept verbatim.
+    """
+
+    initial: int | None = None
+    final: int | None = None
+    source: str | None = None
+    argument: str | None = None
+    participant: str | None = None
+    extra: Mapping = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A piece of evidence (a Perspectrum perspective) about a claim.
+
+    Attributes
+    ----------
+    id : str
+        The evidence identifier.
+    text : str
+        Its text.
+    stance : str
+        ``"support"`` or ``"undermine"``.
+    votes : Mapping[str, int]
+        Crowd stance votes (label -> count), as recorded by the dataset.
+    """
+
+    id: str
+    text: str
+    stance: str
+    votes: Mapping = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClaimRecord:
+    """One dataset instance: a claim and what the dataset records about it.
+
+    Attributes
+    ----------
+    dataset : str
+        ``"anthropic"``, ``"cmv"``, ``"ddo"``, ``"perspectrum"`` or ``"claims"``.
+    id : str
+        Identifier, unique within the dataset.
+    claim : str
+        The claim's text (the state of the world is whether it holds).
+    observations : tuple of RatingObservation
+        Human (or model) ratings before/after arguments.
+    evidence : tuple of Evidence
+        Evidence with stances and votes.
+    prior : Fraction, float or None
+        A user-supplied prior ``P(true)``, where the file gives one.
+    source : str or None
+        Where the claim comes from (for example a debate site).
+    metadata : Mapping
+        Other fields (split, topic...), kept verbatim.
+    """
+
+    dataset: str
+    id: str
+    claim: str
+    observations: tuple[RatingObservation, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    prior: Fraction | float | None = None
+    source: str | None = None
+    metadata: Mapping = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A row a loader did not turn into (part of) a record, and why."""
+
+    path: str
+    row: int
+    field: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a loader read: the records and an account of every row.
+
+    Attributes
+    ----------
+    records : tuple of ClaimRecord
+    rows_read : int
+        Rows (lines, JSON records) read from the files.
+    rejected : tuple of Rejection
+        Rows that were rejected, each with its reason.
+    files : tuple of str
+        The files read.
+    """
+
+    records: tuple[ClaimRecord, ...]
+    rows_read: int
+    rejected: tuple[Rejection, ...] = ()
+    files: tuple[str, ...] = ()
+
+    @property
+    def n_rejected(self) -> int:
+        """Number of rejected rows."""
+        return len(self.rejected)
+
+    def rejection_reasons(self) -> Counter:
+        """Counts of rejected rows by reason."""
+        return Counter(r.reason for r in self.rejected)
+
+    def summary(self) -> str:
+        """A one-paragraph human-readable account of the load."""
+        lines = [
+            f"read {self.rows_read} rows from {len(self.files)} file(s); "
+            f"{len(self.records)} records; {self.n_rejected} rows rejected"
+        ]
+        for reason, n in self.rejection_reasons().most_common():
+            lines.append(f"  {n} x {reason}")
+        return "\n".join(lines)
