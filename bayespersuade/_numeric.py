@@ -160,7 +160,8 @@ def coerce_array(
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             raise InvalidGameError(
-                f"{name}{_index_str(idx)} is {floats[idx]!r}; entries must be finite numbers"
+                f"{name}{_index_str(idx)} is {float(floats[idx])!r}; "
+                "entries must be finite numbers"
             )
         floats.setflags(write=False)
         return floats, None
@@ -211,11 +212,17 @@ def coerce_array(
 
 
 def _is_ragged(value: Any) -> bool:
+    """Whether a nested sequence mixes rows of different lengths (or rows and scalars)."""
     try:
-        lengths = {len(row) for row in value}
+        rows = list(value)
     except TypeError:
+        return False
+    kinds = {hasattr(row, "__len__") and not isinstance(row, str) for row in rows}
+    if kinds == {False}:
+        return False  # a flat sequence: wrong dimension, not ragged
+    if len(kinds) > 1:
         return True
-    return len(lengths) > 1
+    return len({len(row) for row in rows}) > 1
 
 
 def fraction_array(values: Any) -> np.ndarray:

@@ -106,12 +106,12 @@ def _check_distribution_rows(f: np.ndarray, q: np.ndarray | None, name: str) -> 
     neg = np.argwhere(f < 0)
     if neg.size:
         i, j = (int(t) for t in neg[0])
-        raise InvalidGameError(f"{name}[{i}][{j}] is {f[i, j]!r}, which is negative")
+        raise InvalidGameError(f"{name}[{i}][{j}] is {float(f[i, j])!r}, which is negative")
     sums = f.sum(axis=1)
     bad = np.flatnonzero(np.abs(sums - 1.0) > PRIOR_SUM_TOL)
     if bad.size:
         i = int(bad[0])
-        raise InvalidGameError(f"{name} row {i} sums to {sums[i]!r}, not 1")
+        raise InvalidGameError(f"{name} row {i} sums to {float(sums[i])!r}, not 1")
 
 
 def scheme_to_splitting(prior: np.ndarray, scheme: np.ndarray):

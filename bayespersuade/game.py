@@ -162,7 +162,7 @@ class PersuasionGame:
             neg = np.flatnonzero(prior_f < 0)
             if neg.size:
                 i = int(neg[0])
-                raise InvalidGameError(f"prior[{i}] is {prior_f[i]!r}, which is negative")
+                raise InvalidGameError(f"prior[{i}] is {float(prior_f[i])!r}, which is negative")
             total_f = float(prior_f.sum())
             if abs(total_f - 1.0) > PRIOR_SUM_TOL:
                 raise InvalidGameError(
