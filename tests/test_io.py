@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 from bayespersuade import GameFileError, InvalidGameError, PersuasionGame
 from bayespersuade.examples import EXAMPLES, likert_quadratic, prosecutor
@@ -22,6 +23,7 @@ from bayespersuade.io import (
     loads_game,
     save_game,
 )
+from bayespersuade.testing import degenerate_games, games
 
 F = Fraction
 
@@ -565,3 +567,34 @@ def test_save_to_missing_directory(tmp_path):
 def test_game_to_dict_rejects_non_games():
     with pytest.raises(InvalidGameError, match="expected a PersuasionGame"):
         game_to_dict({"prior": [1]})
+
+
+# ------------------------------------------------------ property-based round trips
+@settings(max_examples=50, deadline=None, database=None)
+@given(games(labels=True, utility_denominator=7, max_states=5))
+def test_generated_rational_games_round_trip(game):
+    back = loads_game(dumps_game(game))
+    assert back == game
+    assert back.is_rational
+    assert [list(a.ravel()) for a in back.exact_data()] == [
+        list(a.ravel()) for a in game.exact_data()]
+    assert back.states == game.states
+    assert back.actions == game.actions
+
+
+@settings(max_examples=50, deadline=None, database=None)
+@given(games(labels=True, rational=False, max_states=5))
+def test_generated_float_games_round_trip_bit_exactly(game):
+    back = loads_game(dumps_game(game))
+    assert not back.is_rational
+    assert back.prior.tobytes() == game.prior.tobytes()
+    assert back.sender_utility.tobytes() == game.sender_utility.tobytes()
+    assert back.receiver_utility.tobytes() == game.receiver_utility.tobytes()
+
+
+@settings(max_examples=50, deadline=None, database=None)
+@given(degenerate_games(rational=False) | degenerate_games())
+def test_degenerate_games_round_trip_with_metadata(game):
+    back = game_from_dict(json.loads(json.dumps(game_to_dict(game))))
+    assert back == game
+    assert back.metadata == game.metadata
