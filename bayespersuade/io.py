@@ -127,7 +127,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .exceptions import GameFileError, InvalidGameError
+from .exceptions import GameFileError, InvalidGameError, InvalidParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .game import PersuasionGame
@@ -778,7 +778,7 @@ def example_path(name: str) -> Path:
 
     Raises
     ------
-    GameFileError
+    InvalidParameterError
         If there is no bundled example of that name (the message lists them).
 
     Examples
@@ -791,7 +791,7 @@ def example_path(name: str) -> Path:
     """
     available = sorted(p.stem for p in _EXAMPLE_DIR.glob("*.json"))
     if not isinstance(name, str) or name not in available:
-        raise GameFileError(
+        raise InvalidParameterError(
             f"no bundled example game named {name!r}; available: {', '.join(available)}"
         )
     return _EXAMPLE_DIR / f"{name}.json"

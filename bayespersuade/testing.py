@@ -24,8 +24,10 @@ of :class:`~fractions.Fraction` summing to exactly one, utilities are integers
 they are Python floats: a probability vector is the float image of a rational
 one (each entry correctly rounded, so it sums to one within ``1e-12``).
 
-Invalid arguments to a strategy raise
-:class:`hypothesis.errors.InvalidArgument`, as Hypothesis' own strategies do.
+Invalid arguments to a strategy raise :class:`StrategyArgumentError`, which
+is both the library's :class:`~bayespersuade.exceptions.InvalidParameterError`
+and Hypothesis' :class:`hypothesis.errors.InvalidArgument` (what Hypothesis'
+own strategies raise), so either ``except`` clause catches it.
 
 This module needs the optional dependency ``hypothesis``
 (``pip install 'bayespersuade[testing]'``); importing it without raises
@@ -38,11 +40,11 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from .exceptions import missing_dependency
+from .exceptions import InvalidParameterError, missing_dependency
 
 try:
     from hypothesis import strategies as st
-    from hypothesis.errors import InvalidArgument
+    from hypothesis.errors import InvalidArgument as _HypothesisInvalidArgument
 except ImportError as _exc:  # pragma: no cover - exercised in a test with hypothesis hidden
     raise missing_dependency("hypothesis", "testing") from _exc
 
@@ -50,6 +52,7 @@ from .game import PersuasionGame
 
 __all__ = [
     "DEGENERACIES",
+    "StrategyArgumentError",
     "beliefs",
     "degenerate_games",
     "games",
@@ -79,23 +82,42 @@ DEGENERACIES = (
 )
 
 
+
+
+class StrategyArgumentError(InvalidParameterError, _HypothesisInvalidArgument):
+    """A strategy in this module was given an invalid argument.
+
+    Examples
+    --------
+    >>> from hypothesis.errors import InvalidArgument
+    >>> from bayespersuade.exceptions import InvalidParameterError
+    >>> try:
+    ...     priors(0)
+    ... except StrategyArgumentError as exc:
+    ...     print(isinstance(exc, InvalidArgument), isinstance(exc, InvalidParameterError))
+    ...     print(exc)
+    True True
+    n_states must be at least 1, got 0
+    """
+
+
 # ------------------------------------------------------------------ helpers
 def _check_int(name: str, value: Any, minimum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidArgument(f"{name} must be an integer, got {value!r}")
+        raise StrategyArgumentError(f"{name} must be an integer, got {value!r}")
     if minimum is not None and value < minimum:
-        raise InvalidArgument(f"{name} must be at least {minimum}, got {value}")
+        raise StrategyArgumentError(f"{name} must be at least {minimum}, got {value}")
     return value
 
 
 def _check_range(lo_name: str, lo: int, hi_name: str, hi: int) -> None:
     if lo > hi:
-        raise InvalidArgument(f"{lo_name}={lo} is greater than {hi_name}={hi}")
+        raise StrategyArgumentError(f"{lo_name}={lo} is greater than {hi_name}={hi}")
 
 
 def _check_bool(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise InvalidArgument(f"{name} must be True or False, got {value!r}")
+        raise StrategyArgumentError(f"{name} must be True or False, got {value!r}")
     return value
 
 
@@ -134,7 +156,7 @@ def _simplex_point(
     allow_zeros = _check_bool(zeros_name, allow_zeros)
     max_den = _max_den(max_denominator, rational)
     if not allow_zeros and max_den < n:
-        raise InvalidArgument(
+        raise StrategyArgumentError(
             f"with {zeros_name}=False, {n} positive probabilities need max_denominator >= "
             f"{n}, got {max_den}"
         )
@@ -326,7 +348,7 @@ def _label_lists(n: int) -> st.SearchStrategy[list]:
 
 def _check_prior_kind(probe: PersuasionGame, rational: bool) -> None:
     if rational and not probe.is_rational:
-        raise InvalidArgument(
+        raise StrategyArgumentError(
             "rational=True needs an exact prior (ints, Fractions or strings like '1/3'), "
             "but the prior has floats; pass rational=False for float games"
         )
@@ -381,7 +403,7 @@ def _games(
     elif states_range is not None and fixed_n is not None and not (
         states_range[0] <= fixed_n <= states_range[1]
     ):
-        raise InvalidArgument(
+        raise StrategyArgumentError(
             f"the prior has {fixed_n} states, outside [{states_range[0]}, {states_range[1]}]"
         )
 
@@ -395,7 +417,7 @@ def _games(
             n = len(mu)
             _check_prior_kind(PersuasionGame(mu, [[0] * n], [[0] * n]), rational)
             if states_range is not None and not states_range[0] <= n <= states_range[1]:
-                raise InvalidArgument(
+                raise StrategyArgumentError(
                     f"the prior strategy drew {n} states, outside "
                     f"[{states_range[0]}, {states_range[1]}]"
                 )
@@ -488,7 +510,7 @@ def games(
     states_range: tuple[int, int] | None = None
     if prior is not None and not isinstance(prior, st.SearchStrategy):
         if bounded:
-            raise InvalidArgument(
+            raise StrategyArgumentError(
                 "min_states/max_states cannot be combined with a fixed prior, whose "
                 "length fixes the number of states"
             )
@@ -560,7 +582,7 @@ max_denominator, allow_zero_prior, utility_denominator, labels
     if prior is not None and not isinstance(prior, st.SearchStrategy):
         fixed = list(prior)
         if len(fixed) != 2:
-            raise InvalidArgument(
+            raise StrategyArgumentError(
                 f"two_state_games needs a prior with 2 entries, got {len(fixed)}"
             )
     return _games(
@@ -693,13 +715,15 @@ def degenerate_games(
     if kinds is None:
         kinds = DEGENERACIES
     if isinstance(kinds, str):
-        raise InvalidArgument(f"kinds must be a sequence of kind names, got the string {kinds!r}")
+        raise StrategyArgumentError(
+            f"kinds must be a sequence of kind names, got the string {kinds!r}"
+        )
     kinds = tuple(kinds)
     if not kinds:
-        raise InvalidArgument("kinds must name at least one degeneracy")
+        raise StrategyArgumentError("kinds must name at least one degeneracy")
     for k in kinds:
         if k not in DEGENERACIES:
-            raise InvalidArgument(
+            raise StrategyArgumentError(
                 f"unknown degeneracy {k!r}; choose from {', '.join(DEGENERACIES)}"
             )
     lo_s = _check_int("min_states", min_states, 2)
@@ -711,7 +735,7 @@ def degenerate_games(
     lo = _check_int("min_utility", min_utility)
     hi = _check_int("max_utility", max_utility)
     if lo >= hi:
-        raise InvalidArgument(
+        raise StrategyArgumentError(
             f"degenerate games need min_utility < max_utility, got {lo} and {hi}"
         )
     rational = _check_bool("rational", rational)

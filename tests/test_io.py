@@ -12,6 +12,7 @@ from hypothesis import given, settings
 
 from bayespersuade import GameFileError, InvalidGameError, PersuasionGame
 from bayespersuade.examples import EXAMPLES, likert_quadratic, prosecutor
+from bayespersuade.exceptions import InvalidParameterError
 from bayespersuade.io import (
     FORMAT,
     VERSION,
@@ -262,7 +263,8 @@ def test_bundled_example_files_match_examples(name):
 
 
 def test_example_path_unknown_name():
-    with pytest.raises(GameFileError, match=r"no bundled example game named 'nope'.*prosecutor"):
+    with pytest.raises(InvalidParameterError,
+                       match=r"no bundled example game named 'nope'.*prosecutor"):
         example_path("nope")
 
 

@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument, NoSuchExample
 
 from bayespersuade import InvalidGameError, MissingDependencyError, PersuasionGame
+from bayespersuade.exceptions import InvalidParameterError
 from bayespersuade.testing import (
     DEGENERACIES,
+    StrategyArgumentError,
     beliefs,
     degenerate_games,
     games,
@@ -139,7 +141,7 @@ def test_priors_shrink_to_simple_points():
     (lambda: priors(2, rational="yes"), "rational must be True or False"),
 ])
 def test_priors_bad_arguments(call, text):
-    with pytest.raises(InvalidArgument, match=text):
+    with pytest.raises(StrategyArgumentError, match=text):
         call()
 
 
@@ -176,10 +178,17 @@ def test_schemes_are_row_stochastic(n_states, n_signals):
     check()
 
 
+def test_argument_errors_are_both_library_and_hypothesis_errors():
+    with pytest.raises(InvalidParameterError, match="max_states=1"):
+        games(min_states=2, max_states=1)
+    with pytest.raises(InvalidArgument, match="max_states=1"):
+        games(min_states=2, max_states=1)
+
+
 def test_schemes_bad_arguments():
-    with pytest.raises(InvalidArgument, match="n_signals must be at least 1"):
+    with pytest.raises(StrategyArgumentError, match="n_signals must be at least 1"):
         schemes(2, 0)
-    with pytest.raises(InvalidArgument, match="n_states must be at least 1"):
+    with pytest.raises(StrategyArgumentError, match="n_states must be at least 1"):
         schemes(0, 2)
 
 
@@ -281,22 +290,22 @@ def test_games_prior_strategy_outside_state_bounds_is_reported():
     def check(game):
         raise AssertionError("unreachable")  # pragma: no cover
 
-    with pytest.raises(InvalidArgument, match="drew 5 states, outside"):
+    with pytest.raises(StrategyArgumentError, match="drew 5 states, outside"):
         check()
 
 
 @pytest.mark.parametrize(("kwargs", "exc", "text"), [
-    ({"min_states": 5, "max_states": 3}, InvalidArgument, "min_states=5 is greater"),
-    ({"min_actions": 0}, InvalidArgument, "min_actions must be at least 1"),
-    ({"min_utility": 1, "max_utility": 0}, InvalidArgument, "min_utility=1 is greater"),
-    ({"max_utility": 2.5}, InvalidArgument, "max_utility must be an integer"),
-    ({"prior": [Fraction(1, 2)] * 2, "max_states": 3}, InvalidArgument,
+    ({"min_states": 5, "max_states": 3}, StrategyArgumentError, "min_states=5 is greater"),
+    ({"min_actions": 0}, StrategyArgumentError, "min_actions must be at least 1"),
+    ({"min_utility": 1, "max_utility": 0}, StrategyArgumentError, "min_utility=1 is greater"),
+    ({"max_utility": 2.5}, StrategyArgumentError, "max_utility must be an integer"),
+    ({"prior": [Fraction(1, 2)] * 2, "max_states": 3}, StrategyArgumentError,
      "cannot be combined with a fixed prior"),
-    ({"prior": [0.5, 0.5]}, InvalidArgument, "rational=True needs an exact prior"),
+    ({"prior": [0.5, 0.5]}, StrategyArgumentError, "rational=True needs an exact prior"),
     ({"prior": [1, 1]}, InvalidGameError, "prior sums to 2, not 1"),
-    ({"utility_denominator": 0}, InvalidArgument, "utility_denominator must be at least 1"),
-    ({"labels": 1}, InvalidArgument, "labels must be True or False"),
-    ({"allow_zero_prior": False, "max_denominator": 3}, InvalidArgument,
+    ({"utility_denominator": 0}, StrategyArgumentError, "utility_denominator must be at least 1"),
+    ({"labels": 1}, StrategyArgumentError, "labels must be True or False"),
+    ({"allow_zero_prior": False, "max_denominator": 3}, StrategyArgumentError,
      "allow_zero_prior=False, 4 positive probabilities need max_denominator >= 4"),
 ])
 def test_games_bad_arguments(kwargs, exc, text):
@@ -314,7 +323,7 @@ def test_two_state_games():
         assert not game_f.is_rational
 
     check()
-    with pytest.raises(InvalidArgument, match="prior with 2 entries"):
+    with pytest.raises(StrategyArgumentError, match="prior with 2 entries"):
         two_state_games(prior=[1, 0, 0])
 
 
@@ -543,7 +552,7 @@ def test_duplicate_state():
     ({"min_utility": 3, "max_utility": 3}, "min_utility < max_utility"),
 ])
 def test_degenerate_games_bad_arguments(kwargs, text):
-    with pytest.raises(InvalidArgument, match=text):
+    with pytest.raises(StrategyArgumentError, match=text):
         degenerate_games(**kwargs)
 
 
