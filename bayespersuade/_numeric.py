@@ -192,7 +192,12 @@ def coerce_array(
         if isinstance(x, numbers.Rational | Decimal):
             frac = as_fraction(x, where)
             exact[idx] = frac
-            floats[idx] = float(frac)
+            try:
+                floats[idx] = float(frac)
+            except OverflowError:
+                raise InvalidGameError(
+                    f"{where} is {frac}, too large for floating-point arithmetic"
+                ) from None
             continue
         if isinstance(x, numbers.Real):  # other real types (e.g. sympy Float)
             fx = float(x)

@@ -595,14 +595,31 @@ class PersuasionGame:
         return game_from_dict(data, source=source)
 
     def save(self, path) -> None:
-        """Write the game as JSON (see :func:`bayespersuade.io.save_game`)."""
+        """Write the game as JSON in the documented format of :mod:`bayespersuade.io`.
+
+        Rational games round-trip exactly (rationals are written as
+        ``"p/q"`` strings), float games bit for bit.  Bundled examples of
+        the format are in ``bayespersuade/example_games/``
+        (:func:`bayespersuade.io.example_path`).
+        """
         from .io import save_game
 
         save_game(self, path)
 
     @classmethod
     def load(cls, path) -> PersuasionGame:
-        """Read a game from JSON (see :func:`bayespersuade.io.load_game`)."""
+        """Read a game from a JSON file in the format of :mod:`bayespersuade.io`.
+
+        Raises :class:`~bayespersuade.GameFileError` naming the file and the
+        field at fault when the file is malformed.
+
+        Examples
+        --------
+        >>> from bayespersuade import PersuasionGame
+        >>> from bayespersuade.io import example_path
+        >>> PersuasionGame.load(example_path("prosecutor")).solve(exact=True).value
+        Fraction(3, 5)
+        """
         from .io import load_game
 
         return load_game(path)

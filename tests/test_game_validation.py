@@ -145,3 +145,8 @@ def test_games_are_immutable_and_hashable():
     assert g == prosecutor() and hash(g) == hash(prosecutor())
     assert g != prosecutor("1/2")
     assert "2 states x 2 actions, rational" in repr(g)
+
+
+def test_exact_entries_too_large_for_floats_are_rejected():
+    with pytest.raises(InvalidGameError, match=r"sender_utility\[0\]\[0\] is 1000.* too large"):
+        PersuasionGame([1], [[10**400]], [[0]])
