@@ -32,7 +32,7 @@ any_rational = st.one_of(rational_games, degenerate_games(max_states=4, max_acti
 
 
 def _check_optimal_solution(game: PersuasionGame, sol) -> None:
-    prior, v, u = game.exact_data()
+    prior, _, u = game.exact_data()
     n = game.n_states
     assert sol.exact
     # Bayes plausibility, exactly
