@@ -65,7 +65,8 @@ from .records import ClaimRecord, LoadResult, RatingObservation
 
 __all__ = ["claim_from_title", "load_cmv"]
 
-_CMV_PREFIX = re.compile(r"^\s*[\[(]?\s*cmv\s*[\])]?\s*[:\-–—]?\s*", re.IGNORECASE)
+_CMV_PREFIX = re.compile(
+    r"^\s*(?:[\[(]\s*cmv\s*[\])]\s*[:\-–—]?|cmv\s*[:\-–—]|cmv\s+)\s*", re.IGNORECASE)
 
 
 def claim_from_title(title: str) -> str:
