@@ -12,6 +12,7 @@ from .exceptions import (
     DataError,
     GameFileError,
     InvalidGameError,
+    InvalidParameterError,
     MissingDependencyError,
     SolverError,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "DataError",
     "GameFileError",
     "InvalidGameError",
+    "InvalidParameterError",
     "MissingDependencyError",
     "PersuasionGame",
     "SolverError",

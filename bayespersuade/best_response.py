@@ -27,7 +27,7 @@ from typing import Literal
 
 import numpy as np
 
-from .exceptions import InvalidGameError
+from .exceptions import InvalidParameterError
 
 __all__ = [
     "BR_TOL",
@@ -48,7 +48,7 @@ TieBreak = Literal["sender", "receiver"]
 
 def _check_tie_break(tie_break: str) -> None:
     if tie_break not in ("sender", "receiver"):
-        raise InvalidGameError(
+        raise InvalidParameterError(
             f"tie_break must be 'sender' or 'receiver', got {tie_break!r}"
         )
 

@@ -10,6 +10,7 @@ not know this library.
 Exception                      Raised when
 =============================  ==============================================
 :class:`InvalidGameError`      a game's prior, utilities or labels are invalid
+:class:`InvalidParameterError`  an option is invalid (unknown method, bad flag)
 :class:`GameFileError`         a game file cannot be read or is malformed
 :class:`SolverError`           a solver fails (infeasible, numerical trouble)
 :class:`CertificateError`      an exact certificate is malformed
@@ -39,6 +40,10 @@ class BayesPersuadeError(Exception):
 
 class InvalidGameError(BayesPersuadeError, ValueError):
     """A persuasion game's data are invalid (shape, value or label)."""
+
+
+class InvalidParameterError(BayesPersuadeError, ValueError):
+    """An option passed to a library function is invalid (unknown method, bad value)."""
 
 
 class GameFileError(InvalidGameError):

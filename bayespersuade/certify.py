@@ -1,0 +1,530 @@
+"""Exact optimality certificates for the revelation-principle LP.
+
+A :class:`Certificate` is a primal-dual pair of the LP in
+:mod:`bayespersuade.lp`, in exact rationals:
+
+* the primal: a joint distribution ``x(ω, a)`` of states and recommended
+  actions (the scheme ``π(a | ω) = x(ω, a) / μ0(ω)``);
+* the dual: prices ``p(ω)`` and obedience multipliers ``λ(a, b) >= 0``.
+
+:func:`verify_certificate` checks, in exact arithmetic and without solving
+anything, that
+
+1. the primal is feasible: ``x >= 0``, ``Σ_a x(ω, a) = μ0(ω)``, and every
+   recommendation is obeyed: ``Σ_ω x(ω, a) (u(a, ω) − u(b, ω)) >= 0``;
+2. the dual is feasible: ``λ >= 0`` and
+   ``p(ω) >= v(a, ω) + Σ_b λ(a, b) (u(a, ω) − u(b, ω))`` for every ``ω, a``;
+3. the objectives are equal: ``Σ x(ω, a) v(a, ω) = Σ_ω μ0(ω) p(ω) = value``.
+
+By weak duality, (1)-(3) prove that ``value`` is the optimal value ``V(μ0)``
+and that ``x`` is an optimal scheme (Chvátal 1983, Ch. 5).  All three checks
+are required: a primal feasible point alone is only a lower bound, and a
+solver's "optimal" status is not a proof.
+
+:func:`certify_basis` builds a certificate from the optimal basis of a float
+HiGHS solve: it re-solves the basis systems ``B x_B = b`` and
+``Bᵀ y = c_B`` exactly (over ℚ, with FLINT through python-flint, which also
+backs sympy's ``DomainMatrix`` over ``QQ``), then verifies.  If the float
+basis is not exactly optimal (degenerate or ill-conditioned problems),
+:func:`certify_small_game_exactly` solves the primal and the dual LP with
+sympy's exact rational simplex (small games only).
+
+References
+----------
+Chvátal, V. (1983). *Linear Programming*. W. H. Freeman.
+Applegate, D. L., Cook, W., Dash, S. and Espinoza, D. G. (2007). Exact
+solutions to linear programming problems. *Operations Research Letters*
+35(6), 693-699.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._linalg_q import solve_rational
+from ._numeric import as_fraction
+from .exceptions import CertificateError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .game import PersuasionGame
+    from .lp import LPResult, ObedienceLP
+
+__all__ = [
+    "Certificate",
+    "CertificateCheck",
+    "certify_basis",
+    "certify_small_game_exactly",
+    "verify_certificate",
+    "EXACT_FALLBACK_MAX_VARIABLES",
+]
+
+#: Largest ``n_states * n_actions`` for which the exact-simplex fallback runs.
+EXACT_FALLBACK_MAX_VARIABLES = 64
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """An exact primal-dual certificate of optimality for a persuasion game.
+
+    Attributes
+    ----------
+    value : Fraction
+        The certified optimal value ``V(μ0)``.
+    joint : tuple of (int, tuple of Fraction)
+        For each recommended action ``a``, the vector ``x(·, a)`` over states.
+    prices : tuple of Fraction
+        ``p(ω)`` for each state.
+    multipliers : tuple of (int, int, Fraction)
+        The non-zero obedience multipliers ``(a, b, λ(a, b))``.
+    method : str
+        How the certificate was obtained (``"basis"`` or ``"exact-simplex"``).
+    """
+
+    value: Fraction
+    joint: tuple[tuple[int, tuple[Fraction, ...]], ...]
+    prices: tuple[Fraction, ...]
+    multipliers: tuple[tuple[int, int, Fraction], ...]
+    method: str = "basis"
+    kind: str = field(default="obedience-lp", init=False)
+
+    def to_dict(self) -> dict:
+        """A JSON-serialisable form (rationals as ``"p/q"`` strings).
+
+        Examples
+        --------
+        >>> from bayespersuade.examples import prosecutor
+        >>> cert = prosecutor().solve(exact=True).certificate
+        >>> cert.to_dict()["value"]
+        '3/5'
+        """
+        return {
+            "kind": self.kind,
+            "method": self.method,
+            "value": str(self.value),
+            "joint": [[a, [str(x) for x in xs]] for a, xs in self.joint],
+            "prices": [str(p) for p in self.prices],
+            "multipliers": [[a, b, str(lam)] for a, b, lam in self.multipliers],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Certificate:
+        """Read the form written by :meth:`to_dict`.
+
+        Raises
+        ------
+        CertificateError
+            If a field is missing or malformed.
+        """
+        try:
+            if data.get("kind", "obedience-lp") != "obedience-lp":
+                raise CertificateError(f"unknown certificate kind {data.get('kind')!r}")
+            return cls(
+                value=as_fraction(data["value"], "value"),
+                joint=tuple(
+                    (int(a), tuple(as_fraction(x, f"joint[{a}]") for x in xs))
+                    for a, xs in data["joint"]
+                ),
+                prices=tuple(as_fraction(p, "prices") for p in data["prices"]),
+                multipliers=tuple(
+                    (int(a), int(b), as_fraction(lam, "multipliers"))
+                    for a, b, lam in data["multipliers"]
+                ),
+                method=str(data.get("method", "basis")),
+            )
+        except CertificateError:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CertificateError(f"malformed certificate: {exc!r}") from None
+
+
+@dataclass(frozen=True)
+class CertificateCheck:
+    """The ledger of an exact certificate check.
+
+    Truthy exactly when every check passed (``ok``).
+
+    Attributes
+    ----------
+    ok : bool
+    primal_feasible, dual_feasible, objectives_equal : bool
+    primal_value, dual_value : Fraction or None
+    problems : tuple of str
+        One line per failed check, naming the state/action at fault.
+    """
+
+    ok: bool
+    primal_feasible: bool
+    dual_feasible: bool
+    objectives_equal: bool
+    primal_value: Fraction | None
+    dual_value: Fraction | None
+    problems: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+# ---------------------------------------------------------------- verification
+
+
+def _lcm_den(values) -> int:
+    den = 1
+    for x in values:
+        d = x.denominator
+        den = den * d // math.gcd(den, d)
+    return den
+
+
+def _int_matmul(A: list[list[int]], B: list[list[int]]) -> list[list[int]]:
+    """Exact integer matrix product (FLINT when available)."""
+    if not A or not B or not B[0]:
+        return [[0] * (len(B[0]) if B else 0) for _ in A]
+    try:
+        import flint
+
+        P = flint.fmpz_mat(A) * flint.fmpz_mat(B)
+        return [[int(P[i, j]) for j in range(P.ncols())] for i in range(P.nrows())]
+    except ImportError:  # pragma: no cover - python-flint is a dependency
+        Bt = list(zip(*B, strict=True))
+        return [[sum(a * b for a, b in zip(row, col, strict=True)) for col in Bt] for row in A]
+
+
+def verify_certificate(game: PersuasionGame, certificate: Certificate) -> CertificateCheck:
+    """Check an exact optimality certificate without solving anything.
+
+    Parameters
+    ----------
+    game : PersuasionGame
+        A rational game.
+    certificate : Certificate
+
+    Returns
+    -------
+    CertificateCheck
+        Truthy when primal feasibility, dual feasibility and equality of the
+        objectives all hold exactly.
+
+    Raises
+    ------
+    CertificateError
+        If the certificate does not fit the game (wrong number of states,
+        action index out of range).
+    InvalidGameError
+        If the game has floating-point data.
+
+    Examples
+    --------
+    >>> from bayespersuade.examples import prosecutor
+    >>> game = prosecutor()
+    >>> cert = game.solve(exact=True).certificate
+    >>> bool(verify_certificate(game, cert))
+    True
+    >>> from dataclasses import replace
+    >>> from fractions import Fraction
+    >>> bad = replace(cert, value=Fraction(7, 10))
+    >>> check = verify_certificate(game, bad)
+    >>> check.ok, check.problems[0]
+    (False, 'primal objective 3/5 differs from the claimed value 7/10')
+    """
+    prior, v, u = game.exact_data()
+    m, n = game.n_actions, game.n_states
+    if not isinstance(certificate, Certificate):
+        raise CertificateError(
+            f"expected a Certificate, got {type(certificate).__name__}"
+        )
+    if len(certificate.prices) != n:
+        raise CertificateError(
+            f"certificate has {len(certificate.prices)} prices but the game has {n} states"
+        )
+    seen = set()
+    for a, xs in certificate.joint:
+        if not 0 <= a < m:
+            raise CertificateError(f"certificate recommends action {a}, out of range 0..{m - 1}")
+        if a in seen:
+            raise CertificateError(f"certificate lists action {a} twice")
+        seen.add(a)
+        if len(xs) != n:
+            raise CertificateError(
+                f"certificate's joint for action {a} has {len(xs)} entries, not {n}"
+            )
+    for a, b, _ in certificate.multipliers:
+        if not (0 <= a < m and 0 <= b < m):
+            raise CertificateError(f"multiplier ({a}, {b}) is out of range 0..{m - 1}")
+
+    problems: list[str] = []
+    # ---- primal feasibility
+    primal_ok = True
+    totals = [Fraction(0)] * n
+    for a, xs in certificate.joint:
+        for w, x in enumerate(xs):
+            if x < 0:
+                primal_ok = False
+                problems.append(f"x(state {w}, action {a}) = {x} is negative")
+            totals[w] += x
+    for w in range(n):
+        if totals[w] != prior[w]:
+            primal_ok = False
+            problems.append(
+                f"state {w}: the scheme's mass {totals[w]} differs from the prior {prior[w]}"
+            )
+    den_u = _lcm_den(u.ravel())
+    u_int = [[int(x * den_u) for x in row] for row in u]
+    actions = [a for a, _ in certificate.joint]
+    if actions:
+        dens = [_lcm_den(xs) for _, xs in certificate.joint]
+        X = [[int(xs[w] * d) for (_, xs), d in zip(certificate.joint, dens, strict=True)]
+             for w in range(n)]  # (n, K)
+        W = _int_matmul(u_int, X)  # W[b][k] = den_u * d_k * Σ_ω u(b, ω) x(ω, a_k)
+        for k, a in enumerate(actions):
+            own = W[a][k]
+            for b in range(m):
+                if W[b][k] > own:
+                    primal_ok = False
+                    gap = Fraction(W[b][k] - own, den_u * dens[k])
+                    problems.append(
+                        f"recommending action {a} is not obeyed: action {b} is better by {gap}"
+                    )
+                    break
+    primal_value = sum(
+        (v[a][w] * xs[w] for a, xs in certificate.joint for w in range(n)), Fraction(0)
+    )
+
+    # ---- dual feasibility
+    dual_ok = True
+    lam: dict[int, list[tuple[int, Fraction]]] = {}
+    for a, b, x in certificate.multipliers:
+        if x < 0:
+            dual_ok = False
+            problems.append(f"multiplier λ({a}, {b}) = {x} is negative")
+        if x != 0:
+            lam.setdefault(a, []).append((b, x))
+    prices = certificate.prices
+    for a in range(m):
+        terms = lam.get(a, [])
+        total = sum((x for _, x in terms), Fraction(0))
+        for w in range(n):
+            rhs = v[a][w] + total * u[a][w] - sum((x * u[b][w] for b, x in terms), Fraction(0))
+            if prices[w] < rhs:
+                dual_ok = False
+                problems.append(
+                    f"dual constraint of (state {w}, action {a}) fails: "
+                    f"p = {prices[w]} < {rhs}"
+                )
+                break
+    dual_value = sum((prior[w] * prices[w] for w in range(n)), Fraction(0))
+
+    # ---- objectives
+    eq = primal_value == certificate.value and dual_value == certificate.value
+    if primal_value != certificate.value:
+        problems.insert(
+            0, f"primal objective {primal_value} differs from the claimed value "
+               f"{certificate.value}"
+        )
+    if dual_value != certificate.value:
+        problems.append(
+            f"dual objective {dual_value} differs from the claimed value {certificate.value}"
+        )
+    return CertificateCheck(
+        ok=primal_ok and dual_ok and eq,
+        primal_feasible=primal_ok,
+        dual_feasible=dual_ok,
+        objectives_equal=eq,
+        primal_value=primal_value,
+        dual_value=dual_value,
+        problems=tuple(problems),
+    )
+
+
+# ---------------------------------------------------------------- construction
+
+
+def certify_basis(
+    game: PersuasionGame, lp: ObedienceLP, result: LPResult
+) -> tuple[Certificate | None, str | None]:
+    """Turn the optimal basis of a float solve into an exact certificate.
+
+    Parameters
+    ----------
+    game : PersuasionGame
+        A rational game.
+    lp : ObedienceLP
+        The LP that was solved (built from the game's float data; its
+        sparsity pattern and row order are reused, its values are not).
+    result : LPResult
+        The float solution, with its basis.
+
+    Returns
+    -------
+    certificate : Certificate or None
+        A verified certificate, or None.
+    reason : str or None
+        Why no certificate could be built.
+    """
+    if result.col_basic is None or result.row_basic is None:
+        return None, "the solver returned no basis"
+    prior, v, u = game.exact_data()
+    n, m = game.n_states, game.n_actions
+    basic_cols = np.flatnonzero(result.col_basic)
+    active_rows = np.flatnonzero(~result.row_basic)
+    k = basic_cols.size
+    if k != active_rows.size:
+        return None, (
+            f"the basis is not square ({k} basic columns, {active_rows.size} active rows)"
+        )
+    den_u = _lcm_den(u.ravel())
+    col_pos = {int(j): i for i, j in enumerate(basic_cols)}
+    entries: dict[tuple[int, int], int] = {}
+    rhs: list[Fraction] = []
+    row_scale: list[int] = []
+    for r_i, r in enumerate(active_rows):
+        r = int(r)
+        if r < n:  # prior row of state r: ones at columns a*n + r
+            for a in range(m):
+                c = col_pos.get(a * n + r)
+                if c is not None:
+                    entries[(r_i, c)] = 1
+            rhs.append(prior[r])
+            row_scale.append(1)
+        else:
+            a, b = (int(t) for t in lp.pairs[r - n])
+            for w in range(n):
+                c = col_pos.get(a * n + w)
+                if c is not None:
+                    val = (u[b][w] - u[a][w]) * den_u
+                    if val != 0:
+                        entries[(r_i, c)] = int(val)
+            rhs.append(Fraction(0))
+            row_scale.append(den_u)
+    x_b = solve_rational(entries, rhs)
+    if x_b is None:
+        return None, "the optimal basis matrix is singular in exact arithmetic"
+    c_b = [v[int(j) // n][int(j) % n] for j in basic_cols]
+    y = solve_rational(entries, c_b, transpose=True)
+    if y is None:  # pragma: no cover - same matrix as above
+        return None, "the optimal basis matrix is singular in exact arithmetic"
+
+    joint_full: dict[int, list[Fraction]] = {}
+    for j, xv in zip(basic_cols, x_b, strict=True):
+        a, w = int(j) // n, int(j) % n
+        joint_full.setdefault(a, [Fraction(0)] * n)[w] = xv
+    prices = [Fraction(0)] * n
+    multipliers = []
+    for r_i, r in enumerate(active_rows):
+        r = int(r)
+        if r < n:
+            prices[r] = y[r_i]
+        else:
+            lam = y[r_i] * row_scale[r_i]
+            if lam != 0:
+                a, b = (int(t) for t in lp.pairs[r - n])
+                multipliers.append((a, b, lam))
+    joint = tuple(
+        (a, tuple(xs)) for a, xs in sorted(joint_full.items()) if any(x != 0 for x in xs)
+    )
+    value = sum((prior[w] * prices[w] for w in range(n)), Fraction(0))
+    cert = Certificate(value=value, joint=joint, prices=tuple(prices),
+                       multipliers=tuple(multipliers), method="basis")
+    check = verify_certificate(game, cert)
+    if not check:
+        return None, "the float basis is not exactly optimal: " + "; ".join(check.problems[:3])
+    return cert, None
+
+
+def _to_fraction(t: Any) -> Fraction:
+    """A sympy number (Integer, Rational, int) as a Fraction."""
+    from sympy import Rational
+
+    r = Rational(t)
+    return Fraction(int(r.p), int(r.q))
+
+
+def certify_small_game_exactly(game: PersuasionGame) -> tuple[Certificate | None, str | None]:
+    """Solve the primal and the dual LP with sympy's exact rational simplex.
+
+    Only for games with at most :data:`EXACT_FALLBACK_MAX_VARIABLES`
+    variables ``n_states * n_actions`` (the exact simplex is slow).
+
+    Returns
+    -------
+    certificate : Certificate or None
+    reason : str or None
+
+    Examples
+    --------
+    >>> from bayespersuade.examples import prosecutor
+    >>> cert, reason = certify_small_game_exactly(prosecutor())
+    >>> cert.value, reason
+    (Fraction(3, 5), None)
+    """
+    from sympy import Rational
+    from sympy.solvers.simplex import linprog
+
+    n, m = game.n_states, game.n_actions
+    if n * m > EXACT_FALLBACK_MAX_VARIABLES:
+        return None, (
+            f"the exact-simplex fallback is limited to {EXACT_FALLBACK_MAX_VARIABLES} "
+            f"variables; this game has {n * m}"
+        )
+    prior, v, u = game.exact_data()
+
+    def R(x: Fraction) -> Any:
+        return Rational(x.numerator, x.denominator)
+
+    # primal: min -Σ x v ; x index a*n + ω
+    c = [-R(v[a][w]) for a in range(m) for w in range(n)]
+    A_eq = [[R(Fraction(int(j % n == w))) for j in range(m * n)] for w in range(n)]
+    b_eq = [R(p) for p in prior]
+    A_ub, b_ub, pairs = [], [], []
+    for a in range(m):
+        for b in range(m):
+            if a == b:
+                continue
+            row = [Rational(0)] * (m * n)
+            nz = False
+            for w in range(n):
+                d = u[b][w] - u[a][w]
+                if d != 0:
+                    row[a * n + w] = R(d)
+                    nz = True
+            if nz:
+                A_ub.append(row)
+                b_ub.append(Rational(0))
+                pairs.append((a, b))
+    _, xs = linprog(c, A_ub or None, b_ub or None, A_eq, b_eq)
+    x = [_to_fraction(t) for t in xs]
+    # dual: min Σ μ0 p  s.t. p(ω) - Σ_b λ(a,b)(u(a,ω)-u(b,ω)) >= v(a,ω); p free, λ >= 0
+    n_l = len(pairs)
+    c_d = [R(p) for p in prior] + [Rational(0)] * n_l
+    A_d, b_d = [], []
+    for a in range(m):
+        for w in range(n):
+            row = [Rational(0)] * (n + n_l)
+            row[w] = Rational(-1)
+            for r, (a2, b2) in enumerate(pairs):
+                if a2 == a:
+                    row[n + r] = R(u[a][w] - u[b2][w])
+            A_d.append(row)
+            b_d.append(-R(v[a][w]))
+    bounds = [(None, None)] * n + [(0, None)] * n_l
+    _, ys = linprog(c_d, A_d, b_d, bounds=bounds)
+    y = [_to_fraction(t) for t in ys]
+    joint = []
+    for a in range(m):
+        col = tuple(x[a * n + w] for w in range(n))
+        if any(t != 0 for t in col):
+            joint.append((a, col))
+    multipliers = tuple((a, b, y[n + r]) for r, (a, b) in enumerate(pairs) if y[n + r] != 0)
+    value = sum((prior[w] * y[w] for w in range(n)), Fraction(0))
+    cert = Certificate(value=value, joint=tuple(joint), prices=tuple(y[:n]),
+                       multipliers=multipliers, method="exact-simplex")
+    check = verify_certificate(game, cert)
+    if not check:  # pragma: no cover - would be a sympy bug
+        return None, "the exact simplex produced an invalid certificate: " + "; ".join(
+            check.problems[:3]
+        )
+    return cert, None
