@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._numeric import as_fraction
-from .exceptions import InvalidGameError
+from .exceptions import InvalidGameError, InvalidParameterError
 from .game import PersuasionGame
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -348,7 +348,7 @@ _WEIGHTINGS = ("votes", "clusters", "labels")
 
 def _check_family(family: str) -> str:
     if family not in FAMILIES:
-        raise InvalidGameError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
+        raise InvalidParameterError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
     return family
 
 
@@ -522,7 +522,7 @@ def evidence_support_share(evidence: ClaimRecord | Sequence, weighting: str = "v
     """
     items = tuple(getattr(evidence, "evidence", evidence))
     if weighting not in _WEIGHTINGS:
-        raise InvalidGameError(
+        raise InvalidParameterError(
             f"weighting must be one of {', '.join(_WEIGHTINGS)}, got {weighting!r}")
     if not items:
         raise InvalidGameError("no evidence to build an evidence-stance prior from")
@@ -571,7 +571,7 @@ def evidence_position_prior(evidence: ClaimRecord | Sequence,
     items = tuple(getattr(evidence, "evidence", evidence))
     if set(positions) != set(DEFAULT_POSITIONS) or not all(
             isinstance(v, int) and 1 <= v <= 7 for v in positions.values()):
-        raise InvalidGameError(
+        raise InvalidParameterError(
             f"positions must map {sorted(DEFAULT_POSITIONS)} to integers in 1..7")
     counts = [0] * 7
     for e in items:
@@ -682,7 +682,7 @@ def record_prior(record: ClaimRecord, family: str = "binary-truth", *, source: s
     """
     _check_family(family)
     if source not in PRIOR_SOURCES:
-        raise InvalidGameError(
+        raise InvalidParameterError(
             f"prior source must be one of {', '.join(PRIOR_SOURCES)}, got {source!r}")
     if source == "auto":
         reasons = []

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bayespersuade.datasets import load_claims, load_dataset
-from bayespersuade.exceptions import DataError
+from bayespersuade.exceptions import DataError, InvalidParameterError
 from bayespersuade.families import record_prior
 
 FIX = Path(__file__).parent / "fixtures" / "datasets" / "claims"
@@ -88,5 +88,5 @@ def test_strict_and_dispatcher():
     with pytest.raises(DataError) as err:
         load_dataset("claims", FIX / "claims.csv", strict=True)
     assert (err.value.row, err.value.field) == (5, "prior")
-    with pytest.raises(DataError, match="unknown dataset"):
+    with pytest.raises(InvalidParameterError, match="unknown dataset"):
         load_dataset("imdb", FIX / "claims.csv")

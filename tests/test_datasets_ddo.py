@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bayespersuade.datasets import load_dataset, load_ddo
-from bayespersuade.exceptions import DataError
+from bayespersuade.exceptions import DataError, InvalidParameterError
 from bayespersuade.families import record_prior
 
 FIX = Path(__file__).parent / "fixtures" / "datasets" / "ddo"
@@ -69,7 +69,7 @@ def test_custom_scale():
     assert [(o.initial, o.final) for o in res.records[0].observations] == [
         (4, 6), (2, 2), (4, 4), (6, 6)]
     assert len(res.files) == 1   # users.json only found when a folder is given
-    with pytest.raises(DataError, match="scale"):
+    with pytest.raises(InvalidParameterError, match="scale"):
         load_ddo(FIX, scale={"pro": 9, "tied": 4, "con": 1})
 
 

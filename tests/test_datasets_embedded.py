@@ -12,7 +12,7 @@ from bayespersuade.datasets.embedded import (
     build_perspectrum_subset,
     embedded_path,
 )
-from bayespersuade.exceptions import DataError
+from bayespersuade.exceptions import InvalidParameterError
 
 UPSTREAM_DIR = Path("/work/shared/data/perspectrum")
 needs_upstream = pytest.mark.skipif(
@@ -43,7 +43,7 @@ def test_license_and_attribution_beside_the_data():
 
 
 def test_unknown_name():
-    with pytest.raises(DataError, match="no embedded dataset"):
+    with pytest.raises(InvalidParameterError, match="no embedded dataset"):
         load_embedded("cmv")
 
 

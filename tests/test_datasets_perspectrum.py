@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bayespersuade.datasets import load_perspectrum
-from bayespersuade.exceptions import DataError
+from bayespersuade.exceptions import DataError, InvalidParameterError
 from bayespersuade.families import evidence_position_prior, evidence_support_share
 
 FIX = Path(__file__).parent / "fixtures" / "datasets" / "perspectrum"
@@ -61,7 +61,7 @@ def test_split_filter(result):
     assert [r.id for r in test.records] == ["11", "16"]
     assert test.notes == ("split 'test': kept 2 claims, left out 1 valid claims of other "
                           "splits",)
-    with pytest.raises(DataError, match="split"):
+    with pytest.raises(InvalidParameterError, match="split"):
         load_perspectrum(FIX, split="validation")
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import DataError
+from ..exceptions import DataError, InvalidParameterError
 from .anthropic import load_anthropic
 from .claims import load_claims
 from .cmv import load_cmv
@@ -85,8 +85,10 @@ def load_dataset(name: str, path: str | Path | None = None, *, strict: bool = Fa
 
     Raises
     ------
+    InvalidParameterError
+        For an unknown name.
     DataError
-        For an unknown name, a missing path, or malformed data.
+        For a missing path, or malformed data.
 
     Examples
     --------
@@ -99,8 +101,7 @@ def load_dataset(name: str, path: str | Path | None = None, *, strict: bool = Fa
     bayespersuade.exceptions.DataError: field 'path': dataset 'cmv' is not bundled ...
     """
     if name not in _LOADERS:
-        raise DataError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}",
-                        field="name")
+        raise InvalidParameterError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
     if path is None:
         if name == "perspectrum":
             return load_embedded("perspectrum", **options)

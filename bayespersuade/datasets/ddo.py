@@ -71,7 +71,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import DataError
+from ..exceptions import DataError, InvalidParameterError
 from ._rows import RowError, RowSink, read_json
 from .records import ClaimRecord, LoadResult, RatingObservation
 
@@ -137,8 +137,8 @@ def load_ddo(path: str | Path, *, users_path: str | Path | None = None, strict: 
     if set(scale) != {"pro", "tied", "con"} or not all(
             isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 7
             for v in scale.values()):
-        raise DataError(f"scale must map 'pro', 'tied', 'con' to ratings in 1..7, got {scale!r}",
-                        field="scale")
+        raise InvalidParameterError(
+            f"scale must map 'pro', 'tied', 'con' to ratings in 1..7, got {scale!r}")
     debates_path, users_file = _paths(Path(path), users_path)
     data = read_json(debates_path)
     if not isinstance(data, dict):

@@ -30,7 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import DataError
+from ..exceptions import DataError, InvalidParameterError
 from ._rows import RowError, RowSink, read_json
 from .perspectrum import (
     FILES,
@@ -66,8 +66,8 @@ def embedded_path(name: str = "perspectrum") -> Path:
     'perspectrum_subset.json'
     """
     if name not in EMBEDDED:
-        raise DataError(f"no embedded dataset {name!r}; available: {', '.join(EMBEDDED)}",
-                        field="name")
+        raise InvalidParameterError(
+            f"no embedded dataset {name!r}; available: {', '.join(EMBEDDED)}")
     return Path(str(resources.files("bayespersuade").joinpath(EMBEDDED[name])))
 
 

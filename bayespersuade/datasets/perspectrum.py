@@ -59,7 +59,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import DataError
+from ..exceptions import DataError, InvalidParameterError
 from ._rows import RowError, RowSink, read_json
 from .records import ClaimRecord, Evidence, LoadResult
 
@@ -81,8 +81,8 @@ SPLITS = ("train", "dev", "test")
 def check_split(split: str) -> str:
     """Validate a split name (``"all"`` or one of :data:`SPLITS`)."""
     if split != "all" and split not in SPLITS:
-        raise DataError(f"split must be 'all', 'train', 'dev' or 'test', got {split!r}",
-                        field="split")
+        raise InvalidParameterError(
+            f"split must be 'all', 'train', 'dev' or 'test', got {split!r}")
     return split
 
 
