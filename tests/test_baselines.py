@@ -3,6 +3,7 @@
 from fractions import Fraction as F
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bayespersuade.baselines import human_baselines
@@ -94,3 +95,23 @@ def test_no_ratings_and_unsupported_family(anthropic):
     assert b.n_without_ratings == 8
     with pytest.raises(InvalidParameterError, match="two-state"):
         human_baselines(anthropic, "normative-position")
+
+
+def test_achieved_vs_ceiling_plot(anthropic):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bayespersuade.dataset_plots import plot_achieved_vs_ceiling
+
+    b = human_baselines(anthropic)
+    fig, ax = plt.subplots()
+    assert plot_achieved_vs_ceiling(b, ax=ax) is ax
+    pts = sorted(map(tuple, np.concatenate([c.get_offsets() for c in ax.collections])))
+    expected = sorted(zip(b.by_claim_source["mean_ceiling"],
+                          b.by_claim_source["mean_achieved_gain"], strict=True))
+    np.testing.assert_allclose(pts, expected)
+    plt.close(fig)
+    with pytest.raises(InvalidParameterError):
+        plot_achieved_vs_ceiling(b, level="claim")

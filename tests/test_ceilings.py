@@ -167,3 +167,118 @@ def test_csv_round_trip_keeps_full_precision(tmp_path, persp):
 def test_bad_method(persp):
     with pytest.raises(InvalidParameterError):
         ceiling_table(persp, "evidence-stance", method="simplex")
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def _run_cli(argv, capsys):
+    import argparse
+
+    from bayespersuade.cli_ceilings import add_parser
+
+    parser = argparse.ArgumentParser(prog="bayespersuade")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["ceilings", *argv])
+    status = args.func(args)
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_cli_default_job_on_the_bundled_data(tmp_path, capsys):
+    status, out, _ = _run_cli(["--split", "test", "--out", str(tmp_path)], capsys)
+    assert status == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [
+        "distribution_evidence-stance_p2.png", "perspectrum_evidence-stance_p2_ceilings.csv",
+        "perspectrum_evidence-stance_p2_envelope.png",
+        "perspectrum_evidence-stance_p2_rejections.csv",
+        "perspectrum_evidence-stance_p2_skipped.csv", "run.json",
+        "summary_evidence-stance_p2.csv"]
+    table = pd.read_csv(tmp_path / "perspectrum_evidence-stance_p2_ceilings.csv",
+                        dtype={"id": str})
+    expected = ceiling_table(load_embedded(split="test").records, "evidence-stance")
+    assert len(table) == 227
+    np.testing.assert_array_equal(table["ceiling"].to_numpy(), expected["ceiling"].to_numpy())
+    summary = pd.read_csv(tmp_path / "summary_evidence-stance_p2.csv")
+    assert summary["mean_ceiling"].iloc[0] == pytest.approx(expected["ceiling"].mean())
+    assert f"{expected['ceiling'].mean():.6f}" in out
+    import json
+
+    info = json.loads((tmp_path / "run.json").read_text())
+    assert info["datasets"]["perspectrum"]["records"] == 227
+    assert info["family"] == "evidence-stance"
+
+
+def test_cli_several_datasets_with_baselines(tmp_path, capsys):
+    status, out, _ = _run_cli([
+        "--dataset", "perspectrum", "anthropic", "--split", "test", "--loss", "absolute",
+        "--data-file", f"anthropic={FIX / 'anthropic' / 'persuasion_data.csv'}",
+        "--exact", "--no-plots", "--out", str(tmp_path)], capsys)
+    assert status == 0
+    summary = pd.read_csv(tmp_path / "summary_binary-truth_p1.csv")
+    assert list(summary["dataset"]) == ["perspectrum", "anthropic", AVERAGE_LABEL]
+    means = summary["mean_ceiling"]
+    assert means.iloc[2] == pytest.approx(means.iloc[:2].mean())
+    by_source = pd.read_csv(tmp_path / "anthropic_binary-truth_p1_baselines_by_source.csv")
+    assert set(by_source["source"]) == {"Human", "Claude 3 Opus"}
+    rej = pd.read_csv(tmp_path / "anthropic_binary-truth_p1_rejections.csv")
+    assert list(rej["row"]) == [7, 8, 9, 10, 11]
+    assert "human baselines" in out
+    assert not any(p.suffix == ".png" for p in tmp_path.iterdir())
+
+
+def test_cli_errors(tmp_path, capsys):
+    status, _, err = _run_cli(["--dataset", "cmv", "--out", str(tmp_path)], capsys)
+    assert status == 2
+    assert "--data-file cmv=PATH" in err
+    status, _, err = _run_cli(["--dataset", "cmv", "--data-file", str(FIX / "cmv"),
+                               "--no-plots", "--out", str(tmp_path)], capsys)
+    assert status == 1
+    assert "--prior" in err
+    status, _, _ = _run_cli(["--dataset", "cmv", "--data-file", str(FIX / "cmv"), "--prior",
+                             "1/3", "--no-plots", "--out", str(tmp_path)], capsys)
+    assert status == 0
+    t = pd.read_csv(tmp_path / "cmv_binary-truth_p2_ceilings.csv")
+    assert list(t["prior"]) == ["1/3"] * 4
+    status, _, err = _run_cli(["--dataset", "anthropic", "--data-file",
+                               str(FIX / "anthropic" / "persuasion_data.csv"), "--strict",
+                               "--out", str(tmp_path)], capsys)
+    assert status == 1
+    assert "row 7" in err
+    status, _, err = _run_cli(["--prior", "1/2,1/2", "--out", str(tmp_path)], capsys)
+    assert status == 2
+    status, _, err = _run_cli(["--p", "0.5", "--out", str(tmp_path)], capsys)
+    assert status == 2
+
+
+# ---------------------------------------------------------------- plots
+
+
+def test_plots(persp, sample):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bayespersuade.dataset_plots import plot_ceiling_distribution, plot_envelope_with_priors
+
+    a = ceiling_table(sample, "evidence-stance")
+    b = ceiling_table(sample, "evidence-stance", loss="absolute")
+    fig, ax = plt.subplots()
+    assert plot_ceiling_distribution({"q": a, "abs": b}, ax=ax) is ax
+    means = ax.collections[0].get_offsets()[:, 1]
+    np.testing.assert_allclose(means, [a["ceiling"].mean(), b["ceiling"].mean()])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["q\n(n=40)", "abs\n(n=40)"]
+    plt.close(fig)
+
+    ax = plot_envelope_with_priors(a)
+    env_line = next(ln for ln in ax.get_lines() if ln.get_linestyle() == "--")
+    assert env_line.get_xdata().tolist() == pytest.approx([0, 1 / 12, 11 / 12, 1])
+    assert env_line.get_ydata().tolist() == pytest.approx([1, 2, 7, 7])
+    marks = ax.collections[1].get_offsets()
+    np.testing.assert_allclose(marks[:, 0], a["prior[support]"])
+    np.testing.assert_allclose(marks[:, 1], a["V"])             # priors marked on V
+    plt.close(ax.figure)
+    with pytest.raises(InvalidParameterError, match="two-state"):
+        plot_envelope_with_priors(ceiling_table(sample[:3], "normative-position"))
