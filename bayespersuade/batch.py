@@ -127,12 +127,12 @@ def _check_priors(priors: Any, n: int) -> np.ndarray:
     neg = np.argwhere(P < 0)
     if neg.size:
         i, j = (int(t) for t in neg[0])
-        raise InvalidGameError(f"priors[{i}][{j}] is {P[i, j]!r}, which is negative")
+        raise InvalidGameError(f"priors[{i}][{j}] is {float(P[i, j])!r}, which is negative")
     sums = P.sum(axis=1)
     bad = np.flatnonzero(np.abs(sums - 1) > PRIOR_SUM_TOL)
     if bad.size:
         i = int(bad[0])
-        raise InvalidGameError(f"priors row {i} sums to {sums[i]!r}, not 1")
+        raise InvalidGameError(f"priors row {i} sums to {float(sums[i])!r}, not 1")
     return np.asarray(P)
 
 

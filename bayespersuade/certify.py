@@ -48,6 +48,7 @@ import numpy as np
 
 from ._linalg_q import solve_rational
 from ._numeric import as_fraction
+from .best_response import _int_form
 from .exceptions import CertificateError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -294,28 +295,40 @@ def verify_certificate(game: PersuasionGame, certificate: Certificate) -> Certif
         (v[a][w] * xs[w] for a, xs in certificate.joint for w in range(n)), Fraction(0)
     )
 
-    # ---- dual feasibility
+    # ---- dual feasibility, in integers: p = P/dp, λ = L/dl, v = V/dv, u = U/du
     dual_ok = True
-    lam: dict[int, list[tuple[int, Fraction]]] = {}
     for a, b, x in certificate.multipliers:
         if x < 0:
             dual_ok = False
             problems.append(f"multiplier λ({a}, {b}) = {x} is negative")
-        if x != 0:
-            lam.setdefault(a, []).append((b, x))
     prices = certificate.prices
+    u_i, du = _int_form(u)
+    v_i, dv = _int_form(v)
+    dp = _lcm_den(prices)
+    dl = _lcm_den([x for _, _, x in certificate.multipliers])
+    P = np.array([int(p * dp) for p in prices], dtype=object)
+    lam: dict[int, list[tuple[int, int]]] = {}
+    for a, b, x in certificate.multipliers:
+        if x != 0:
+            lam.setdefault(a, []).append((b, int(x * dl)))
+    D = dp * dv * dl * du
+    Pd, Vd = P * (D // dp), v_i * (D // dv)
+    k_l = D // (dl * du)
     for a in range(m):
         terms = lam.get(a, [])
-        total = sum((x for _, x in terms), Fraction(0))
-        for w in range(n):
-            rhs = v[a][w] + total * u[a][w] - sum((x * u[b][w] for b, x in terms), Fraction(0))
-            if prices[w] < rhs:
-                dual_ok = False
-                problems.append(
-                    f"dual constraint of (state {w}, action {a}) fails: "
-                    f"p = {prices[w]} < {rhs}"
-                )
-                break
+        total = sum(L for _, L in terms)
+        lhs = total * u_i[a]
+        for b, L in terms:
+            lhs = lhs - L * u_i[b]
+        slack = Pd - Vd[a] - lhs * k_l
+        bad = [w for w in range(n) if slack[w] < 0]
+        if bad:
+            w = bad[0]
+            dual_ok = False
+            problems.append(
+                f"dual constraint of (state {w}, action {a}) fails: p = {prices[w]} < "
+                f"{prices[w] - Fraction(int(slack[w]), D)}"
+            )
     dual_value = sum((prior[w] * prices[w] for w in range(n)), Fraction(0))
 
     # ---- objectives
