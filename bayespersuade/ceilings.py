@@ -8,8 +8,9 @@ at every prior) rather than one LP per row.  ``method="lp"`` solves one
 revelation-principle LP per instance instead (the independent check, and
 the baseline of ``benchmarks/bench_ceilings.py``).
 
-The table has one row per instance: its id and claim, where its prior came
-from, the prior (exactly, as a fraction, when it is rational), ``v̂(μ0)``
+Instances with the same prior are solved once.  The table has one row per
+instance: its id and claim, where its prior came from, the prior (exactly,
+as a fraction, when it is rational), ``v̂(μ0)``
 (no disclosure), ``V(μ0)`` (the optimum), the ceiling ``ΔV(μ0) = V − v̂``, the
 full-disclosure value, and a summary of one optimal scheme: the number of
 signals, their probabilities, the posteriors they induce and the actions
@@ -186,11 +187,14 @@ def _solve_lp(game: PersuasionGame, P: np.ndarray) -> dict[str, Any]:
 
 
 def _from_batch(game: PersuasionGame, P: np.ndarray) -> tuple[dict[str, Any], str]:
-    b = batch_ceilings(game, P)
-    out: dict[str, Any] = {"value": b.value, "nd": b.no_disclosure_value,
-                           "fd": b.full_disclosure_value, "weights": [], "posteriors": [],
-                           "actions": []}
-    for r in range(len(b)):
+    """One batch over the distinct priors (instances often share one), spread back."""
+    uniq, inverse = np.unique(P, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    b = batch_ceilings(game, uniq)
+    out: dict[str, Any] = {"value": b.value[inverse], "nd": b.no_disclosure_value[inverse],
+                           "fd": b.full_disclosure_value[inverse], "weights": [],
+                           "posteriors": [], "actions": []}
+    for r in inverse:
         s = int(b.n_signals[r])
         out["weights"].append([float(w) for w in b.weights[r, :s]])
         out["posteriors"].append([b.posteriors[r, j] for j in range(s)])
