@@ -34,9 +34,9 @@ from ..exceptions import DataError, InvalidParameterError
 from ._rows import RowError, RowSink, read_json
 from .perspectrum import (
     FILES,
-    check_split,
-    collect,
-    split_note,
+    _check_split,
+    _collect,
+    _split_note,
 )
 from .records import LoadResult
 
@@ -164,7 +164,7 @@ def load_embedded(name: str = "perspectrum", split: str = "all", *, strict: bool
     >>> len(load_embedded(split="all").records)
     907
     """
-    check_split(split)
+    _check_split(split)
     path = embedded_path(name)
     data = read_json(path)
     if not isinstance(data, dict) or data.get("header", {}).get("format") != _FORMAT:
@@ -185,9 +185,9 @@ def load_embedded(name: str = "perspectrum", split: str = "all", *, strict: bool
             raise RowError(f"perspectives[{k}].texts", "texts do not match pids")
         return texts
 
-    kept, n_read, n_other = collect(enumerate(claims, start=1), sink, texts_of,
+    kept, n_read, n_other = _collect(enumerate(claims, start=1), sink, texts_of,
                                     split_by_id.get, split)
     note = (f"bundled subset of PERSPECTRUM v1.0 ({UPSTREAM['license']}; upstream commit "
             f"{UPSTREAM['commit'][:12]}); see ATTRIBUTION.md beside it",)
     return LoadResult(tuple(kept), n_read, tuple(sink.rejected), (str(path),),
-                      note + split_note(split, len(kept), n_other))
+                      note + _split_note(split, len(kept), n_other))

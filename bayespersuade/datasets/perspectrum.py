@@ -78,7 +78,7 @@ VOTE_LABELS = ("support", "mildly_support", "mildly_undermine", "undermine",
 SPLITS = ("train", "dev", "test")
 
 
-def check_split(split: str) -> str:
+def _check_split(split: str) -> str:
     """Validate a split name (``"all"`` or one of :data:`SPLITS`)."""
     if split != "all" and split not in SPLITS:
         raise InvalidParameterError(
@@ -92,7 +92,7 @@ def _int(value: Any, field: str) -> int:
     return value
 
 
-def claim_record(obj: Any, texts_of: Callable[[int, int, Any], list[str]],
+def _claim_record(obj: Any, texts_of: Callable[[int, int, Any], list[str]],
                  split_of: Callable[[str], str | None]) -> ClaimRecord:
     """Build one record from an upstream-format claim object (raises ``RowError``).
 
@@ -158,7 +158,7 @@ def claim_record(obj: Any, texts_of: Callable[[int, int, Any], list[str]],
     )
 
 
-def collect(claims: Iterable[tuple[int, Any]], sink: RowSink,
+def _collect(claims: Iterable[tuple[int, Any]], sink: RowSink,
             texts_of: Callable[[int, int, Any], list[str]],
             split_of: Callable[[str], str | None], split: str
             ) -> tuple[list[ClaimRecord], int, int]:
@@ -170,7 +170,7 @@ def collect(claims: Iterable[tuple[int, Any]], sink: RowSink,
     for rowno, obj in claims:
         n_read += 1
         try:
-            rec = claim_record(obj, texts_of, split_of)
+            rec = _claim_record(obj, texts_of, split_of)
             if rec.id in seen:
                 raise RowError("cId", "duplicate claim id", rec.id)
         except RowError as err:
@@ -184,7 +184,7 @@ def collect(claims: Iterable[tuple[int, Any]], sink: RowSink,
     return kept, n_read, n_other
 
 
-def split_note(split: str, kept: int, other: int) -> tuple[str, ...]:
+def _split_note(split: str, kept: int, other: int) -> tuple[str, ...]:
     """The note a split filter leaves in ``LoadResult.notes``."""
     if split == "all":
         return ()
@@ -227,7 +227,7 @@ def load_perspectrum(path: str | Path, *, split: str = "all", strict: bool = Fal
     >>> ev.text, ev.stance, ev.votes["mildly_support"]
     ('Animals suffer', 'support', 1)
     """
-    check_split(split)
+    _check_split(split)
     folder = Path(path)
     if not folder.is_dir():
         raise DataError("not a folder (expected the folder holding the PERSPECTRUM files)",
@@ -272,8 +272,8 @@ def load_perspectrum(path: str | Path, *, split: str = "all", strict: bool = Fal
             out.append(texts[p])
         return out
 
-    kept, n_read, n_other = collect(enumerate(claims, start=1), sink, texts_of,
+    kept, n_read, n_other = _collect(enumerate(claims, start=1), sink, texts_of,
                                     split_map.get, split)
     return LoadResult(tuple(kept), n_read, tuple(sink.rejected),
                       tuple(str(p) for p in paths.values()),
-                      split_note(split, len(kept), n_other))
+                      _split_note(split, len(kept), n_other))

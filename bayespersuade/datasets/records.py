@@ -205,11 +205,29 @@ class LoadResult:
         return len(self.rejected)
 
     def rejection_reasons(self) -> Counter:
-        """Counts of rejected rows by reason."""
+        """Counts of rejected rows by reason.
+
+        Examples
+        --------
+        >>> lr = LoadResult((), 3, (Rejection("f.csv", 1, "claim", "empty claim"),
+        ...                         Rejection("f.csv", 3, "claim", "empty claim")))
+        >>> lr.rejection_reasons()
+        Counter({'empty claim': 2})
+        """
         return Counter(r.reason for r in self.rejected)
 
     def summary(self) -> str:
-        """A one-paragraph human-readable account of the load."""
+        """A one-paragraph human-readable account of the load.
+
+        Examples
+        --------
+        >>> lr = LoadResult((), 3, (Rejection("f.csv", 2, "claim", "empty claim"),),
+        ...                 ("f.csv",), ("a note",))
+        >>> print(lr.summary())
+        read 3 rows from 1 file(s); 0 records; 1 rows rejected
+          1 x empty claim
+          note: a note
+        """
         lines = [
             f"read {self.rows_read} rows from {len(self.files)} file(s); "
             f"{len(self.records)} records; {self.n_rejected} rows rejected"
