@@ -491,6 +491,11 @@ def evidence_support_share(evidence: ClaimRecord | Sequence, weighting: str = "v
         votes).
 
     All three are ratios of integers, returned as :class:`~fractions.Fraction`.
+    The choice matters on PERSPECTRUM v1.0: 106 clusters, all with the gold
+    label UNDERMINE, received only "not a valid perspective" votes; they
+    weigh nothing under ``"votes"`` and ``"clusters"`` and count as
+    undermining under ``"labels"``, and 24 clusters have a gold label
+    opposite to their vote majority.
 
     Parameters
     ----------

@@ -66,3 +66,19 @@ def test_bundle_gives_the_upstream_records():
 def test_license_is_the_upstream_text():
     assert (embedded_path().parent / "LICENSE.txt").read_bytes() == (
         UPSTREAM_DIR / "license.txt").read_bytes()
+
+
+def test_documented_label_vote_disagreements():
+    """The counts quoted in the perspectrum and families docstrings."""
+    no_stance_votes = Counter()
+    contradicting = 0
+    for rec in load_embedded().records:
+        for ev in rec.evidence:
+            s = ev.votes["support"] + ev.votes["mildly_support"]
+            u = ev.votes["undermine"] + ev.votes["mildly_undermine"]
+            if s + u == 0:
+                no_stance_votes[ev.stance] += 1
+            if (s > u and ev.stance != "support") or (u > s and ev.stance != "undermine"):
+                contradicting += 1
+    assert no_stance_votes == {"undermine": 106}
+    assert contradicting == 24

@@ -30,11 +30,12 @@ coarse label), ``votes`` the five crowd counts keyed by :data:`VOTE_LABELS`,
 and ``extra`` holding all ``pids``, the other perspectives' texts
 (``paraphrases``), the fine label and the evidence ids.
 
-The gold coarse label and the crowd votes disagree for a few clusters (24 of
-5,095 in v1.0; and 175 clusters labelled UNDERMINE received only "not a
-valid perspective" votes).  Both are kept verbatim; the evidence-stance
-prior (:func:`bayespersuade.families.evidence_support_share`) documents
-which it uses.
+The gold coarse label and the crowd votes disagree for a few clusters: in
+v1.0, 24 of the 5,095 clusters have a gold label opposite to the majority of
+their stance votes, and 106 clusters (all labelled UNDERMINE) received only
+"not a valid perspective" votes.  Both are kept verbatim; the
+evidence-stance prior (:func:`bayespersuade.families.evidence_support_share`)
+documents which it uses.
 
 Malformed rows
 --------------
