@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from . import best_response as _br
-from ._numeric import PRIOR_SUM_TOL, as_fraction, coerce_array
+from ._numeric import PRIOR_SUM_TOL, coerce_array
 from .exceptions import InvalidGameError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -649,6 +649,3 @@ class PersuasionGame:
         return (f"<PersuasionGame{nm}: {self.n_states} states x {self.n_actions} actions, "
                 f"{kind}>")
 
-
-def _as_exact_prior(prior: Any) -> np.ndarray:  # used by batch and families
-    return np.array([as_fraction(p, f"prior[{i}]") for i, p in enumerate(prior)], dtype=object)

@@ -216,3 +216,18 @@ def test_duplicate_and_tied_actions_go_to_the_sender(game):
     assert Vs[a] == max(Vs.values())
     r = best_response_exact(u, v, prior, tie_break="receiver")
     assert Vs[r] == min(Vs.values())
+
+
+@PROPS
+@given(any_rational)
+def test_float_dual_prices_certify_the_float_value(game):
+    sol = game.solve()
+    u, v = game.receiver_utility, game.sender_utility
+    assert abs(float(game.prior @ sol.prices) - sol.value) <= 1e-7
+    lam = np.zeros((game.n_actions, game.n_actions))
+    for a, b, x in sol.multipliers:
+        assert x > 0
+        lam[a, b] = x
+    # p(ω) >= v(a, ω) + Σ_b λ(a, b) (u(a, ω) − u(b, ω)) up to solver tolerance
+    slack = sol.prices[None, :] - v - lam.sum(axis=1)[:, None] * u + lam @ u
+    assert slack.min() >= -1e-6 * max(1.0, float(np.abs(u).max()) * max(1.0, lam.sum()))
