@@ -1,0 +1,383 @@
+"""Local Hugging Face ``transformers`` causal language models.
+
+``torch`` and ``transformers`` are imported only when a model is loaded (they
+live behind the ``llm`` extra: ``pip install torch==2.13.0`` for the CPU wheel,
+then ``pip install 'bayespersuade[llm]'``).
+
+* **Generation** batches chats with left padding.  Sampling is plain
+  temperature sampling (no top-k/top-p) with one ``torch.Generator`` per chat,
+  seeded by that chat's seed, so a chat's sample does not depend on the other
+  chats' seeds; at temperature 0 decoding is greedy.  The model's own
+  ``generation_config`` sampling settings are *not* used: what is recorded is
+  what was done.
+* **Scoring** computes the exact log-probability of each candidate answer as
+  the first tokens of the assistant reply: ``Σ_j log P(o_j | chat, o_<j)``,
+  the chat rendered by the tokenizer's chat template with the generation
+  prompt.  One forward pass scores every single-token option of a chat; a
+  multi-token option costs one more sequence.  Sequences are batched with left
+  padding and explicit position ids, and only the needed positions' logits are
+  computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ...exceptions import BackendError, missing_dependency
+from .base import (
+    Backend,
+    Chat,
+    GenerationRequest,
+    OptionScores,
+    ScoreRequest,
+    check_chat,
+    check_generation_args,
+    check_options,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+__all__ = ["TransformersBackend", "import_torch", "import_transformers"]
+
+
+def import_torch():
+    """Import ``torch``, or raise :class:`MissingDependencyError` naming the ``llm`` extra."""
+    try:
+        import torch
+    except ImportError:
+        raise missing_dependency("torch", "llm") from None
+    return torch
+
+
+def import_transformers():
+    """Import ``transformers``, or raise :class:`MissingDependencyError` naming the extra."""
+    import_torch()
+    try:
+        import transformers
+    except ImportError:
+        raise missing_dependency("transformers", "llm") from None
+    return transformers
+
+
+def _eos_ids(model: Any, tokenizer: Any) -> list[int]:
+    ids: set[int] = set()
+    gc = getattr(model, "generation_config", None)
+    for src in (getattr(gc, "eos_token_id", None), getattr(tokenizer, "eos_token_id", None)):
+        if src is None:
+            continue
+        if isinstance(src, int):
+            ids.add(src)
+        else:
+            ids.update(int(x) for x in src)
+    return sorted(ids)
+
+
+class TransformersBackend(Backend):
+    """A local ``transformers`` causal LM with its tokenizer.
+
+    Parameters
+    ----------
+    model : transformers.PreTrainedModel
+        A causal language model (``AutoModelForCausalLM``).
+    tokenizer : transformers.PreTrainedTokenizerBase
+        Its tokenizer, with a chat template (or pass ``chat_template``).
+    name : str
+        Recorded with every result.
+    chat_template : str, optional
+        A Jinja chat template to use instead of the tokenizer's own.
+    batch_size : int, default 8
+        Most chats (or scoring sequences) per forward pass.
+    info : dict, optional
+        Extra facts recorded by :meth:`describe` (path, file hash...).
+
+    Examples
+    --------
+    See :meth:`from_pretrained`; tests build a tiny random Llama in code.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        name: str,
+        chat_template: str | None = None,
+        batch_size: int = 8,
+        info: dict | None = None,
+    ) -> None:
+        torch = import_torch()
+        if chat_template is not None:
+            tokenizer.chat_template = chat_template
+        if not getattr(tokenizer, "chat_template", None):
+            raise BackendError(
+                f"the tokenizer of {name!r} has no chat template; pass chat_template= "
+                f"(a Jinja template) to use it as a chat model"
+            )
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise BackendError(f"batch_size must be a positive integer, got {batch_size!r}")
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.name = name
+        self.batch_size = batch_size
+        self._info = dict(info or {})
+        self._eos = _eos_ids(model, tokenizer)
+        if not self._eos:
+            raise BackendError(f"model {name!r} has no end-of-sequence token id")
+        pad = tokenizer.pad_token_id
+        self._pad = int(pad) if pad is not None else self._eos[0]
+        self._device = next(model.parameters()).device
+        self._torch = torch
+        self._option_cache: dict[str, list[int]] = {}
+
+    # --------------------------------------------------------------- loading
+    @classmethod
+    def from_pretrained(
+        cls,
+        path: str | os.PathLike,
+        *,
+        gguf_file: str | None = None,
+        dtype: str = "float32",
+        device: str = "cpu",
+        name: str | None = None,
+        chat_template: str | None = None,
+        batch_size: int = 8,
+    ) -> TransformersBackend:
+        """Load a model directory (or a GGUF file in it) with ``transformers``.
+
+        Parameters
+        ----------
+        path : path-like
+            A directory with ``config.json`` and weights, or holding
+            ``gguf_file``.
+        gguf_file : str, optional
+            A GGUF file name inside ``path``; ``transformers`` dequantises it
+            on load (needs the ``gguf`` package, in the ``llm`` extra).
+        dtype : str, default "float32"
+            Parameter dtype (``"float32"``, ``"bfloat16"``, ``"float16"``).
+        device : str, default "cpu"
+        name, chat_template, batch_size
+            As in the constructor; ``name`` defaults to the path.
+
+        Raises
+        ------
+        MissingDependencyError
+            If ``torch``/``transformers`` are not installed.
+        BackendError
+            If the model cannot be loaded.
+        """
+        torch = import_torch()
+        transformers = import_transformers()
+        p = Path(path)
+        if not p.is_dir():
+            raise BackendError(f"model directory {str(p)!r} does not exist")
+        if gguf_file is not None and not (p / gguf_file).is_file():
+            raise BackendError(f"GGUF file {str(p / gguf_file)!r} does not exist")
+        try:
+            torch_dtype = getattr(torch, dtype)
+        except AttributeError:
+            raise BackendError(f"unknown dtype {dtype!r}") from None
+        kw: dict[str, Any] = {"gguf_file": gguf_file} if gguf_file else {}
+        try:
+            tok = transformers.AutoTokenizer.from_pretrained(str(p), **kw)
+            model = transformers.AutoModelForCausalLM.from_pretrained(
+                str(p), dtype=torch_dtype, **kw)
+        except (OSError, ValueError, RuntimeError, KeyError, ImportError) as e:
+            raise BackendError(f"could not load a causal LM from {str(p)!r}"
+                               f"{' / ' + gguf_file if gguf_file else ''}: {e}") from e
+        model.to(device)
+        info = {"path": str(p.resolve()), "gguf_file": gguf_file, "dtype": dtype,
+                "device": device}
+        return cls(model, tok, name=name or str(p), chat_template=chat_template,
+                   batch_size=batch_size, info=info)
+
+    def describe(self) -> dict:
+        """Backend, model, versions and chat-template hash, recorded with results."""
+        import transformers
+
+        tmpl = self.tokenizer.chat_template or ""
+        if isinstance(tmpl, dict):  # some tokenizers keep several named templates
+            tmpl = repr(sorted(tmpl.items()))
+        return {
+            "backend": "transformers",
+            "name": self.name,
+            **self._info,
+            "model_type": getattr(self.model.config, "model_type", None),
+            "n_parameters": int(sum(p.numel() for p in self.model.parameters())),
+            "chat_template_sha256": hashlib.sha256(tmpl.encode("utf-8")).hexdigest()[:16],
+            "transformers": transformers.__version__,
+            "torch": self._torch.__version__,
+            "sampling": "temperature only (no top-k/top-p), one torch.Generator per chat",
+        }
+
+    # ------------------------------------------------------------ rendering
+    def _prompt_ids(self, messages: Chat) -> list[int]:
+        msgs = check_chat(messages)
+        try:
+            text = self.tokenizer.apply_chat_template(
+                msgs, add_generation_prompt=True, tokenize=False)
+        except Exception as e:  # jinja errors (for example a template without system role)
+            raise BackendError(f"chat template of {self.name!r} failed: {e}") from e
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        if not ids:
+            raise BackendError("the rendered chat is empty")
+        return list(ids)
+
+    def _option_ids(self, option: str) -> list[int]:
+        ids = self._option_cache.get(option)
+        if ids is None:
+            ids = list(self.tokenizer(option, add_special_tokens=False)["input_ids"])
+            if not ids:
+                raise BackendError(f"option {option!r} tokenizes to nothing")
+            self._option_cache[option] = ids
+        return ids
+
+    def _pad_left(self, seqs: list[list[int]]):
+        torch = self._torch
+        n = max(len(s) for s in seqs)
+        ids = torch.full((len(seqs), n), self._pad, dtype=torch.long)
+        mask = torch.zeros((len(seqs), n), dtype=torch.long)
+        for i, s in enumerate(seqs):
+            ids[i, n - len(s):] = torch.tensor(s, dtype=torch.long)
+            mask[i, n - len(s):] = 1
+        return ids.to(self._device), mask.to(self._device)
+
+    # ------------------------------------------------------------ generation
+    def generate(self, messages: Chat, *, max_new_tokens: int, temperature: float = 0.0,
+                 seed: int | None = None) -> str:
+        """Write the assistant's reply (see :meth:`generate_batch`)."""
+        return self.generate_batch([GenerationRequest(messages, seed)],
+                                   max_new_tokens=max_new_tokens, temperature=temperature)[0]
+
+    def generate_batch(self, requests: Sequence[GenerationRequest], *, max_new_tokens: int,
+                       temperature: float = 0.0) -> list[str]:
+        """Replies to several chats, batched, each sampled with its own seed."""
+        check_generation_args(max_new_tokens, temperature)
+        prompts = [self._prompt_ids(r.messages) for r in requests]
+        out: list[str] = []
+        for start in range(0, len(requests), self.batch_size):
+            chunk = prompts[start:start + self.batch_size]
+            seeds = [r.seed for r in requests[start:start + self.batch_size]]
+            out.extend(self._generate_chunk(chunk, seeds, max_new_tokens, float(temperature)))
+        return out
+
+    def _generate_chunk(self, prompts: list[list[int]], seeds: list[int | None],
+                        max_new_tokens: int, temperature: float) -> list[str]:
+        torch = self._torch
+        transformers = import_transformers()
+        ids, mask = self._pad_left(prompts)
+        processors = transformers.LogitsProcessorList()
+        if temperature > 0:
+            processors.append(_SeededSampler(seeds, temperature, torch))
+        config = transformers.GenerationConfig(
+            max_new_tokens=max_new_tokens, do_sample=False, num_beams=1,
+            eos_token_id=self._eos, pad_token_id=self._pad,
+        )
+        try:
+            with torch.inference_mode():
+                gen = self.model.generate(
+                    input_ids=ids, attention_mask=mask, generation_config=config,
+                    logits_processor=processors,
+                )
+        except RuntimeError as e:
+            raise BackendError(f"generation with {self.name!r} failed: {e}") from e
+        new = gen[:, ids.shape[1]:]
+        return [self.tokenizer.decode(row, skip_special_tokens=True).strip() for row in new]
+
+    # --------------------------------------------------------------- scoring
+    def score_options(self, messages: Chat, options: Sequence[str]) -> OptionScores:
+        """Exact log-probabilities of the options as the reply's first tokens."""
+        return self.score_options_batch([ScoreRequest(messages, tuple(options))])[0]
+
+    def score_options_batch(self, requests: Sequence[ScoreRequest]) -> list[OptionScores]:
+        """:meth:`score_options` for several chats, in batched forward passes.
+
+        Examples
+        --------
+        See the module docstring; the tests check it against a direct
+        per-option computation.
+        """
+        torch = self._torch
+        # One sequence per chat (its prompt) scores every option's first token;
+        # a multi-token option o adds the sequence prompt + o[:-1].
+        seqs: list[list[int]] = []
+        plan: list[list[tuple[int, list[int]]]] = []  # per request: (seq index, option ids)
+        for r in requests:
+            opts = check_options(r.options)
+            prompt = self._prompt_ids(r.messages)
+            base = len(seqs)
+            seqs.append(prompt)
+            entries = []
+            for o in opts:
+                oid = self._option_ids(o)
+                if len(oid) == 1:
+                    entries.append((base, oid))
+                else:
+                    seqs.append(prompt + oid[:-1])
+                    entries.append((len(seqs) - 1, oid))
+            plan.append(entries)
+        # Forward passes; keep, per sequence, the log-softmax of its last `keep` positions.
+        need = [1] * len(seqs)
+        for entries in plan:
+            for si, oid in entries:
+                need[si] = max(need[si], len(oid))
+        kept: list[Any] = [None] * len(seqs)
+        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            ids, mask = self._pad_left([seqs[i] for i in idx])
+            keep = max(need[i] for i in idx)
+            pos = (mask.cumsum(-1) - 1).clamp(min=0)
+            try:
+                with torch.inference_mode():
+                    logits = self.model(input_ids=ids, attention_mask=mask, position_ids=pos,
+                                        logits_to_keep=keep, use_cache=False).logits
+            except RuntimeError as e:
+                raise BackendError(f"scoring with {self.name!r} failed: {e}") from e
+            logp = torch.log_softmax(logits.float(), dim=-1)
+            for row, i in enumerate(idx):
+                kept[i] = logp[row, keep - need[i]:, :]
+        results = []
+        for r, entries in zip(requests, plan):
+            lps = []
+            for si, oid in entries:
+                lp = kept[si]  # shape (need[si], vocab); last len(oid) rows predict oid
+                rows = lp[lp.shape[0] - len(oid):]
+                lps.append(float(sum(rows[j, t].item() for j, t in enumerate(oid))))
+            results.append(OptionScores.complete(tuple(r.options), np.array(lps)))
+        return results
+
+
+class _SeededSampler:
+    """Logits processor that samples one token per row with the row's own generator.
+
+    It returns logits that are ``-inf`` everywhere except the sampled token, so
+    greedy decoding outside it picks exactly the sampled token.
+    """
+
+    def __init__(self, seeds: Sequence[int | None], temperature: float, torch: Any) -> None:
+        self.torch = torch
+        self.temperature = temperature
+        self.gens = []
+        for s in seeds:
+            g = torch.Generator()
+            if s is None:
+                g.seed()
+            else:
+                g.manual_seed(int(s) % (2**63))
+            self.gens.append(g)
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        torch = self.torch
+        probs = torch.softmax(scores.float() / self.temperature, dim=-1).cpu()
+        out = torch.full_like(scores, -float("inf"))
+        for i, g in enumerate(self.gens):
+            tok = torch.multinomial(probs[i], 1, generator=g)
+            out[i, tok.to(scores.device)] = 0.0
+        return out
