@@ -15,7 +15,11 @@ score.  Every prompt below carries the content the paper describes:
   ``<argument>`` (the only part the receiver sees), within a word limit
   (250 words by default);
 * belief questions (ours): a yes/no question and a 1-7 question asked after the
-  transcript, whose answer-token log-probabilities give the receiver's belief.
+  transcript, whose answer-token log-probabilities give the receiver's belief;
+* optional prefills (ours, off by default): with ``prefill`` the sender's reply
+  is forced to start with :data:`SENDER_PREFILL` (``<argument>``) and the
+  receiver's with :data:`RECEIVER_PREFILL` (``<thinking>``).  Small models
+  (SmolLM2-135M) otherwise rarely write the tags at all.
 
 :data:`PROMPT_VERSION` names this wording; it is recorded with every result,
 and changes whenever any text below changes.
@@ -51,6 +55,8 @@ __all__ = [
     "NO_OPINION",
     "NO_QUESTION",
     "PROMPT_VERSION",
+    "RECEIVER_PREFILL",
+    "SENDER_PREFILL",
     "YES_OPTIONS",
     "NO_OPTIONS",
     "prompt_fingerprint",
@@ -80,6 +86,11 @@ YES_OPTIONS = ("Yes", "yes")
 NO_OPTIONS = ("No", "no")
 #: The answers scored when eliciting the distribution over the scale.
 LIKERT_OPTIONS = tuple(str(i) for i in range(1, 8))
+
+#: Start of the sender's reply when prefilling (``ProtocolConfig(prefill=True)``).
+SENDER_PREFILL = "<argument>"
+#: Start of the receiver's reply when prefilling.
+RECEIVER_PREFILL = "<thinking>"
 
 #: What the sender is shown when the receiver's answer had no opinion or question.
 NO_OPINION = "(the receiver did not state an opinion)"
@@ -251,7 +262,8 @@ def prompt_fingerprint() -> str:
     h = hashlib.sha256()
     for part in (_RECEIVER_SYSTEM, _SENDER_SYSTEM, _EVIDENCE_ADDENDUM, _RECEIVER_FIRST,
                  _RECEIVER_ARGUMENT, _SENDER_TURN, BELIEF_YES_NO_QUESTION,
-                 BELIEF_LIKERT_QUESTION, NO_OPINION, NO_QUESTION, *YES_OPTIONS, *NO_OPTIONS):
+                 BELIEF_LIKERT_QUESTION, NO_OPINION, NO_QUESTION, SENDER_PREFILL,
+                 RECEIVER_PREFILL, *YES_OPTIONS, *NO_OPTIONS):
         h.update(part.encode("utf-8"))
         h.update(b"\0")
     return h.hexdigest()[:16]

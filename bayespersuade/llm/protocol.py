@@ -84,6 +84,10 @@ class ProtocolConfig:
     beliefs : bool, default True
         Elicit beliefs from log-probabilities (needs a receiver that
         supports them).
+    prefill : bool, default False
+        Force the sender's replies to start with ``<argument>`` and the
+        receiver's with ``<thinking>`` (see :mod:`~bayespersuade.llm.prompts`);
+        for small models that do not follow the format otherwise.
 
     Examples
     --------
@@ -100,6 +104,7 @@ class ProtocolConfig:
     sender_temperature: float = 0.7
     receiver_temperature: float = 0.0
     beliefs: bool = True
+    prefill: bool = False
 
     def __post_init__(self) -> None:
         if self.protocol not in ("static", "dynamic"):
@@ -232,8 +237,10 @@ def run_instance(
     chat0 = [{"role": "system", "content": prompts.receiver_system()},
              {"role": "user", "content": prompts.receiver_first_turn(claim)}]
     prior_beliefs = _elicit(receiver, [chat0])[0] if config.beliefs else None
+    s_prefix = prompts.SENDER_PREFILL if config.prefill else ""
+    r_prefix = prompts.RECEIVER_PREFILL if config.prefill else ""
     reply0 = receiver.generate_batch(
-        [GenerationRequest(chat0, derive_seed(seed, "receiver", "initial"))],
+        [GenerationRequest(chat0, derive_seed(seed, "receiver", "initial"), r_prefix)],
         max_new_tokens=config.receiver_max_new_tokens,
         temperature=config.receiver_temperature)[0]
     parsed0 = parse_receiver(reply0)
@@ -270,7 +277,8 @@ def run_instance(
                 d["_last"].opinion, d["_last"].question, r, R)})
         s_replies = sender.generate_batch(
             [GenerationRequest(list(d["_sender_chat"]),
-                               derive_seed(seed, "sender", d["condition"], d["sample"], r))
+                               derive_seed(seed, "sender", d["condition"], d["sample"], r),
+                               s_prefix)
              for d in active],
             max_new_tokens=config.sender_max_new_tokens,
             temperature=config.sender_temperature)
@@ -295,7 +303,8 @@ def run_instance(
                 d["rounds"][-1]["beliefs"] = b
         r_replies = receiver.generate_batch(
             [GenerationRequest(list(d["_receiver_chat"]),
-                               derive_seed(seed, "receiver", d["condition"], d["sample"], r))
+                               derive_seed(seed, "receiver", d["condition"], d["sample"], r),
+                               r_prefix)
              for d in talking],
             max_new_tokens=config.receiver_max_new_tokens,
             temperature=config.receiver_temperature)

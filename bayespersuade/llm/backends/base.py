@@ -88,10 +88,14 @@ class GenerationRequest:
     messages : Chat
     seed : int or None
         Seed of the sampling (ignored at temperature 0).
+    prefix : str
+        Text the assistant reply is forced to start with ("prefill"); the
+        returned reply includes it.  Empty by default.
     """
 
     messages: Chat
     seed: int | None = None
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,7 @@ class Backend(ABC):
         max_new_tokens: int,
         temperature: float = 0.0,
         seed: int | None = None,
+        prefix: str = "",
     ) -> str:
         """Write the assistant's reply to a chat.
 
@@ -206,6 +211,9 @@ class Backend(ABC):
             Sampling temperature; 0 is greedy (deterministic) decoding.
         seed : int, optional
             Seed of the sampling (required for reproducible sampling).
+        prefix : str, default ""
+            Force the reply to start with this text (assistant prefill); the
+            returned text starts with it.
 
         Returns
         -------
@@ -231,7 +239,7 @@ class Backend(ABC):
         """:meth:`generate` for several chats (each with its own seed)."""
         return [
             self.generate(r.messages, max_new_tokens=max_new_tokens,
-                          temperature=temperature, seed=r.seed)
+                          temperature=temperature, seed=r.seed, prefix=r.prefix)
             for r in requests
         ]
 

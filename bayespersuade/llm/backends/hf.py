@@ -217,14 +217,14 @@ class TransformersBackend(Backend):
         }
 
     # ------------------------------------------------------------ rendering
-    def _prompt_ids(self, messages: Chat) -> list[int]:
+    def _prompt_ids(self, messages: Chat, prefix: str = "") -> list[int]:
         msgs = check_chat(messages)
         try:
             text = self.tokenizer.apply_chat_template(
                 msgs, add_generation_prompt=True, tokenize=False)
         except Exception as e:  # jinja errors (for example a template without system role)
             raise BackendError(f"chat template of {self.name!r} failed: {e}") from e
-        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        ids = self.tokenizer(text + prefix, add_special_tokens=False)["input_ids"]
         if not ids:
             raise BackendError("the rendered chat is empty")
         return list(ids)
@@ -250,22 +250,22 @@ class TransformersBackend(Backend):
 
     # ------------------------------------------------------------ generation
     def generate(self, messages: Chat, *, max_new_tokens: int, temperature: float = 0.0,
-                 seed: int | None = None) -> str:
+                 seed: int | None = None, prefix: str = "") -> str:
         """Write the assistant's reply (see :meth:`generate_batch`)."""
-        return self.generate_batch([GenerationRequest(messages, seed)],
+        return self.generate_batch([GenerationRequest(messages, seed, prefix)],
                                    max_new_tokens=max_new_tokens, temperature=temperature)[0]
 
     def generate_batch(self, requests: Sequence[GenerationRequest], *, max_new_tokens: int,
                        temperature: float = 0.0) -> list[str]:
         """Replies to several chats, batched, each sampled with its own seed."""
         check_generation_args(max_new_tokens, temperature)
-        prompts = [self._prompt_ids(r.messages) for r in requests]
+        prompts = [self._prompt_ids(r.messages, r.prefix) for r in requests]
         out: list[str] = []
         for start in range(0, len(requests), self.batch_size):
             chunk = prompts[start:start + self.batch_size]
             seeds = [r.seed for r in requests[start:start + self.batch_size]]
             out.extend(self._generate_chunk(chunk, seeds, max_new_tokens, float(temperature)))
-        return out
+        return [r.prefix + text if r.prefix else text.strip() for r, text in zip(requests, out)]
 
     def _generate_chunk(self, prompts: list[list[int]], seeds: list[int | None],
                         max_new_tokens: int, temperature: float) -> list[str]:
@@ -288,7 +288,7 @@ class TransformersBackend(Backend):
         except RuntimeError as e:
             raise BackendError(f"generation with {self.name!r} failed: {e}") from e
         new = gen[:, ids.shape[1]:]
-        return [self.tokenizer.decode(row, skip_special_tokens=True).strip() for row in new]
+        return [self.tokenizer.decode(row, skip_special_tokens=True).rstrip() for row in new]
 
     # --------------------------------------------------------------- scoring
     def score_options(self, messages: Chat, options: Sequence[str]) -> OptionScores:

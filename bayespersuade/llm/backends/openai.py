@@ -169,25 +169,36 @@ class OpenAIChatBackend(Backend):
 
     # ------------------------------------------------------------ generation
     def generate(self, messages: Chat, *, max_new_tokens: int, temperature: float = 0.0,
-                 seed: int | None = None) -> str:
-        """The server's reply to the chat."""
+                 seed: int | None = None, prefix: str = "") -> str:
+        """The server's reply to the chat.
+
+        A ``prefix`` is sent as a final assistant message with vLLM's
+        ``continue_final_message: true, add_generation_prompt: false``; servers
+        without that extension may not continue it (the reply is returned with
+        the prefix in front either way).
+        """
         check_generation_args(max_new_tokens, temperature)
-        payload = {"model": self.model, "messages": check_chat(messages),
+        msgs = check_chat(messages)
+        payload = {"model": self.model, "messages": msgs,
                    "max_tokens": max_new_tokens, "temperature": float(temperature)}
+        if prefix:
+            payload["messages"] = [*msgs, {"role": "assistant", "content": prefix}]
+            payload["continue_final_message"] = True
+            payload["add_generation_prompt"] = False
         if seed is not None:
             payload["seed"] = int(seed) % (2**31)
         choice = self._first_choice(self._post(payload))
         content = (choice.get("message") or {}).get("content")
         if not isinstance(content, str):
             raise BackendError(f"{self.endpoint} returned a choice without text content")
-        return content.strip()
+        return prefix + content.rstrip() if prefix else content.strip()
 
     def generate_batch(self, requests: Sequence[GenerationRequest], *, max_new_tokens: int,
                        temperature: float = 0.0) -> list[str]:
         """Concurrent :meth:`generate` calls (results in request order)."""
         def one(r: GenerationRequest) -> str:
             return self.generate(r.messages, max_new_tokens=max_new_tokens,
-                                 temperature=temperature, seed=r.seed)
+                                 temperature=temperature, seed=r.seed, prefix=r.prefix)
 
         with ThreadPoolExecutor(self.concurrency) as pool:
             return list(pool.map(one, requests))

@@ -97,15 +97,19 @@ class ScriptedBackend(Backend):
         self.calls: list[tuple] = []
 
     def generate(self, messages: Chat, *, max_new_tokens: int, temperature: float = 0.0,
-                 seed: int | None = None) -> str:
-        """The scripted reply (``max_new_tokens`` and ``temperature`` are checked, unused)."""
+                 seed: int | None = None, prefix: str = "") -> str:
+        """The scripted reply (``max_new_tokens`` and ``temperature`` are checked, unused).
+
+        With a ``prefix``, a scripted reply that does not start with it is
+        returned with the prefix in front.
+        """
         check_generation_args(max_new_tokens, temperature)
         msgs = check_chat(messages)
         self.calls.append(("generate", msgs, seed))
         out = self._reply(msgs, seed)
         if not isinstance(out, str):
             raise BackendError(f"scripted reply must be a string, got {type(out).__name__}")
-        return out
+        return out if out.startswith(prefix) else prefix + out
 
     def score_options(self, messages: Chat, options: Sequence[str]) -> OptionScores:
         """The scripted log-probabilities of ``options``."""
@@ -187,7 +191,7 @@ def scripted_receiver(
         score, _ = state(messages)
         return (f"<thinking>I have read arguments of total strength "
                 f"{_seen_strength(messages)}.</thinking><score>{score}</score>"
-                f"<opinion>I lean to {score} on the scale.</opinion>"
+                f"<opinion>I am not yet convinced.</opinion>"
                 f"<question>What evidence supports the claim?</question>")
 
     def scores(messages, options):
