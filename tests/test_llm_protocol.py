@@ -113,7 +113,7 @@ def test_receiver_sees_only_the_argument():
     run_instance("X.", scripted_sender([1]), receiver, cfg, seed=0)
     gen_calls = [c for c in receiver.calls if c[0] == "generate"]
     last_user = gen_calls[-1][1][-1]["content"]
-    assert "<argument>Reason 1 [strength 1]</argument>" in last_user
+    assert "<argument>A reason [strength 1]</argument>" in last_user
     assert "<opinion>" not in last_user
     assert "<thinking>" not in last_user
 
@@ -126,7 +126,7 @@ def test_beliefs_are_elicited_before_the_receiver_answer():
     assert kinds == ["score", "score", "generate", "score", "score", "generate"]
     chat = receiver.calls[3][1]
     assert chat[-2]["content"].startswith("Argument 1 of 1")  # the argument, then the question
-    assert all(m["role"] != "assistant" or "Reason" not in m["content"] for m in chat)
+    assert all(m["role"] != "assistant" or "A reason" not in m["content"] for m in chat)
 
 
 def test_unparsable_receiver_answer_is_counted_not_defaulted():

@@ -225,22 +225,20 @@ def scripted_sender(
     --------
     >>> s = scripted_sender([1, 3])
     >>> chat = [{"role": "system", "content": "Persuade."}, {"role": "user", "content": "Go."}]
-    >>> [s.generate(chat, max_new_tokens=64).split("<argument>")[1][:24] for _ in range(3)]
-    ['Reason 1 [strength 1]</a', 'Reason 2 [strength 3]</a', 'Reason 3 [strength 1]</a']
+    >>> [s.generate(chat, max_new_tokens=64).split("[")[1][:10] for _ in range(3)]
+    ['strength 1', 'strength 3', 'strength 1']
     """
     cycles = {None: itertools.cycle(list(strengths))}
     for key, val in (("support", support), ("undermine", undermine)):
         cycles[key] = itertools.cycle(list(val)) if val is not None else cycles[None]
-    counter = itertools.count(1)
     verbs = {"support": "supports the claim:", "undermine": "undermines the claim:"}
 
     def reply(messages, seed):
         system = messages[0]["content"] if messages and messages[0]["role"] == "system" else ""
         stance = next((k for k, v in verbs.items() if v in system), None)
         k = next(cycles[stance])
-        n = next(counter)
-        return (f"<opinion>They are unsure.</opinion><thinking>Offer reason {n}.</thinking>"
-                f"<argument>Reason {n} [strength {k}]</argument>")
+        return (f"<opinion>They are unsure.</opinion><thinking>Use strength {k}.</thinking>"
+                f"<argument>A reason [strength {k}]</argument>")
 
     return ScriptedBackend(reply, None, name=name, spec=name)
 

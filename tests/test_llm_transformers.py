@@ -1,0 +1,167 @@
+"""The transformers backend on a tiny random Llama built in code (no download)."""
+
+import time
+
+import pytest
+
+pytestmark = pytest.mark.llm
+torch = pytest.importorskip(
+    "torch", reason="needs the llm extra: pip install torch==2.13.0 'bayespersuade[llm]'")
+pytest.importorskip("transformers", reason="needs the llm extra: pip install 'bayespersuade[llm]'")
+
+from llm_fakes import tiny_llama  # noqa: E402
+
+from bayespersuade.datasets.records import ClaimRecord  # noqa: E402
+from bayespersuade.exceptions import BackendError  # noqa: E402
+from bayespersuade.llm.backends.base import GenerationRequest, ScoreRequest  # noqa: E402
+from bayespersuade.llm.backends.hf import TransformersBackend  # noqa: E402
+from bayespersuade.llm.backends.registry import load_backend  # noqa: E402
+from bayespersuade.llm.protocol import ProtocolConfig  # noqa: E402
+from bayespersuade.llm.runner import EvaluationConfig, run_evaluation  # noqa: E402
+
+torch.set_num_threads(1)
+
+CHAT = [{"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Is the claim true? ω"}]
+LONG = [{"role": "user", "content": "A much longer question " * 6}]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    model, tok = tiny_llama()
+    return TransformersBackend(model, tok, name="tiny", batch_size=4)
+
+
+def direct_logprob(b, messages, option, prefix=""):
+    """log P(option | chat) with one unpadded forward pass (the reference)."""
+    text = b.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    prompt = b.tokenizer(text + prefix, add_special_tokens=False)["input_ids"]
+    opt = b.tokenizer(option, add_special_tokens=False)["input_ids"]
+    ids = torch.tensor([prompt + opt])
+    with torch.no_grad():
+        logp = torch.log_softmax(b.model(ids).logits[0].float(), -1)
+    return sum(logp[len(prompt) - 1 + j, t].item() for j, t in enumerate(opt))
+
+
+def direct_greedy(b, messages, n, prefix=""):
+    text = b.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    ids = b.tokenizer(text + prefix, add_special_tokens=False)["input_ids"]
+    out = []
+    for _ in range(n):
+        with torch.no_grad():
+            nxt = int(b.model(torch.tensor([ids + out])).logits[0, -1].argmax())
+        out.append(nxt)
+        if nxt == b.tokenizer.eos_token_id:
+            break
+    return prefix + b.tokenizer.decode(out, skip_special_tokens=True)
+
+
+def test_tiny_model_is_tiny_and_quick(tmp_path):
+    tiny_llama(seed=0)  # the first call imports tokenizers/transformers modules
+    t0 = time.perf_counter()
+    model, _tok = tiny_llama(seed=1)
+    elapsed = time.perf_counter() - t0
+    model.save_pretrained(tmp_path)
+    size = sum(p.stat().st_size for p in tmp_path.glob("*.safetensors"))
+    assert size < 1_000_000
+    assert elapsed < 1.0  # typically ~0.05 s
+
+
+def test_scores_equal_direct_computation(tiny):
+    opts = ["Yes", "no", "1", "7", "maybe so"]  # the byte tokenizer: multi-token options
+    s = tiny.score_options(CHAT, opts)
+    expected = [direct_logprob(tiny, CHAT, o) for o in opts]
+    assert s.observed.all()
+    assert s.logprobs.tolist() == pytest.approx(expected, abs=1e-5)
+    assert len({round(x, 3) for x in expected}) == len(expected)  # not a constant
+
+
+def test_batched_scoring_is_padding_invariant(tiny):
+    chats = [CHAT, LONG, [*CHAT, {"role": "assistant", "content": "Hm."},
+                          {"role": "user", "content": "Again?"}]]
+    reqs = [ScoreRequest(c, ("Yes", "No", "4")) for c in chats]
+    batch = tiny.score_options_batch(reqs * 2)  # 6 requests, 2 chunks of 4 sequences
+    for r, s in zip(reqs * 2, batch):
+        single = tiny.score_options(r.messages, r.options)
+        assert s.logprobs.tolist() == pytest.approx(single.logprobs.tolist(), abs=1e-5)
+
+
+def test_greedy_generation_matches_manual_decoding(tiny):
+    out = tiny.generate_batch([GenerationRequest(CHAT), GenerationRequest(LONG)],
+                              max_new_tokens=6)
+    assert out[0] == direct_greedy(tiny, CHAT, 6).strip()
+    assert out[1] == direct_greedy(tiny, LONG, 6).strip()
+
+
+def test_prefix_is_continued(tiny):
+    out = tiny.generate(CHAT, max_new_tokens=5, prefix="<argument>")
+    assert out.startswith("<argument>")
+    assert out == direct_greedy(tiny, CHAT, 5, prefix="<argument>").rstrip()
+
+
+def test_seeded_sampling(tiny):
+    def sample(seed, other=None):
+        reqs = [GenerationRequest(CHAT, seed)]
+        if other is not None:
+            reqs.append(GenerationRequest(LONG, other))
+        return tiny.generate_batch(reqs, max_new_tokens=12, temperature=1.5)[0]
+
+    a = sample(11)
+    assert sample(11) == a
+    assert sample(11, other=99) == a  # does not depend on the other chats of the batch
+    outs = {sample(s) for s in (1, 2, 3, 4)}
+    assert len(outs) > 1
+
+
+def test_chat_template_required():
+    model, tok = tiny_llama()
+    tok.chat_template = None
+    with pytest.raises(BackendError, match="no chat template"):
+        TransformersBackend(model, tok, name="x")
+    b = TransformersBackend(model, tok, name="x", chat_template="{{ messages[0]['content'] }}")
+    assert b.score_options([{"role": "user", "content": "Hi"}], ["a"]).observed.all()
+
+
+def test_from_pretrained_directory_and_spec(tmp_path, tiny):
+    tiny.model.save_pretrained(tmp_path)
+    tiny.tokenizer.save_pretrained(tmp_path)
+    b = load_backend(f"hf:{tmp_path}")
+    assert isinstance(b, TransformersBackend)
+    d = b.describe()
+    assert d["backend"] == "transformers"
+    assert d["path"] == str(tmp_path.resolve())
+    assert d["n_parameters"] == sum(p.numel() for p in tiny.model.parameters())
+    assert d["chat_template_sha256"] == tiny.describe()["chat_template_sha256"]
+    assert b.score_options(CHAT, ["Yes"]).logprobs[0] == pytest.approx(
+        tiny.score_options(CHAT, ["Yes"]).logprobs[0], abs=1e-6)
+    with pytest.raises(BackendError, match="does not exist"):
+        load_backend(f"hf:{tmp_path / 'nope'}")
+    with pytest.raises(BackendError, match="could not load"):
+        load_backend(f"hf:{tmp_path.parent}")  # a directory without a model
+    with pytest.raises(BackendError, match="does not exist"):
+        load_backend(f"gguf:{tmp_path / 'model.gguf'}")
+
+
+def test_evaluation_with_tiny_model(tmp_path, tiny):
+    cfg = EvaluationConfig("demo", "tiny", "tiny",
+                           ProtocolConfig("dynamic", rounds=2, samples=2, prefill=True,
+                                          sender_max_new_tokens=6, receiver_max_new_tokens=6))
+    recs = [ClaimRecord("demo", "1", "Cats are mammals."), ClaimRecord("demo", "2", "Dogs fly.")]
+    res = run_evaluation(recs, tiny, tiny, tmp_path, cfg, progress=False, report="md")
+    for rec in res.records:
+        assert rec["status"] == "done"
+        beliefs = rec["transcript"]["initial"]["beliefs"]
+        assert beliefs["yes_no"]["status"] == "ok"
+        assert 0 < beliefs["yes_no"]["mass"] <= 1
+        assert abs(sum(beliefs["likert"]["probs"]) - 1) < 1e-12
+        assert rec["metrics"]["game"]["exact"] is True
+        for r in rec["metrics"]["rounds"]:
+            assert r["n_dialogues"] == 2
+            ok = r["statuses"].count("ok")
+            assert ok + r["n_sender_unparsable"] + r["n_receiver_unparsable"] + \
+                r["n_not_reached"] == 2
+    d = res.summary["datasets"]["demo"]
+    assert d["n_done"] == 2
+    assert (tmp_path / "report.md").exists()
+    run = (tmp_path / "run.json").read_text()
+    assert '"transformers"' in run
