@@ -160,7 +160,8 @@ def coerce_array(
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             raise InvalidGameError(
-                f"{name}{_index_str(idx)} is {floats[idx]!r}; entries must be finite numbers"
+                f"{name}{_index_str(idx)} is {float(floats[idx])!r}; "
+                "entries must be finite numbers"
             )
         floats.setflags(write=False)
         return floats, None
@@ -191,7 +192,12 @@ def coerce_array(
         if isinstance(x, numbers.Rational | Decimal):
             frac = as_fraction(x, where)
             exact[idx] = frac
-            floats[idx] = float(frac)
+            try:
+                floats[idx] = float(frac)
+            except OverflowError:
+                raise InvalidGameError(
+                    f"{where} is {frac}, too large for floating-point arithmetic"
+                ) from None
             continue
         if isinstance(x, numbers.Real):  # other real types (e.g. sympy Float)
             fx = float(x)
@@ -211,11 +217,17 @@ def coerce_array(
 
 
 def _is_ragged(value: Any) -> bool:
+    """Whether a nested sequence mixes rows of different lengths (or rows and scalars)."""
     try:
-        lengths = {len(row) for row in value}
+        rows = list(value)
     except TypeError:
+        return False
+    kinds = {hasattr(row, "__len__") and not isinstance(row, str) for row in rows}
+    if kinds == {False}:
+        return False  # a flat sequence: wrong dimension, not ragged
+    if len(kinds) > 1:
         return True
-    return len(lengths) > 1
+    return len({len(row) for row in rows}) > 1
 
 
 def fraction_array(values: Any) -> np.ndarray:

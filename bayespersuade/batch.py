@@ -127,12 +127,12 @@ def _check_priors(priors: Any, n: int) -> np.ndarray:
     neg = np.argwhere(P < 0)
     if neg.size:
         i, j = (int(t) for t in neg[0])
-        raise InvalidGameError(f"priors[{i}][{j}] is {P[i, j]!r}, which is negative")
+        raise InvalidGameError(f"priors[{i}][{j}] is {float(P[i, j])!r}, which is negative")
     sums = P.sum(axis=1)
     bad = np.flatnonzero(np.abs(sums - 1) > PRIOR_SUM_TOL)
     if bad.size:
         i = int(bad[0])
-        raise InvalidGameError(f"priors row {i} sums to {sums[i]!r}, not 1")
+        raise InvalidGameError(f"priors row {i} sums to {float(sums[i])!r}, not 1")
     return np.asarray(P)
 
 
@@ -269,9 +269,17 @@ def _many_states(game, P):
     value = heights[np.arange(k), best]
     tol = 1e-9 * max(1.0, float(np.abs(vals).max()))
 
+    # barycentric coordinates in each facet: invert the facet matrices once
+    # (columns are the facet's posteriors); lstsq only for singular ones
+    mats = pts[simplices].transpose(0, 2, 1)
+    inv = np.full_like(mats, np.nan)
+    regular = np.abs(np.linalg.det(mats)) > 1e-14
+    inv[regular] = np.linalg.inv(mats[regular])
+
     def barycentric(f, mus):
-        M = pts[simplices[f]].T  # (n, n): columns are the facet's posteriors
-        return np.linalg.lstsq(M, mus.T, rcond=None)[0].T
+        if not regular[f]:
+            return np.linalg.lstsq(mats[f], mus.T, rcond=None)[0].T
+        return mus @ inv[f].T
 
     def record(r, f, weights):
         weights = np.where(np.abs(weights) < 1e-12, 0.0, weights)

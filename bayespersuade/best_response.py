@@ -22,6 +22,8 @@ Review* 101(6), 2590-2615.
 
 from __future__ import annotations
 
+import math
+import weakref
 from fractions import Fraction
 from typing import Literal
 
@@ -168,8 +170,48 @@ def full_disclosure_value(
 # ----------------------------------------------------------------- exact versions
 
 
+_INT_FORMS: dict[int, tuple] = {}
+
+
+def _int_form(arr: np.ndarray) -> tuple[np.ndarray, int]:
+    """``arr == ints / den`` for an object array of Fractions (cached per array).
+
+    Exact games keep read-only utility arrays for their lifetime, so the
+    integer form is computed once per array (keyed by identity, guarded by a
+    weak reference).
+    """
+    key = id(arr)
+    hit = _INT_FORMS.get(key)
+    if hit is not None and hit[0]() is arr:
+        return hit[1], hit[2]
+    den = 1
+    for x in arr.ravel():
+        d = Fraction(x).denominator
+        den = den * d // math.gcd(den, d)
+    ints = np.empty(arr.shape, dtype=object)
+    for idx in np.ndindex(arr.shape):
+        x = Fraction(arr[idx])
+        ints[idx] = x.numerator * (den // x.denominator)
+    try:
+        ref = weakref.ref(arr)
+    except TypeError:  # pragma: no cover - plain ndarrays support weak references
+        return ints, den
+    if len(_INT_FORMS) > 256:
+        _INT_FORMS.clear()
+    _INT_FORMS[key] = (ref, ints, den)
+    return ints, den
+
+
 def _dot(row, belief) -> Fraction:
-    return sum((a * b for a, b in zip(row, belief, strict=True)), Fraction(0))
+    return sum((a * b for a, b in zip(row, belief, strict=True) if b), Fraction(0))
+
+
+def _belief_ints(belief) -> np.ndarray:
+    qs = [Fraction(b) for b in belief]
+    den = 1
+    for q in qs:
+        den = den * q.denominator // math.gcd(den, q.denominator)
+    return np.array([q.numerator * (den // q.denominator) for q in qs], dtype=object)
 
 
 def best_response_exact(
@@ -205,10 +247,15 @@ def best_response_exact(
     1
     """
     _check_tie_break(tie_break)
-    U = [_dot(row, belief) for row in receiver_utility]
+    b = _belief_ints(belief)
+    u_int, _ = _int_form(np.asarray(receiver_utility, dtype=object))
+    U = u_int.dot(b)  # proportional to the expected utilities, exactly
     top = max(U)
     tied = [a for a, x in enumerate(U) if x == top]
-    V = {a: _dot(sender_utility[a], belief) for a in tied}
+    if len(tied) == 1:
+        return tied[0]
+    v_int, _ = _int_form(np.asarray(sender_utility, dtype=object))
+    V = {a: v_int[a].dot(b) for a in tied}
     target = max(V.values()) if tie_break == "sender" else min(V.values())
     return min(a for a in tied if V[a] == target)
 

@@ -172,7 +172,7 @@ class Envelope:
             return y0 + (y1 - y0) * (q - x0) / (x1 - x0)
         arr = np.asarray(mu, dtype=np.float64)
         if np.any((arr < 0) | (arr > 1)) or not np.all(np.isfinite(arr)):
-            raise InvalidGameError("beliefs must lie in [0, 1]")
+            raise InvalidGameError("beliefs must lie in [0, 1]; got a value outside [0, 1]")
         out = np.interp(arr, [float(x) for x in self.breakpoints],
                         [float(y) for y in self.values])
         return float(out) if out.ndim == 0 else out

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from . import best_response as _br
-from ._numeric import PRIOR_SUM_TOL, as_fraction, coerce_array
+from ._numeric import PRIOR_SUM_TOL, coerce_array
 from .exceptions import InvalidGameError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -162,7 +162,7 @@ class PersuasionGame:
             neg = np.flatnonzero(prior_f < 0)
             if neg.size:
                 i = int(neg[0])
-                raise InvalidGameError(f"prior[{i}] is {prior_f[i]!r}, which is negative")
+                raise InvalidGameError(f"prior[{i}] is {float(prior_f[i])!r}, which is negative")
             total_f = float(prior_f.sum())
             if abs(total_f - 1.0) > PRIOR_SUM_TOL:
                 raise InvalidGameError(
@@ -595,14 +595,31 @@ class PersuasionGame:
         return game_from_dict(data, source=source)
 
     def save(self, path) -> None:
-        """Write the game as JSON (see :func:`bayespersuade.io.save_game`)."""
+        """Write the game as JSON in the documented format of :mod:`bayespersuade.io`.
+
+        Rational games round-trip exactly (rationals are written as
+        ``"p/q"`` strings), float games bit for bit.  Bundled examples of
+        the format are in ``bayespersuade/example_games/``
+        (:func:`bayespersuade.io.example_path`).
+        """
         from .io import save_game
 
         save_game(self, path)
 
     @classmethod
     def load(cls, path) -> PersuasionGame:
-        """Read a game from JSON (see :func:`bayespersuade.io.load_game`)."""
+        """Read a game from a JSON file in the format of :mod:`bayespersuade.io`.
+
+        Raises :class:`~bayespersuade.GameFileError` naming the file and the
+        field at fault when the file is malformed.
+
+        Examples
+        --------
+        >>> from bayespersuade import PersuasionGame
+        >>> from bayespersuade.io import example_path
+        >>> PersuasionGame.load(example_path("prosecutor")).solve(exact=True).value
+        Fraction(3, 5)
+        """
         from .io import load_game
 
         return load_game(path)
@@ -632,6 +649,3 @@ class PersuasionGame:
         return (f"<PersuasionGame{nm}: {self.n_states} states x {self.n_actions} actions, "
                 f"{kind}>")
 
-
-def _as_exact_prior(prior: Any) -> np.ndarray:  # used by batch and families
-    return np.array([as_fraction(p, f"prior[{i}]") for i, p in enumerate(prior)], dtype=object)

@@ -116,7 +116,10 @@ class Solution:
     solve_time : float
         Wall-clock seconds, certification included.
     prices : numpy.ndarray or None
-        Dual prices ``p(ω)`` (a supergradient of ``V`` at ``μ0``).
+        Dual prices ``p(ω)`` of the LP (the price function: a supergradient
+        of ``V`` at ``μ0``; for concavification, the supporting hyperplane).
+    multipliers : tuple of (int, int, number) or None
+        Non-zero obedience multipliers ``(a, b, λ(a, b))`` of the LP dual.
     envelope : Envelope or None
         The concave envelope (two-state concavification).
     provenance : dict
@@ -141,6 +144,7 @@ class Solution:
     algorithm: str
     solve_time: float
     prices: np.ndarray | None = None
+    multipliers: tuple | None = None
     envelope: Envelope | None = None
     provenance: dict = field(default_factory=provenance)
     success: bool = True
@@ -292,6 +296,8 @@ class Solution:
             "algorithm": self.algorithm,
             "solve_time": self.solve_time,
             "prices": None if self.prices is None else [num(x) for x in self.prices],
+            "multipliers": None if self.multipliers is None
+            else [[a, b, num(x)] for a, b, x in self.multipliers],
             "provenance": dict(self.provenance),
         }
 

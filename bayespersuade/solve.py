@@ -54,7 +54,8 @@ def _signals_from_joint(game, joint: dict, exact: bool):
 
 
 def _assemble(game, method, backend, algorithm, t0, *, exact, value, weights, posts, acts,
-              vals, prices, certificate=None, failure=None, envelope=None) -> Solution:
+              vals, prices, certificate=None, failure=None, envelope=None,
+              multipliers=None) -> Solution:
     if exact:
         prior = game.exact_data()[0]
         nd = game.no_disclosure_value(exact=True)
@@ -91,6 +92,7 @@ def _assemble(game, method, backend, algorithm, t0, *, exact, value, weights, po
         algorithm=algorithm,
         solve_time=time.perf_counter() - t0,
         prices=None if prices is None else np.array(prices, dtype=object if exact else float),
+        multipliers=certificate.multipliers if certificate is not None else multipliers,
         envelope=envelope,
     )
 
@@ -199,6 +201,9 @@ def solve_game(
         failure = None
     joint = {a: res.joint[a] for a in range(game.n_actions)}
     weights, posts, acts, vals = _signals_from_joint(game, joint, False)
+    nz = np.flatnonzero(res.multipliers > 0)
+    mult = tuple((int(lp.pairs[r][0]), int(lp.pairs[r][1]), float(res.multipliers[r]))
+                 for r in nz)
     return _assemble(game, "lp", "highs", res.algorithm, t0, exact=False, value=res.value,
                      weights=weights, posts=posts, acts=acts, vals=vals, prices=res.prices,
-                     failure=failure)
+                     failure=failure, multipliers=mult)

