@@ -12,7 +12,7 @@ from fractions import Fraction as F
 import pytest
 
 from bayespersuade.datasets.records import Evidence
-from bayespersuade.exceptions import BackendError, InvalidGameError
+from bayespersuade.exceptions import BackendError, InvalidParameterError
 from bayespersuade.llm.backends.scripted import (
     ScriptedBackend,
     scripted_receiver,
@@ -275,7 +275,7 @@ def test_instance_metrics_evidence_family():
     raw, _ = evidence_run()
     m = instance_metrics(raw, family="evidence-stance", evidence_prior=F(2, 3))
     assert m["evidence"][0]["value_exact"] == "31/6"
-    with pytest.raises(InvalidGameError, match="evidence_prior"):
+    with pytest.raises(InvalidParameterError, match="evidence_prior"):
         instance_metrics(raw, family="evidence-stance")
 
 
@@ -316,11 +316,11 @@ def test_prefill_starts_replies_with_tags():
     ({"protocol": "dynamic", "word_limit": 2.5}, "word_limit"),
 ])
 def test_protocol_config_validation(kw, msg):
-    with pytest.raises(InvalidGameError, match=msg):
+    with pytest.raises(InvalidParameterError, match=msg):
         ProtocolConfig(**kw)
 
 
 def test_bad_claim():
-    with pytest.raises(InvalidGameError, match="claim"):
+    with pytest.raises(InvalidParameterError, match="claim"):
         run_instance("  ", scripted_sender(), scripted_receiver(), ProtocolConfig("static"),
                      seed=0)

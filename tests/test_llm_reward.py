@@ -4,7 +4,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from bayespersuade.exceptions import InvalidGameError
+from bayespersuade.exceptions import InvalidParameterError
 from bayespersuade.llm.backends.scripted import ScriptedBackend, scripted_receiver
 from bayespersuade.llm.reward import PersuasionReward, score_difference_reward
 
@@ -23,7 +23,7 @@ def test_score_difference():
     ((3, 4), {"ceiling": -1, "ceiling_floor": 0.1}, ">= 0"),
 ])
 def test_score_difference_errors(args, kw, msg):
-    with pytest.raises(InvalidGameError, match=msg):
+    with pytest.raises(InvalidParameterError, match=msg):
         score_difference_reward(*args, **kw)
 
 
@@ -61,10 +61,10 @@ def test_normalised_reward_uses_the_ceiling():
 
 
 def test_reward_validation():
-    with pytest.raises(InvalidGameError, match="ceiling_floor"):
+    with pytest.raises(InvalidParameterError, match="ceiling_floor"):
         PersuasionReward(scripted_receiver(), unparsable_reward=0.0, normalize=True)
     reward = PersuasionReward(scripted_receiver(), unparsable_reward=0.0)
-    with pytest.raises(InvalidGameError, match="claims"):
+    with pytest.raises(InvalidParameterError, match="claims"):
         reward([None], ["a", "b"], claim=["X."])
     with pytest.raises(TypeError):
         PersuasionReward(scripted_receiver())  # unparsable_reward must be chosen

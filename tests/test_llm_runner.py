@@ -3,11 +3,12 @@
 import argparse
 import json
 import warnings
+from fractions import Fraction as F
 
 import pytest
 
 from bayespersuade.datasets.records import ClaimRecord, Evidence
-from bayespersuade.exceptions import BackendError, DataError, InvalidGameError
+from bayespersuade.exceptions import BackendError, DataError, InvalidParameterError
 from bayespersuade.llm import cli_evaluate
 from bayespersuade.llm.backends.base import Backend
 from bayespersuade.llm.backends.scripted import scripted_receiver, scripted_sender
@@ -188,12 +189,12 @@ def test_bad_inputs(tmp_path):
         run_evaluation(dup, s, r, tmp_path, config(), progress=False, report=None)
     with pytest.raises(DataError, match="not a ClaimRecord"):
         run_evaluation(["claim"], s, r, tmp_path, config(), progress=False, report=None)
-    with pytest.raises(InvalidGameError, match="limit"):
+    with pytest.raises(InvalidParameterError, match="limit"):
         run_evaluation(RECORDS, s, r, tmp_path, config(), limit=-1, progress=False,
                        report=None)
-    with pytest.raises(InvalidGameError, match="family"):
+    with pytest.raises(InvalidParameterError, match="family"):
         config(family="ternary")
-    with pytest.raises(InvalidGameError, match="beliefs"):
+    with pytest.raises(InvalidParameterError, match="beliefs"):
         config(protocol=ProtocolConfig("static", beliefs=False))
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "results.jsonl").write_text("")
@@ -277,8 +278,12 @@ def test_evidence_family_skips_claims_without_evidence(tmp_path):
     assert first["evidence_prior_support"] == "3/4"  # from all four pieces
     assert sorted(d["evidence"]["stance"] for d in first["transcript"]["dialogues"]) == [
         "support", "undermine"]
+    # One supporting and one undermining piece, revealed fully (scores 5 and 3):
+    # value 3/4 · 7 + 1/4 · 1 = 11/2 < v̂(3/4) = 6 (round(5.5) goes up) = V(3/4).
     e = first["metrics"]["evidence"][0]
-    assert e["value_exact"] == str(e["optimum"]["value_exact"]) or e["available"]
+    assert e["scheme"] == [["1", "0"], ["0", "1"]]
+    assert (e["value_exact"], e["gain_exact"], e["ceiling_exact"]) == ("11/2", "-1/2", "0")
+    assert e["gain_over_ceiling"] is None
     assert second["status"] == "skipped"
     assert res.summary["datasets"]["demo"]["n_skipped"] == 1
     assert "Evidence-stance" in (tmp_path / "report.md").read_text()
@@ -366,6 +371,45 @@ def test_cli_without_dataset_loaders(tmp_path, monkeypatch, capsys):
                 "--receiver", "scripted:receiver", "--out", str(tmp_path), "--no-progress"])
     assert code == 1
     assert "no embedded datasets" in capsys.readouterr().err
+
+
+def test_cli_with_the_embedded_perspectrum(tmp_path, capsys):
+    assert cli(["evaluate", "--dataset", "perspectrum", "--split", "test", "--sender",
+                "scripted:sender:strengths=1,support=2,undermine=0/2", "--receiver",
+                "scripted:receiver", "--family", "evidence-stance", "--evidence-per-instance",
+                "2", "--samples", "2", "--limit", "3", "--out", str(tmp_path),
+                "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "227 records" in err  # the loader's account of what it read
+    from bayespersuade.datasets import load_embedded
+
+    source = load_embedded("perspectrum", split="test").records[:3]
+    recs = read_results(tmp_path / "results.jsonl")
+    assert [r["id"] for r in recs] == [s.id for s in source]
+    for r, s in zip(recs, source):
+        assert r["status"] == "done"
+        assert len(r["transcript"]["dialogues"]) == 2 * min(2, len(s.evidence))
+        n_sup = sum(e.stance == "support" for e in s.evidence)
+        assert r["evidence_prior_support"] == str(F(n_sup, len(s.evidence)))
+        assert r["evidence_prior_origin"]["weighting"] == "labels"
+        assert "evidence" in r["metrics"]
+    assert "Evidence-stance" in (tmp_path / "report.md").read_text()
+
+
+def test_cli_dataset_path(tmp_path, capsys):
+    claims = tmp_path / "claims.csv"
+    claims.write_text("id,claim\n1,Tea is better than coffee.\n")
+    code = cli(["evaluate", "--dataset", "claims", "--dataset-path", str(claims),
+                "--sender", "scripted:sender", "--receiver", "scripted:receiver",
+                "--out", str(tmp_path / "out"), "--no-progress", "--report", "none"])
+    assert code == 0, capsys.readouterr().err
+    (rec,) = read_results(tmp_path / "out" / "results.jsonl")
+    assert (rec["dataset"], rec["id"], rec["claim"]) == ("claims", "1",
+                                                        "Tea is better than coffee.")
+    assert cli(["evaluate", "--dataset", "claims", "--dataset-path", str(tmp_path / "none.csv"),
+                "--sender", "scripted:sender", "--receiver", "scripted:receiver",
+                "--out", str(tmp_path / "out2"), "--no-progress"]) == 1
+    assert "error:" in capsys.readouterr().err
 
 
 def test_cli_main_entry(tmp_path, fake_dataset):

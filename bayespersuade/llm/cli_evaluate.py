@@ -142,7 +142,8 @@ def _load_records(args: argparse.Namespace) -> list:
         if loader is None:
             raise DataError("this version has no dataset loaders (bayespersuade.datasets."
                             "load_dataset)")
-        res = loader(args.dataset, args.dataset_path)
+        res = loader(args.dataset, args.dataset_path,
+                     **({"split": args.split} if args.split else {}))
     else:
         loader = getattr(datasets, "load_embedded", None)
         if loader is None:

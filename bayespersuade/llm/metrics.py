@@ -55,8 +55,8 @@ from typing import Any
 import numpy as np
 
 from ..evaluate import evaluate_scheme, evaluate_splitting
-from ..exceptions import InvalidGameError
-from ..families import binary_truth_game, normative_position_game, prior_from_rating, prior_origin
+from ..exceptions import InvalidParameterError
+from ..families import make_game, prior_from_model_belief, prior_from_rating, prior_origin
 from ..game import PersuasionGame
 
 __all__ = [
@@ -97,7 +97,7 @@ def belief_kind(family: str) -> str:
     'likert'
     """
     if family not in FAMILIES:
-        raise InvalidGameError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
+        raise InvalidParameterError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
     return "likert" if family == "normative-position" else "yes_no"
 
 
@@ -143,28 +143,22 @@ def family_game(
 ) -> PersuasionGame:
     """The game of an instance family at an exact prior over its states.
 
-    ``binary-truth`` and ``evidence-stance`` take ``(P(false), P(true))``
-    (for evidence: ``(P(undermine), P(support))``); ``normative-position``
-    takes seven probabilities.
+    A thin wrapper of :func:`bayespersuade.families.make_game` taking the full
+    prior vector: ``binary-truth`` takes ``(P(false), P(true))``,
+    ``evidence-stance`` ``(P(undermine), P(support))``, ``normative-position``
+    seven probabilities.
 
     Examples
     --------
     >>> from fractions import Fraction as F
     >>> family_game("binary-truth", (F(1, 2), F(1, 2))).solve(exact=True).gain
     Fraction(1, 2)
+    >>> family_game("evidence-stance", (F(1, 4), F(3, 4))).states
+    ('undermine', 'support')
     """
     kind = belief_kind(family)
-    if kind == "yes_no":
-        g = binary_truth_game(prior[1], loss=loss, origin=origin, name=name)
-        if family == "evidence-stance":
-            meta = g.metadata
-            meta["family"] = "evidence-stance (binary-truth utilities; states "\
-                             "false=undermine, true=support)"
-            g = PersuasionGame(g.exact_data()[0], g.exact_data()[1], g.exact_data()[2],
-                               states=["undermine", "support"], actions=g.actions,
-                               name=name, metadata=meta)
-        return g
-    return normative_position_game(list(prior), loss=loss, origin=origin, name=name)
+    p = prior[1] if kind == "yes_no" else list(prior)
+    return make_game(family, p, loss=loss, origin=origin, name=name)
 
 
 def _solve(game: PersuasionGame) -> dict:
@@ -239,10 +233,10 @@ def instance_metrics(
     """
     kind = belief_kind(family)
     if belief_source not in ("logprobs", "score"):
-        raise InvalidGameError(f"belief_source must be 'logprobs' or 'score', got "
+        raise InvalidParameterError(f"belief_source must be 'logprobs' or 'score', got "
                                f"{belief_source!r}")
     if loss not in ("quadratic", "absolute"):
-        raise InvalidGameError(f"loss must be 'quadratic' or 'absolute', got {loss!r}")
+        raise InvalidParameterError(f"loss must be 'quadratic' or 'absolute', got {loss!r}")
     game_family = "binary-truth" if family == "evidence-stance" else family
     s0 = raw["initial"]["parsed"]["score"]
     if belief_source == "logprobs":
@@ -260,9 +254,13 @@ def instance_metrics(
     }
     game = None
     if mu0 is not None:
-        origin = (prior_origin("model", model=model, elicitation=kind)
-                  if belief_source == "logprobs"
-                  else prior_origin("rating", rating=s0))
+        if belief_source == "logprobs":
+            method = ("P(yes) renormalised over yes/no" if kind == "yes_no"
+                      else "distribution over the answers 1..7")
+            origin = prior_from_model_belief(mu0[1] if kind == "yes_no" else mu0, game_family,
+                                             model=model, method=method)[1]
+        else:
+            origin = prior_origin("rating", rating=s0)
         game = family_game(game_family, mu0, loss=loss, origin=origin, name=name)
         solved = _solve(game)
         value0 = game.sender_value(list(mu0), exact=True)
@@ -353,7 +351,7 @@ def instance_metrics(
     out["rounds"] = rounds_out
     if family == "evidence-stance":
         if evidence_prior is None:
-            raise InvalidGameError("the evidence-stance family needs evidence_prior")
+            raise InvalidParameterError("the evidence-stance family needs evidence_prior")
         out["evidence"] = [
             empirical_scheme(raw, evidence_prior, round=r + 1, loss=loss, kind=kind)
             for r in range(n_rounds)
@@ -386,7 +384,8 @@ def empirical_scheme(
     raw : mapping
         A transcript record whose dialogues carry ``evidence`` (with stance).
     prior_support : Fraction
-        ``μ0(support)``: the claim's share of supporting evidence.
+        ``μ0(support)``: the claim's share of supporting evidence
+        (:func:`bayespersuade.families.evidence_support_share`).
     round : int, default 1
         Which round's outcome is the signal.
     loss : {"quadratic", "absolute"}
@@ -422,8 +421,7 @@ def empirical_scheme(
     """
     states = ("undermine", "support")
     prior = (1 - Fraction(prior_support), Fraction(prior_support))
-    game = family_game("evidence-stance", prior, loss=loss,
-                       origin=prior_origin("evidence"))
+    game = family_game("evidence-stance", prior, loss=loss, origin=prior_origin("evidence"))
     solved = _solve(game)
     for k in ("_value", "_nd", "_ceiling"):
         solved.pop(k)
@@ -432,7 +430,7 @@ def empirical_scheme(
     for d in raw["dialogues"]:
         ev = d.get("evidence")
         if ev is None:
-            raise InvalidGameError("empirical_scheme needs dialogues with private evidence")
+            raise InvalidParameterError("empirical_scheme needs dialogues with private evidence")
         rd = d["rounds"][round - 1]
         sig = _signal(rd, signal)
         counts[ev["stance"]][sig] = counts[ev["stance"]].get(sig, 0) + 1

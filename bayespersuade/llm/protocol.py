@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..exceptions import BackendError, InvalidGameError
+from ..exceptions import BackendError, InvalidParameterError
 from . import prompts
 from .backends.base import Backend, GenerationRequest, ScoreRequest
 from .beliefs import likert_belief, yes_no_belief
@@ -108,7 +108,7 @@ class ProtocolConfig:
 
     def __post_init__(self) -> None:
         if self.protocol not in ("static", "dynamic"):
-            raise InvalidGameError(f"protocol must be 'static' or 'dynamic', got "
+            raise InvalidParameterError(f"protocol must be 'static' or 'dynamic', got "
                                    f"{self.protocol!r}")
         if self.rounds is None:
             object.__setattr__(self, "rounds", 1 if self.protocol == "static" else 3)
@@ -116,13 +116,14 @@ class ProtocolConfig:
                   "receiver_max_new_tokens"):
             v = getattr(self, f)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise InvalidGameError(f"{f} must be a positive integer, got {v!r}")
+                raise InvalidParameterError(f"{f} must be a positive integer, got {v!r}")
         if self.protocol == "static" and self.rounds != 1:
-            raise InvalidGameError(f"the static protocol has one round, got rounds={self.rounds}")
+            raise InvalidParameterError(
+                f"the static protocol has one round, got rounds={self.rounds}")
         for f in ("sender_temperature", "receiver_temperature"):
             v = getattr(self, f)
             if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < 1e6:
-                raise InvalidGameError(f"{f} must be a number >= 0, got {v!r}")
+                raise InvalidParameterError(f"{f} must be a number >= 0, got {v!r}")
 
     def to_json(self) -> dict:
         """The settings as a dict."""
@@ -226,7 +227,7 @@ def run_instance(
     (3, 5)
     """
     if not isinstance(claim, str) or not claim.strip():
-        raise InvalidGameError("claim must be a non-empty string")
+        raise InvalidParameterError("claim must be a non-empty string")
     if config.beliefs and not receiver.supports_logprobs:
         raise BackendError(
             f"receiver {receiver.name!r} does not provide log-probabilities; run without "

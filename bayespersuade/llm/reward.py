@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from ..exceptions import InvalidGameError
+from ..exceptions import InvalidParameterError
 from . import prompts
 from .backends.base import Backend, GenerationRequest
 from .beliefs import yes_no_belief
@@ -41,7 +41,7 @@ __all__ = ["PersuasionReward", "score_difference_reward"]
 
 def _check_score(s: Any, name: str) -> int:
     if isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= 7:
-        raise InvalidGameError(f"{name} must be an integer score from 1 to 7, got {s!r}")
+        raise InvalidParameterError(f"{name} must be an integer score from 1 to 7, got {s!r}")
     return s
 
 
@@ -72,7 +72,7 @@ def score_difference_reward(
 
     Raises
     ------
-    InvalidGameError
+    InvalidParameterError
         If a score is not an integer in 1..7, the ceiling is negative, or
         ``ceiling_floor`` is missing or not positive when ``ceiling`` is given.
 
@@ -94,10 +94,10 @@ def score_difference_reward(
     if ceiling is None:
         return float(gain)
     if ceiling_floor is None or not ceiling_floor > 0:
-        raise InvalidGameError("a normalised reward needs ceiling_floor > 0 (the ceiling "
+        raise InvalidParameterError("a normalised reward needs ceiling_floor > 0 (the ceiling "
                                f"can be zero), got {ceiling_floor!r}")
     if ceiling < 0:
-        raise InvalidGameError(f"the ceiling must be >= 0, got {ceiling!r}")
+        raise InvalidParameterError(f"the ceiling must be >= 0, got {ceiling!r}")
     return float(gain / max(Fraction(ceiling), Fraction(ceiling_floor)))
 
 
@@ -114,7 +114,7 @@ def _completion_text(c: Any) -> str:
         return c
     if isinstance(c, Sequence) and c and isinstance(c[-1], Mapping):  # conversational
         return str(c[-1].get("content", ""))
-    raise InvalidGameError(f"a completion must be a string or a list of messages, got {c!r}")
+    raise InvalidParameterError(f"a completion must be a string or a list of messages, got {c!r}")
 
 
 class PersuasionReward:
@@ -178,7 +178,7 @@ class PersuasionReward:
         seed: int = 0,
     ) -> None:
         if normalize and (ceiling_floor is None or not ceiling_floor > 0):
-            raise InvalidGameError("normalize=True needs ceiling_floor > 0")
+            raise InvalidParameterError("normalize=True needs ceiling_floor > 0")
         self.receiver = receiver
         self.unparsable_reward = float(unparsable_reward)
         self.normalize = normalize
@@ -220,7 +220,8 @@ class PersuasionReward:
                  claim: Sequence[str], **kwargs: Any) -> list[float]:
         """Rewards for a batch of completions (``claim``: one per completion)."""
         if len(claim) != len(completions):
-            raise InvalidGameError(f"got {len(completions)} completions but {len(claim)} claims")
+            raise InvalidParameterError(
+                f"got {len(completions)} completions but {len(claim)} claims")
         texts = [_completion_text(c) for c in completions]
         out: list[float | None] = [None] * len(texts)
         info: list[dict] = [{} for _ in texts]

@@ -37,12 +37,12 @@ import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from .._version import __version__
-from ..exceptions import DataError, InvalidGameError
+from ..exceptions import DataError, InvalidGameError, InvalidParameterError
+from ..families import evidence_support_share
 from . import prompts
 from .backends.base import Backend
 from .metrics import FAMILIES, instance_metrics, summarize
@@ -111,21 +111,23 @@ class EvaluationConfig:
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
-            raise InvalidGameError(f"family must be one of {', '.join(FAMILIES)}, "
+            raise InvalidParameterError(f"family must be one of {', '.join(FAMILIES)}, "
                                    f"got {self.family!r}")
         if self.loss not in ("quadratic", "absolute"):
-            raise InvalidGameError(f"loss must be 'quadratic' or 'absolute', got {self.loss!r}")
+            raise InvalidParameterError(
+                f"loss must be 'quadratic' or 'absolute', got {self.loss!r}")
         if self.belief_source not in ("logprobs", "score"):
-            raise InvalidGameError(f"belief_source must be 'logprobs' or 'score', got "
+            raise InvalidParameterError(f"belief_source must be 'logprobs' or 'score', got "
                                    f"{self.belief_source!r}")
         if self.belief_source == "logprobs" and not self.protocol.beliefs:
-            raise InvalidGameError("belief_source='logprobs' needs beliefs elicited "
+            raise InvalidParameterError("belief_source='logprobs' needs beliefs elicited "
                                    "(ProtocolConfig(beliefs=True))")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise InvalidGameError(f"seed must be an integer, got {self.seed!r}")
+            raise InvalidParameterError(f"seed must be an integer, got {self.seed!r}")
         e = self.evidence_per_instance
         if e is not None and (isinstance(e, bool) or not isinstance(e, int) or e < 1):
-            raise InvalidGameError(f"evidence_per_instance must be a positive integer, got {e!r}")
+            raise InvalidParameterError(
+                f"evidence_per_instance must be a positive integer, got {e!r}")
 
     def identity(self) -> dict:
         """The settings a resumed run must share (a JSON-serialisable dict)."""
@@ -376,9 +378,9 @@ def run_evaluation(
     out = Path(out_dir)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
                               or limit < 0):
-        raise InvalidGameError(f"limit must be a non-negative integer, got {limit!r}")
+        raise InvalidParameterError(f"limit must be a non-negative integer, got {limit!r}")
     if config.belief_source == "logprobs" and not receiver.supports_logprobs:
-        raise InvalidGameError(
+        raise InvalidParameterError(
             f"receiver {receiver.name!r} has no log-probabilities; use belief_source='score' "
             f"and beliefs=False (CLI: --no-beliefs)")
     keys: dict[str, int] = {}
@@ -465,12 +467,19 @@ def _run_one(rec: Any, index: int, seed: int, sender: Backend, receiver: Backend
                             f"{bad.stance!r}, not 'support' or 'undermine'")
         if not ev:
             return {**base, "status": "skipped", "reason": "no evidence for this claim"}
-        n_sup = sum(1 for e in ev if e.stance == "support")
-        evidence_prior = Fraction(n_sup, len(ev))
+        # The sender is told each piece's gold stance, and pieces are drawn
+        # uniformly, so the matching prior is the share of supporting pieces
+        # (the "labels" weighting); the vote-weighted share is recorded beside it.
+        evidence_prior, origin = evidence_support_share(ev, "labels")
+        try:
+            votes_share = str(evidence_support_share(ev, "votes")[0])
+        except InvalidGameError as e:
+            votes_share = f"unavailable: {e}"
         evidence = select_evidence(ev, config.evidence_per_instance,
                                    derive_seed(seed, "evidence"))
         base["evidence_prior_support"] = str(evidence_prior)
-        base["evidence_counts"] = {"support": n_sup, "undermine": len(ev) - n_sup}
+        base["evidence_prior_origin"] = origin
+        base["evidence_support_share_votes"] = votes_share
     raw = run_instance(rec.claim, sender, receiver, config.protocol, seed=seed,
                        evidence=evidence)
     metrics = instance_metrics(raw, family=config.family, loss=config.loss,
