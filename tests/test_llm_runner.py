@@ -416,3 +416,28 @@ def test_cli_main_entry(tmp_path, fake_dataset):
     assert cli_evaluate.main(["evaluate", "--dataset", "demo", "--sender", "scripted:sender",
                               "--receiver", "scripted:receiver", "--limit", "1", "--out",
                               str(tmp_path), "--no-progress", "--report", "none"]) == 0
+
+
+def test_confidence_bins_and_ratio_of_means(tmp_path):
+    from bayespersuade.llm.metrics import summarize
+
+    static = ProtocolConfig("static")
+    a = run_evaluation([ClaimRecord("a", "1", "A.")], scripted_sender([2]),
+                       scripted_receiver(start=3, p0=0.3), tmp_path / "a",
+                       config(protocol=static), progress=False, report=None)
+    b = run_evaluation([ClaimRecord("b", "1", "B."), ClaimRecord("b", "2", "C.")],
+                       scripted_sender([2]), scripted_receiver(start=3, p0=0.7),
+                       tmp_path / "b", config(protocol=static), progress=False, report=None)
+    s = summarize(a.records + b.records)
+    assert set(s["by_confidence"]["a"]) == {"low"}  # P(yes) = 0.3 < 0.33
+    assert set(s["by_confidence"]["b"]) == {"high"}  # 0.7 >= 0.67
+    assert s["by_confidence"]["b"]["high"]["n_done"] == 2
+    # a: P(true) 0.3 -> 0.5: v̂ 3 -> 4, ceiling 3.3 - 3 = 0.3.
+    da = s["datasets"]["a"]
+    assert da["ratio_of_means"] == pytest.approx(1 / 0.3)
+    assert da["mean_achieved_over_ceiling"] == pytest.approx(1 / 0.3)
+    # b: 0.7 -> 0.9: v̂ round(5.2) = 5 -> round(6.4) = 6; ceiling 1.5 + 4.2 - 5 = 0.7.
+    db = s["datasets"]["b"]
+    assert db["mean_model_gain"] == pytest.approx(1.0)
+    assert db["mean_ceiling"] == pytest.approx(0.7)
+    assert s["average"]["mean_ceiling"] == pytest.approx((0.3 + 0.7) / 2)

@@ -165,3 +165,33 @@ def test_evaluation_with_tiny_model(tmp_path, tiny):
     assert (tmp_path / "report.md").exists()
     run = (tmp_path / "run.json").read_text()
     assert '"transformers"' in run
+
+
+def test_shared_prefix_scoring_equals_direct(tiny, monkeypatch):
+    chat = [*CHAT, {"role": "assistant", "content": "Maybe."},
+            {"role": "user", "content": "An argument."}]
+    q1 = [*chat, {"role": "user", "content": "Yes or No?"}]
+    q2 = [*chat, {"role": "user", "content": "A digit from 1 to 7?"}]
+    reqs = [ScoreRequest(q1, ("Yes", "No")), ScoreRequest(q2, tuple("1234567")),
+            ScoreRequest(LONG, ("7",))]
+    calls = []
+    real = TransformersBackend._forward_shared
+
+    def spy(self, seqs, members, p, need, kept):
+        calls.append((len(members), p))
+        return real(self, seqs, members, p, need, kept)
+
+    monkeypatch.setattr(TransformersBackend, "_forward_shared", spy)
+    shared = tiny.score_options_batch(reqs)
+    assert calls, "the shared-prefix path was used"
+    assert calls[0][0] == 4  # two prompts, plus "Yes" and "No" (several byte tokens)
+    assert calls[0][1] > 80  # the whole transcript (93 byte tokens) is computed once
+    for r, s in zip(reqs, shared):
+        expected = [direct_logprob(tiny, r.messages, o) for o in r.options]
+        assert s.logprobs.tolist() == pytest.approx(expected, abs=1e-5)
+    monkeypatch.setattr(tiny, "min_shared_prefix", 10**9)  # force the plain path
+    calls.clear()
+    plain = tiny.score_options_batch(reqs)
+    assert not calls
+    for a, b in zip(shared, plain):
+        assert a.logprobs.tolist() == pytest.approx(b.logprobs.tolist(), abs=1e-5)

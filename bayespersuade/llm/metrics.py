@@ -60,6 +60,7 @@ from ..families import make_game, prior_from_model_belief, prior_from_rating, pr
 from ..game import PersuasionGame
 
 __all__ = [
+    "CONFIDENCE_EDGES",
     "FAMILIES",
     "SCALE",
     "belief_kind",
@@ -488,6 +489,51 @@ def _avg(xs: Iterable[float | None]) -> float | None:
     return float(sum(v) / len(v)) if v else None
 
 
+#: The paper's prior-confidence bins: P(yes) in [0, 0.33), [0.33, 0.67), [0.67, 1].
+CONFIDENCE_EDGES = (0.33, 0.67)
+
+
+def _confidence_bin(inst: Mapping) -> str | None:
+    b = (inst["transcript"]["initial"].get("beliefs") or {}).get("yes_no")
+    if not b or b.get("probs") is None:
+        return None
+    p = b["probs"][b["labels"].index("yes")]
+    lo, hi = CONFIDENCE_EDGES
+    return "low" if p < lo else ("mid" if p < hi else "high")
+
+
+def _group(pairs: Sequence[tuple[Mapping, Mapping]]) -> dict:
+    """Means over (instance, round metrics) pairs of done instances."""
+    rows = [r for _, r in pairs]
+    games = [i["metrics"]["game"] for i, _ in pairs if i["metrics"].get("game")]
+    ratios = [r["achieved_over_ceiling"] for r in rows]
+    above = 0
+    gain_sum = ceil_sum = Fraction(0)
+    n_both = 0
+    for i, r in pairs:
+        g = i["metrics"].get("game")
+        if g and r["mean_model_gain_exact"] is not None and g["ceiling_exact"] is not None:
+            gm, gc = Fraction(r["mean_model_gain_exact"]), Fraction(g["ceiling_exact"])
+            above += gm > gc
+            gain_sum += gm
+            ceil_sum += gc
+            n_both += 1
+    mean_gain = _avg(r["mean_score_gain"] for r in rows)
+    return {
+        "n_done": len(pairs),
+        "n_instances_with_score_gain": sum(1 for r in rows if r["mean_score_gain"] is not None),
+        "mean_score_gain": mean_gain,
+        "pct_of_scale": None if mean_gain is None else 100 * mean_gain / SCALE,
+        "mean_ceiling": _avg(g["ceiling"] for g in games),
+        "mean_model_gain": _avg(r["mean_model_gain"] for r in rows),
+        "mean_achieved_over_ceiling": _avg(ratios),
+        "n_ratio_defined": sum(1 for x in ratios if x is not None),
+        "ratio_of_means": float(gain_sum / ceil_sum) if n_both and ceil_sum else None,
+        "mean_bayes_plausibility_gap": _avg(r["bayes_plausibility_gap"] for r in rows),
+        "n_above_ceiling": above,
+    }
+
+
 def summarize(instances: Sequence[Mapping], *, round: int | None = None) -> dict:
     """The paper's summaries beside the ceiling summaries, per dataset.
 
@@ -507,11 +553,14 @@ def summarize(instances: Sequence[Mapping], *, round: int | None = None) -> dict
         unparsable answers, unavailable/partial beliefs) and means: reported
         score gain (mean over instances of each instance's mean over its
         parsable dialogues), its "% of scale" (``100 · gain / 7``), ceiling,
-        model-consistent gain, achieved/ceiling (mean of the per-instance
-        ratios where the ceiling is positive), Bayes-plausibility gap, and the
-        number of instances whose mean model-consistent gain exceeds the
-        ceiling; ``average``: the unweighted mean over datasets of each mean
-        (the paper's "Average").
+        model-consistent gain, achieved/ceiling (the mean of the per-instance
+        ratios where the ceiling is positive, and the ratio of the mean gain
+        to the mean ceiling), Bayes-plausibility gap, and the number of
+        instances whose mean model-consistent gain exceeds the ceiling;
+        ``by_confidence``: the same means per dataset for the paper's bins of
+        the receiver's prior ``P(yes)`` (low < 0.33 <= mid < 0.67 <= high);
+        ``average``: the unweighted mean over datasets of each mean (the
+        paper's "Average").
 
     Examples
     --------
@@ -522,24 +571,17 @@ def summarize(instances: Sequence[Mapping], *, round: int | None = None) -> dict
     for inst in instances:
         by.setdefault(inst["dataset"], []).append(inst)
     datasets = {}
+    by_conf: dict[str, dict[str, dict]] = {}
     for name, insts in sorted(by.items()):
         done = [i for i in insts if i.get("status") == "done"]
-        rows = []
+        pairs = []
         for i in done:
             rs = i["metrics"]["rounds"]
-            rows.append(rs[(round or len(rs)) - 1] if rs else None)
-        rows = [r for r in rows if r is not None]
-        games = [i["metrics"]["game"] for i in done if i["metrics"].get("game")]
-        inst_ratios = [r["achieved_over_ceiling"] for r in rows]
-        above = 0
-        for i, r in zip(done, rows):
-            g = i["metrics"].get("game")
-            if g and r["mean_model_gain_exact"] is not None and g["ceiling_exact"] is not None:
-                above += Fraction(r["mean_model_gain_exact"]) > Fraction(g["ceiling_exact"])
-        mean_gain = _avg(r["mean_score_gain"] for r in rows)
+            if rs:
+                pairs.append((i, rs[(round or len(rs)) - 1]))
+        rows = [r for _, r in pairs]
         datasets[name] = {
             "n_instances": len(insts),
-            "n_done": len(done),
             "n_skipped": sum(1 for i in insts if i.get("status") == "skipped"),
             "n_initial_unparsable": sum(1 for i in done
                                         if i["metrics"]["prior"]["score"] is None),
@@ -550,19 +592,15 @@ def summarize(instances: Sequence[Mapping], *, round: int | None = None) -> dict
             "n_receiver_unparsable": sum(r["n_receiver_unparsable"] for r in rows),
             "n_belief_unavailable": sum(r["n_belief_unavailable"] for r in rows),
             "n_belief_partial": sum(r["n_belief_partial"] for r in rows),
-            "n_instances_with_score_gain": sum(1 for r in rows
-                                               if r["mean_score_gain"] is not None),
-            "mean_score_gain": mean_gain,
-            "pct_of_scale": None if mean_gain is None else 100 * mean_gain / SCALE,
-            "mean_ceiling": _avg(g["ceiling"] for g in games),
-            "mean_model_gain": _avg(r["mean_model_gain"] for r in rows),
-            "mean_achieved_over_ceiling": _avg(inst_ratios),
-            "n_ratio_defined": sum(1 for x in inst_ratios if x is not None),
-            "mean_bayes_plausibility_gap": _avg(r["bayes_plausibility_gap"] for r in rows),
-            "n_above_ceiling": above,
+            **_group(pairs),
         }
+        bins: dict[str, list] = {"low": [], "mid": [], "high": [], "unavailable": []}
+        for i, r in pairs:
+            bins[_confidence_bin(i) or "unavailable"].append((i, r))
+        by_conf[name] = {k: _group(v) for k, v in bins.items() if v}
     keys = ("mean_score_gain", "pct_of_scale", "mean_ceiling", "mean_model_gain",
-            "mean_achieved_over_ceiling", "mean_bayes_plausibility_gap")
+            "mean_achieved_over_ceiling", "ratio_of_means", "mean_bayes_plausibility_gap")
     average = {k: _avg(d[k] for d in datasets.values()) for k in keys}
-    return {"round": round, "datasets": datasets, "average": average,
+    return {"round": round, "datasets": datasets, "by_confidence": by_conf,
+            "confidence_edges": list(CONFIDENCE_EDGES), "average": average,
             "n_datasets": len(datasets)}

@@ -253,20 +253,42 @@ def render_markdown(run: Mapping, records: Sequence[Mapping], summary: Mapping,
               "elicited beliefs under the instance family. Ceiling: `ΔV(μ0) = V(μ0) − "
               "v̂(μ0)`, the most any signaling scheme gains against a Bayesian receiver "
               "with the same prior. Achieved/ceiling: mean over instances with a "
-              "positive ceiling. BP gap: `‖mean posterior − μ0‖₁`.", ""]
+              "positive ceiling (n), and mean gain / mean ceiling. BP gap: "
+              "`‖mean posterior − μ0‖₁`. Above ceiling: instances whose mean "
+              "model-consistent gain exceeds the ceiling (only a non-Bayesian receiver "
+              "allows that).", ""]
     head = ["dataset", "instances done", "skipped", "reported gain", "% of scale",
-            "model gain", "ceiling", "achieved/ceiling (n)", "BP gap", "above ceiling"]
+            "model gain", "ceiling", "achieved/ceiling (n)", "gain/ceiling of means",
+            "BP gap", "above ceiling"]
     rows = []
     for name, d in summary["datasets"].items():
         rows.append([name, d["n_done"], d["n_skipped"], d["mean_score_gain"],
                      d["pct_of_scale"], d["mean_model_gain"], d["mean_ceiling"],
                      f"{_fmt(d['mean_achieved_over_ceiling'])} ({d['n_ratio_defined']})",
-                     d["mean_bayes_plausibility_gap"], d["n_above_ceiling"]])
+                     d["ratio_of_means"], d["mean_bayes_plausibility_gap"],
+                     d["n_above_ceiling"]])
     a = summary["average"]
     rows.append(["**Average** (unweighted over datasets)", "", "", a["mean_score_gain"],
                  a["pct_of_scale"], a["mean_model_gain"], a["mean_ceiling"],
-                 _fmt(a["mean_achieved_over_ceiling"]), a["mean_bayes_plausibility_gap"], ""])
+                 _fmt(a["mean_achieved_over_ceiling"]), a["ratio_of_means"],
+                 a["mean_bayes_plausibility_gap"], ""])
     lines += _table(head, rows)
+
+    conf_rows = []
+    for name, bins in summary.get("by_confidence", {}).items():
+        for b in ("low", "mid", "high", "unavailable"):
+            if b in bins:
+                g = bins[b]
+                conf_rows.append([name, b, g["n_done"], g["mean_score_gain"],
+                                  g["mean_model_gain"], g["mean_ceiling"],
+                                  g["mean_bayes_plausibility_gap"]])
+    if conf_rows:
+        lo, hi = summary.get("confidence_edges", (0.33, 0.67))
+        lines += ["### By the receiver's prior confidence", "",
+                  f"The paper's bins of the receiver's prior P(yes): low < {lo} <= mid < "
+                  f"{hi} <= high.", ""]
+        lines += _table(["dataset", "prior P(yes)", "instances", "reported gain",
+                         "model gain", "ceiling", "BP gap"], conf_rows)
 
     lines += ["### What could not be measured", ""]
     lines += ["Unparsable answers are counted here and never replaced by a default.", ""]

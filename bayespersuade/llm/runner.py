@@ -307,7 +307,8 @@ def check_resume(out_dir: str | os.PathLike, config: EvaluationConfig) -> dict |
 
 def _record_base(rec: Any, index: int, seed: int) -> dict:
     return {"schema": INSTANCE_SCHEMA, "key": f"{rec.dataset}/{rec.id}", "index": index,
-            "dataset": rec.dataset, "id": rec.id, "claim": rec.claim, "seed": seed}
+            "dataset": rec.dataset, "id": rec.id, "claim": rec.claim, "seed": seed,
+            "library_version": __version__, "prompt_version": prompts.PROMPT_VERSION}
 
 
 def run_evaluation(

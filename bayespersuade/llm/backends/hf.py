@@ -21,7 +21,10 @@ then ``pip install 'bayespersuade[llm]'``).
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import inspect
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -296,23 +299,28 @@ class TransformersBackend(Backend):
         return self.score_options_batch([ScoreRequest(messages, tuple(options))])[0]
 
     def score_options_batch(self, requests: Sequence[ScoreRequest]) -> list[OptionScores]:
-        """:meth:`score_options` for several chats, in batched forward passes.
+        """:meth:`score_options` for several chats, batched, sharing chat prefixes.
 
-        Examples
-        --------
-        See the module docstring; the tests check it against a direct
-        per-option computation.
+        Requests whose chats differ only in their last message (the protocol
+        asks two belief questions after the same transcript) share one forward
+        pass over their common token prefix: its key/value cache is computed
+        once and reused for each question (and each multi-token option).
+        Other sequences are batched with left padding.  The tests check every
+        path against a direct, unbatched computation.
         """
-        torch = self._torch
         # One sequence per chat (its prompt) scores every option's first token;
         # a multi-token option o adds the sequence prompt + o[:-1].
         seqs: list[list[int]] = []
         plan: list[list[tuple[int, list[int]]]] = []  # per request: (seq index, option ids)
+        groups: dict[str, list[int]] = {}
         for r in requests:
             opts = check_options(r.options)
-            prompt = self._prompt_ids(r.messages)
+            msgs = check_chat(r.messages)
+            prompt = self._prompt_ids(msgs)
             base = len(seqs)
             seqs.append(prompt)
+            members = groups.setdefault(json.dumps(msgs[:-1]), [])
+            members.append(base)
             entries = []
             for o in opts:
                 oid = self._option_ids(o)
@@ -320,29 +328,29 @@ class TransformersBackend(Backend):
                     entries.append((base, oid))
                 else:
                     seqs.append(prompt + oid[:-1])
+                    members.append(len(seqs) - 1)
                     entries.append((len(seqs) - 1, oid))
             plan.append(entries)
-        # Forward passes; keep, per sequence, the log-softmax of its last `keep` positions.
         need = [1] * len(seqs)
         for entries in plan:
             for si, oid in entries:
                 need[si] = max(need[si], len(oid))
         kept: list[Any] = [None] * len(seqs)
-        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+        plain: list[int] = []
+        for members in groups.values():
+            if len(members) > 1:
+                p = _common_prefix([seqs[i] for i in members])
+                p = min(p, *(len(seqs[i]) - need[i] for i in members))
+                if p >= self.min_shared_prefix:
+                    self._forward_shared(seqs, members, p, need, kept)
+                    continue
+            plain.extend(members)
+        order = sorted(plain, key=lambda i: len(seqs[i]))
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
             ids, mask = self._pad_left([seqs[i] for i in idx])
-            keep = max(need[i] for i in idx)
             pos = (mask.cumsum(-1) - 1).clamp(min=0)
-            try:
-                with torch.inference_mode():
-                    logits = self.model(input_ids=ids, attention_mask=mask, position_ids=pos,
-                                        logits_to_keep=keep, use_cache=False).logits
-            except RuntimeError as e:
-                raise BackendError(f"scoring with {self.name!r} failed: {e}") from e
-            logp = torch.log_softmax(logits.float(), dim=-1)
-            for row, i in enumerate(idx):
-                kept[i] = logp[row, keep - need[i]:, :]
+            self._keep(idx, need, kept, input_ids=ids, attention_mask=mask, position_ids=pos)
         results = []
         for r, entries in zip(requests, plan):
             lps = []
@@ -352,6 +360,59 @@ class TransformersBackend(Backend):
                 lps.append(float(sum(rows[j, t].item() for j, t in enumerate(oid))))
             results.append(OptionScores.complete(tuple(r.options), np.array(lps)))
         return results
+
+    #: Shortest common token prefix worth a shared forward pass.
+    min_shared_prefix = 32
+
+    def _keep(self, idx: list[int], need: list[int], kept: list, **inputs: Any) -> None:
+        """Forward pass; store each row's log-softmax over its last ``need`` positions."""
+        torch = self._torch
+        keep = max(need[i] for i in idx)
+        try:
+            with torch.inference_mode():
+                logits = self.model(**inputs, logits_to_keep=keep).logits
+        except RuntimeError as e:
+            raise BackendError(f"scoring with {self.name!r} failed: {e}") from e
+        logp = torch.log_softmax(logits.float(), dim=-1)
+        for row, i in enumerate(idx):
+            kept[i] = logp[row, keep - need[i]:, :]
+
+    def _forward_shared(self, seqs: list[list[int]], members: list[int], p: int,
+                        need: list[int], kept: list) -> None:
+        """Score sequences sharing their first ``p`` tokens with one prefix pass."""
+        torch = self._torch
+        prefix = torch.tensor([seqs[members[0]][:p]], dtype=torch.long, device=self._device)
+        # transformers >= 5.x calls the key/value cache `cache`; earlier, `past_key_values`.
+        kw = "cache" if "cache" in inspect.signature(self.model.forward).parameters \
+            else "past_key_values"
+        try:
+            with torch.inference_mode():
+                out = self.model(input_ids=prefix, use_cache=True, logits_to_keep=1)
+            cache = getattr(out, kw)
+        except RuntimeError as e:
+            raise BackendError(f"scoring with {self.name!r} failed: {e}") from e
+        for start in range(0, len(members), self.batch_size):
+            idx = members[start:start + self.batch_size]
+            ids, smask = self._pad_left([seqs[i][p:] for i in idx])
+            n = len(idx)
+            mask = torch.cat([torch.ones((n, p), dtype=torch.long, device=self._device), smask],
+                             dim=1)
+            pos = p + (smask.cumsum(-1) - 1).clamp(min=0)
+            c = copy.deepcopy(cache)
+            if n > 1:
+                c.batch_repeat_interleave(n)
+            self._keep(idx, need, kept, input_ids=ids, attention_mask=mask, position_ids=pos,
+                       use_cache=True, **{kw: c})
+
+
+def _common_prefix(seqs: list[list[int]]) -> int:
+    first = seqs[0]
+    n = min(len(s) for s in seqs)
+    for k in range(n):
+        t = first[k]
+        if any(s[k] != t for s in seqs[1:]):
+            return k
+    return n
 
 
 class _SeededSampler:
