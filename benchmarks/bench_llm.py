@@ -3,8 +3,10 @@
 Measures, for the static and dynamic protocols (SmolLM2 as sender and
 receiver, PERSPECTRUM test claims), instances per minute and peak resident
 memory, each configuration in a fresh subprocess (so peak memory is its own),
-and the effect of batching the receiver's belief scoring (one batched call vs
-one call per chat) and the dialogues' generation (batch size 8 vs 1).
+with and without the backend's store of prompt key/value caches; the effect
+of batching the receiver's belief scoring (one call per chat, one batched
+call, one batched call sharing each transcript's prefix); and greedy decoding
+speed with 1 and 2 torch threads.
 
 Usage::
 
@@ -69,7 +71,8 @@ def run_one(args) -> dict:
     from bayespersuade.llm.runner import EvaluationConfig, run_evaluation
 
     t0 = time.perf_counter()
-    model = load_smollm2(batch_size=args.batch_size)
+    model = load_smollm2(batch_size=args.batch_size,
+                         prefix_cache_tokens=args.prefix_cache_tokens)
     load_s = time.perf_counter() - t0
     rss_loaded = _rss_mb()
     timed = Timed(model)
@@ -88,6 +91,7 @@ def run_one(args) -> dict:
     return {
         "protocol": args.protocol, "instances": args.instances, "samples": args.samples,
         "rounds": proto.rounds, "batch_size": args.batch_size, "threads": args.threads,
+        "prefix_cache_tokens": args.prefix_cache_tokens,
         "sender_max_new_tokens": args.sender_max_new_tokens,
         "receiver_max_new_tokens": args.receiver_max_new_tokens,
         "load_seconds": round(load_s, 2), "run_seconds": round(run_s, 2),
@@ -104,7 +108,11 @@ def run_one(args) -> dict:
 
 
 def scoring_batching(args) -> dict:
-    """Belief scoring of 8 chats: one batched call vs one call per chat."""
+    """Belief scoring of 8 chats (4 transcripts x 2 questions), three ways.
+
+    One call per chat; one batched call without prefix sharing; one batched
+    call sharing each transcript's prefix between its two questions (default).
+    """
     import torch
 
     torch.set_num_threads(args.threads)
@@ -125,18 +133,56 @@ def scoring_batching(args) -> dict:
                                      belief_options(kind)))
     model.score_options_batch(reqs[:2])  # warm-up
     out = {}
-    for label, fn in (("batched", lambda: model.score_options_batch(reqs)),
-                      ("one_by_one", lambda: [model.score_options(r.messages, r.options)
-                                              for r in reqs])):
+    def no_sharing():
+        model.min_shared_prefix = 10**9
+        try:
+            return model.score_options_batch(reqs)
+        finally:
+            del model.min_shared_prefix  # back to the class default
+
+    for label, fn in (("one_by_one", lambda: [model.score_options(r.messages, r.options)
+                                              for r in reqs]),
+                      ("batched_no_sharing", no_sharing),
+                      ("batched_shared_prefix", lambda: model.score_options_batch(reqs))):
         best = float("inf")
         for _ in range(3):
+            model.clear_cache()  # no help from the previous repetition
             t = time.perf_counter()
             fn()
             best = min(best, time.perf_counter() - t)
         out[label + "_seconds"] = round(best, 3)
     out["chats"] = len(reqs)
+    out["prompt_tokens"] = [len(model._prompt_ids(r.messages)) for r in reqs[:2]]
     out["options_per_chat"] = [len(r.options) for r in reqs[:2]]
-    out["speedup"] = round(out["one_by_one_seconds"] / out["batched_seconds"], 2)
+    out["speedup_shared_vs_one_by_one"] = round(
+        out["one_by_one_seconds"] / out["batched_shared_prefix_seconds"], 2)
+    out["load_average_after"] = os.getloadavg()
+    return out
+
+
+def threads(args) -> dict:
+    """Greedy decoding speed (tokens per second) with 1 and 2 torch threads."""
+    import torch
+
+    from bayespersuade.llm import load_smollm2, prompts
+
+    model = load_smollm2()
+    chat = [{"role": "system", "content": prompts.sender_system("Homework should be abolished.")},
+            {"role": "user", "content": prompts.sender_turn("Unsure.", "Why?", 1, 1)}]
+    n = 48
+    out = {"new_tokens": n, "prompt_tokens": len(model._prompt_ids(chat))}
+    for t in (1, 2):
+        torch.set_num_threads(t)
+        model.generate(chat, max_new_tokens=4)  # warm-up
+        best = float("inf")
+        for _ in range(2):
+            model.clear_cache()
+            t0 = time.perf_counter()
+            text = model.generate(chat, max_new_tokens=n)
+            best = min(best, time.perf_counter() - t0)
+        ntok = len(model.tokenizer(text, add_special_tokens=False)["input_ids"])
+        out[f"threads_{t}_tokens_per_second"] = round(ntok / best, 2)
+    out["load_average_after"] = os.getloadavg()
     return out
 
 
@@ -148,27 +194,33 @@ def main() -> int:
     p.add_argument("--sender-max-new-tokens", type=int, default=64)
     p.add_argument("--receiver-max-new-tokens", type=int, default=48)
     p.add_argument("--quick", action="store_true", help="static only, no batch-size comparison")
-    p.add_argument("--one", choices=("static", "dynamic", "scoring"), default=None,
+    p.add_argument("--one", choices=("static", "dynamic", "scoring", "threads"), default=None,
                    help=argparse.SUPPRESS)
     p.add_argument("--batch-size", type=int, default=8, help=argparse.SUPPRESS)
+    p.add_argument("--prefix-cache-tokens", type=int, default=8192, help=argparse.SUPPRESS)
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_llm.json"))
     args = p.parse_args()
     if args.one is not None:
         if args.one == "scoring":
             print(json.dumps(scoring_batching(args)))
+        elif args.one == "threads":
+            print(json.dumps(threads(args)))
         else:
             args.protocol = args.one
             print(json.dumps(run_one(args)))
         return 0
-    runs = [("static", 8)] if args.quick else [("static", 8), ("static", 1), ("dynamic", 8)]
+    # (protocol, prefix-cache tokens): with the prefix store (the default), and
+    # without it (batched generation, prefix sharing only within a scoring call).
+    runs = [("static", 8192)] if args.quick else [
+        ("static", 8192), ("static", 0), ("dynamic", 8192), ("dynamic", 0)]
     common = ["--instances", str(args.instances), "--samples", str(args.samples),
               "--threads", str(args.threads),
               "--sender-max-new-tokens", str(args.sender_max_new_tokens),
               "--receiver-max-new-tokens", str(args.receiver_max_new_tokens)]
     results = {"command": " ".join([sys.executable, *sys.argv]),
                "load_average_before": os.getloadavg(), "nproc": os.cpu_count(), "runs": []}
-    jobs = [["--one", "scoring"]] + [["--one", proto, "--batch-size", str(bs)]
-                                     for proto, bs in runs]
+    jobs = [["--one", "threads"], ["--one", "scoring"]] + [
+        ["--one", proto, "--prefix-cache-tokens", str(pc)] for proto, pc in runs]
     for job in jobs:
         cmd = [sys.executable, __file__, *job, *common]
         print("running:", " ".join(job), file=sys.stderr, flush=True)
@@ -180,6 +232,8 @@ def main() -> int:
         print(json.dumps(res, indent=1), flush=True)
         if job[1] == "scoring":
             results["scoring_batching"] = res
+        elif job[1] == "threads":
+            results["threads"] = res
         else:
             results["runs"].append(res)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,13 @@ def tiny():
     return TransformersBackend(model, tok, name="tiny", batch_size=4)
 
 
+@pytest.fixture(scope="module")
+def tiny_batched(tiny):
+    """The same model without the prefix store: batched generation (as on a GPU)."""
+    return TransformersBackend(tiny.model, tiny.tokenizer, name="tiny", batch_size=4,
+                               prefix_cache_tokens=0)
+
+
 def direct_logprob(b, messages, option, prefix=""):
     """log P(option | chat) with one unpadded forward pass (the reference)."""
     text = b.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
@@ -86,11 +93,15 @@ def test_batched_scoring_is_padding_invariant(tiny):
         assert s.logprobs.tolist() == pytest.approx(single.logprobs.tolist(), abs=1e-5)
 
 
-def test_greedy_generation_matches_manual_decoding(tiny):
-    out = tiny.generate_batch([GenerationRequest(CHAT), GenerationRequest(LONG)],
-                              max_new_tokens=6)
-    assert out[0] == direct_greedy(tiny, CHAT, 6).strip()
-    assert out[1] == direct_greedy(tiny, LONG, 6).strip()
+@pytest.mark.parametrize("which", ["tiny", "tiny_batched"])
+def test_greedy_generation_matches_manual_decoding(which, request):
+    b = request.getfixturevalue(which)
+    b.clear_cache()
+    for _ in range(2):  # the second time from stored prefixes (with the store)
+        out = b.generate_batch([GenerationRequest(CHAT), GenerationRequest(LONG)],
+                               max_new_tokens=6)
+        assert out[0] == direct_greedy(b, CHAT, 6).strip()
+        assert out[1] == direct_greedy(b, LONG, 6).strip()
 
 
 def test_prefix_is_continued(tiny):
@@ -99,12 +110,15 @@ def test_prefix_is_continued(tiny):
     assert out == direct_greedy(tiny, CHAT, 5, prefix="<argument>").rstrip()
 
 
-def test_seeded_sampling(tiny):
+@pytest.mark.parametrize("which", ["tiny", "tiny_batched"])
+def test_seeded_sampling(which, request):
+    b = request.getfixturevalue(which)
+
     def sample(seed, other=None):
         reqs = [GenerationRequest(CHAT, seed)]
         if other is not None:
-            reqs.append(GenerationRequest(LONG, other))
-        return tiny.generate_batch(reqs, max_new_tokens=12, temperature=1.5)[0]
+            reqs.insert(0, GenerationRequest(LONG, other))
+        return b.generate_batch(reqs, max_new_tokens=12, temperature=1.5)[-1]
 
     a = sample(11)
     assert sample(11) == a
@@ -195,3 +209,69 @@ def test_shared_prefix_scoring_equals_direct(tiny, monkeypatch):
     assert not calls
     for a, b in zip(shared, plain):
         assert a.logprobs.tolist() == pytest.approx(b.logprobs.tolist(), abs=1e-5)
+
+
+def test_prefix_store_across_calls_changes_nothing(tiny, monkeypatch):
+    """A growing dialogue: each step reuses the previous step's stored prefix."""
+    from bayespersuade.llm.backends import hf
+
+    hits = []
+    real = hf._PrefixStore.best
+
+    def spy(self, ids, limit):
+        n, c = real(self, ids, limit)
+        hits.append(n)
+        return n, c
+
+    monkeypatch.setattr(hf._PrefixStore, "best", spy)
+    tiny.clear_cache()
+    chat = list(CHAT)
+    for step in range(3):
+        reply = tiny.generate(chat, max_new_tokens=4)
+        assert reply == direct_greedy(tiny, chat, 4).strip()
+        q1 = [*chat, {"role": "user", "content": "Yes or No?"}]
+        q2 = [*chat, {"role": "user", "content": "A digit?"}]
+        s1, s2 = tiny.score_options_batch([ScoreRequest(q1, ("Yes", "No")),
+                                           ScoreRequest(q2, ("1", "7"))])
+        assert s1.logprobs.tolist() == pytest.approx(
+            [direct_logprob(tiny, q1, o) for o in ("Yes", "No")], abs=1e-5)
+        assert s2.logprobs.tolist() == pytest.approx(
+            [direct_logprob(tiny, q2, o) for o in ("1", "7")], abs=1e-5)
+        chat += [{"role": "assistant", "content": reply or "..."},
+                 {"role": "user", "content": f"Argument {step}."}]
+    assert max(hits) > 100  # later steps started from long stored prefixes
+    assert tiny._store.tokens <= tiny._store.max_tokens
+
+
+def test_prefix_store_budget_and_copies(tiny):
+    from bayespersuade.llm.backends.hf import _PrefixStore
+
+    ids = tiny._prompt_ids(LONG)
+    cache = tiny._prefix_cache(ids)  # stored in tiny's store
+    n_layers_len = cache.get_seq_length()
+    n, copy_ = tiny._store.best([*ids[:50], 7, 7], limit=10**6)
+    assert n == 50
+    assert copy_.get_seq_length() == 50  # cut to the common prefix...
+    assert tiny._store.best(ids, limit=10**6)[1].get_seq_length() == n_layers_len  # ...a copy
+    store = _PrefixStore(100)
+    store.put(list(range(60)), cache)
+    store.put(list(range(1, 61)), cache)  # over budget: the oldest goes
+    assert list(store.entries) == [tuple(range(1, 61))]
+    store.put(list(range(101)), cache)  # larger than the budget: not kept
+    assert store.tokens == 60
+    empty = TransformersBackend(tiny.model, tiny.tokenizer, name="t", prefix_cache_tokens=0)
+    empty.score_options_batch([ScoreRequest(CHAT, ("Yes",)), ScoreRequest(CHAT, ("No",))])
+    assert not empty._store.entries
+    with pytest.raises(BackendError, match="prefix_cache_tokens"):
+        TransformersBackend(tiny.model, tiny.tokenizer, name="t", prefix_cache_tokens=-1)
+
+
+def test_protocol_clears_caches_per_instance(tiny, monkeypatch):
+    from bayespersuade.llm.protocol import run_instance
+
+    cleared = []
+    monkeypatch.setattr(tiny, "clear_cache", lambda: cleared.append(1))
+    run_instance("X.", tiny, tiny, ProtocolConfig("static", prefill=True,
+                                                  sender_max_new_tokens=2,
+                                                  receiver_max_new_tokens=2), seed=0)
+    assert len(cleared) == 2  # sender and receiver, at the start of the instance

@@ -36,6 +36,8 @@ from .prompts import LIKERT_OPTIONS, NO_OPTIONS, YES_OPTIONS
 
 __all__ = [
     "Belief",
+    "as_state_belief",
+    "belief_options",
     "LIKERT_GROUPS",
     "YES_NO_GROUPS",
     "grouped_belief",
@@ -68,6 +70,12 @@ class Belief:
         reported).
     unobserved_bound : float or None
         Upper bound on each unreported surface form's log-probability.
+
+    Examples
+    --------
+    >>> b = Belief(("no", "yes"), (0.25, 0.75), 0.9, "ok", {"Yes": -0.2})
+    >>> b.prob("yes"), Belief.from_json(b.to_json()) == b
+    (0.75, True)
     """
 
     labels: tuple[str, ...]
@@ -194,7 +202,13 @@ def likert_belief(scores: OptionScores) -> Belief:
 
 
 def belief_options(kind: str) -> tuple[str, ...]:
-    """The surface forms scored for a belief kind (``"yes_no"`` or ``"likert"``)."""
+    """The surface forms scored for a belief kind (``"yes_no"`` or ``"likert"``).
+
+    Examples
+    --------
+    >>> belief_options("yes_no")
+    ('No', 'no', 'Yes', 'yes')
+    """
     groups = {"yes_no": YES_NO_GROUPS, "likert": LIKERT_GROUPS}[kind]
     return tuple(f for forms in groups.values() for f in forms)
 

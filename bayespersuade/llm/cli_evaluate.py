@@ -63,7 +63,18 @@ def _temperature(text: str) -> float:
 
 
 def add_parser(subparsers: Any) -> None:
-    """Add the ``evaluate`` subcommand to an ``argparse`` subparsers object."""
+    """Add the ``evaluate`` subcommand to an ``argparse`` subparsers object.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="bayespersuade")
+    >>> sub = parser.add_subparsers(dest="command")
+    >>> add_parser(sub)
+    >>> args = parser.parse_args(["evaluate", "--dataset", "perspectrum", "--sender", "smollm2",
+    ...                           "--receiver", "smollm2", "--out", "runs/demo"])
+    >>> args.protocol, args.samples, args.func is run
+    ('static', 1, True)
+    """
     p = subparsers.add_parser(
         "evaluate",
         help="let language models persuade each other; compare with the optimum",
@@ -113,6 +124,9 @@ def add_parser(subparsers: Any) -> None:
                         "<thinking> (for small models that ignore the format)")
     p.add_argument("--batch-size", type=_positive, default=8,
                    help="batch size of local models (default 8)")
+    p.add_argument("--prefix-cache-tokens", type=_nonneg_int, default=8192,
+                   help="token budget of local models' stored prompt key/value caches "
+                        "(0: off; default 8192)")
     p.add_argument("--threads", type=_positive, default=None,
                    help="torch CPU threads for local models (default: torch's choice)")
     p.add_argument("--report", choices=("md", "html", "none"), default="md",
@@ -122,7 +136,15 @@ def add_parser(subparsers: Any) -> None:
 
 
 def add_report_parser(subparsers: Any) -> None:
-    """Add the ``report`` subcommand (rebuild a report from JSON lines)."""
+    """Add the ``report`` subcommand (rebuild a report from JSON lines).
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="bayespersuade")
+    >>> add_report_parser(parser.add_subparsers(dest="command"))
+    >>> parser.parse_args(["report", "runs/demo", "--format", "html"]).format
+    'html'
+    """
     p = subparsers.add_parser(
         "report",
         help="rebuild the report of an evaluation directory from its JSON lines",
@@ -165,6 +187,21 @@ def run(args: argparse.Namespace) -> int:
 
     0: done; 1: an error (bad input, a backend failure: finished instances are
     kept); 130: interrupted (finished instances are kept; re-run to resume).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> args = argparse.Namespace(
+    ...     dataset="perspectrum", dataset_path=None, split="test", sender="scripted:sender",
+    ...     receiver="scripted:receiver", protocol="static", rounds=None, samples=1, limit=1,
+    ...     seed=0, out=tempfile.mkdtemp(), family="binary-truth", loss="quadratic",
+    ...     no_beliefs=False, evidence_per_instance=None, word_limit=250,
+    ...     sender_max_new_tokens=64, receiver_max_new_tokens=64, sender_temperature=0.7,
+    ...     receiver_temperature=0.0, prefill=False, batch_size=8, prefix_cache_tokens=0,
+    ...     threads=None, report="none", no_progress=True)
+    >>> run(args)  # doctest: +ELLIPSIS
+    1 instance(s) evaluated, 0 resumed, 1 in scope; results in ...
+    0
     """
     from .protocol import ProtocolConfig
     from .runner import RESULTS, EvaluationConfig, check_resume, run_evaluation
@@ -191,10 +228,10 @@ def run(args: argparse.Namespace) -> int:
             from .backends.hf import import_torch
 
             import_torch().set_num_threads(args.threads)
-        sender = load_backend(args.sender, batch_size=args.batch_size)
+        kw = {"batch_size": args.batch_size, "prefix_cache_tokens": args.prefix_cache_tokens}
+        sender = load_backend(args.sender, **kw)
         shared = args.sender == args.receiver and not args.sender.startswith("scripted:")
-        receiver = sender if shared else load_backend(args.receiver,
-                                                      batch_size=args.batch_size)
+        receiver = sender if shared else load_backend(args.receiver, **kw)
         result = run_evaluation(
             records, sender, receiver, args.out, config, limit=args.limit,
             progress=not args.no_progress,
@@ -223,7 +260,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    """Run the ``report`` subcommand; returns the exit code."""
+    """Run the ``report`` subcommand; returns the exit code.
+
+    Examples
+    --------
+    >>> run_report(argparse.Namespace(out="/nonexistent", format="md"))
+    1
+    """
     from .report import write_report
 
     try:
@@ -240,6 +283,11 @@ def main(argv: list[str] | None = None) -> int:
 
     ``python -m bayespersuade.llm.cli_evaluate evaluate ...`` works the same
     as ``bayespersuade evaluate ...``.
+
+    Examples
+    --------
+    >>> main(["report", "/nonexistent"])
+    1
     """
     parser = argparse.ArgumentParser(prog="bayespersuade")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -234,6 +234,8 @@ def run_instance(
             f"beliefs (ProtocolConfig(beliefs=False), CLI --no-beliefs)"
         )
     R = config.rounds
+    for b in (sender, receiver):
+        b.clear_cache()  # an instance's numbers must not depend on earlier instances
     # 1. The receiver's first answer, with an empty transcript.
     chat0 = [{"role": "system", "content": prompts.receiver_system()},
              {"role": "user", "content": prompts.receiver_first_turn(claim)}]

@@ -50,6 +50,13 @@ def load_run(out_dir: str | os.PathLike) -> tuple[dict, list[dict]]:
     DataError
         If ``run.json`` is missing or unreadable, or ``results.jsonl`` is
         damaged (a cut-short last line is reported, not repaired, here).
+
+    Examples
+    --------
+    >>> load_run("/nonexistent")
+    Traceback (most recent call last):
+    ...
+    bayespersuade.exceptions.DataError: file /nonexistent/run.json: no run.json in ...
     """
     d = Path(out_dir)
     p = d / RUN
@@ -215,7 +222,12 @@ def _short(text: str, n: int = 70) -> str:
 
 def render_markdown(run: Mapping, records: Sequence[Mapping], summary: Mapping,
                     plots: Mapping[str, str]) -> str:
-    """The report's Markdown text (``plots`` maps a plot's title to its path)."""
+    """The report's Markdown text (``plots`` maps a plot's title to its path).
+
+    Examples
+    --------
+    See :func:`write_report`, which calls it on an evaluation directory.
+    """
     cfg = run["config"]
     proto = cfg["protocol"]
     lines = ["# Persuasion evaluation report", ""]

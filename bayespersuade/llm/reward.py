@@ -192,7 +192,14 @@ class PersuasionReward:
         self.last: list[dict] = []
 
     def prior(self, claim: str) -> _Prior:
-        """The receiver's first answer to a claim (cached) and the claim's ceiling."""
+        """The receiver's first answer to a claim (cached) and the claim's ceiling.
+
+        Examples
+        --------
+        >>> from bayespersuade.llm.backends.scripted import scripted_receiver
+        >>> PersuasionReward(scripted_receiver(start=2), unparsable_reward=0.0).prior("X.").score
+        2
+        """
         if claim in self._priors:
             return self._priors[claim]
         chat = [{"role": "system", "content": prompts.receiver_system()},

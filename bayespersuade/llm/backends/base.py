@@ -184,6 +184,21 @@ class Backend(ABC):
         model name).
     supports_logprobs : bool
         Whether the backend can score options.
+
+    Examples
+    --------
+    A backend that always answers the same and knows no probabilities:
+
+    >>> class Parrot(Backend):
+    ...     name, supports_logprobs = "parrot", False
+    ...     def generate(self, messages, *, max_new_tokens, temperature=0.0, seed=None,
+    ...                  prefix=""):
+    ...         return prefix + "<score>4</score>"
+    ...     def score_options(self, messages, options):
+    ...         raise NotImplementedError
+    >>> Parrot().generate_batch([GenerationRequest([{"role": "user", "content": "?"}])],
+    ...                         max_new_tokens=8)
+    ['<score>4</score>']
     """
 
     name: str = "backend"
@@ -251,6 +266,15 @@ class Backend(ABC):
         """What to record about this backend with every result."""
         return {"backend": type(self).__name__, "name": self.name}
 
+    def clear_cache(self) -> None:  # noqa: B027 - optional hook
+        """Forget cached computation (nothing by default).
+
+        The protocol calls it at the start of every instance, so that an
+        instance's numbers never depend on which instances ran before it in
+        the same process (reused key/value caches change floating-point
+        rounding).
+        """
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (nothing by default)."""
 
@@ -259,7 +283,16 @@ class Backend(ABC):
 
 
 def check_generation_args(max_new_tokens: Any, temperature: Any) -> None:
-    """Validate the common generation arguments (raises :class:`BackendError`)."""
+    """Validate the common generation arguments (raises :class:`BackendError`).
+
+    Examples
+    --------
+    >>> check_generation_args(16, 0.7)
+    >>> check_generation_args(0, 0.7)
+    Traceback (most recent call last):
+    ...
+    bayespersuade.exceptions.BackendError: max_new_tokens must be a positive integer, got 0
+    """
     if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or (
         max_new_tokens < 1
     ):
@@ -271,7 +304,17 @@ def check_generation_args(max_new_tokens: Any, temperature: Any) -> None:
 
 
 def check_options(options: Any) -> tuple[str, ...]:
-    """Validate a list of candidate answers (non-empty distinct non-empty strings)."""
+    """Validate a list of candidate answers (non-empty distinct non-empty strings).
+
+    Examples
+    --------
+    >>> check_options(["Yes", "No"])
+    ('Yes', 'No')
+    >>> check_options(["Yes", "Yes"])
+    Traceback (most recent call last):
+    ...
+    bayespersuade.exceptions.BackendError: options must be distinct, got ['Yes', 'Yes']
+    """
     if isinstance(options, str) or not isinstance(options, Sequence) or len(options) == 0:
         raise BackendError(f"options must be a non-empty list of strings, got {options!r}")
     opts = tuple(options)

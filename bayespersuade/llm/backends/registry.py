@@ -57,7 +57,7 @@ def parse_spec(spec: str) -> tuple[str, str]:
     return kind, arg
 
 
-def load_backend(spec: str, *, batch_size: int = 8) -> Backend:
+def load_backend(spec: str, *, batch_size: int = 8, prefix_cache_tokens: int = 8192) -> Backend:
     """Load the backend a spec names (see the module docstring).
 
     Parameters
@@ -65,6 +65,9 @@ def load_backend(spec: str, *, batch_size: int = 8) -> Backend:
     spec : str
     batch_size : int, default 8
         Batch size of local models.
+    prefix_cache_tokens : int, default 8192
+        Key/value prefix store of local models
+        (:class:`~bayespersuade.llm.backends.hf.TransformersBackend`).
 
     Returns
     -------
@@ -90,11 +93,13 @@ def load_backend(spec: str, *, batch_size: int = 8) -> Backend:
     if kind == "smollm2":
         from ..smollm2 import load_smollm2
 
-        return load_smollm2(batch_size=batch_size, name="smollm2")
+        return load_smollm2(batch_size=batch_size, prefix_cache_tokens=prefix_cache_tokens,
+                            name="smollm2")
     if kind == "hf":
         from .hf import TransformersBackend
 
-        return TransformersBackend.from_pretrained(arg, name=spec, batch_size=batch_size)
+        return TransformersBackend.from_pretrained(arg, name=spec, batch_size=batch_size,
+                                                   prefix_cache_tokens=prefix_cache_tokens)
     if kind == "gguf":
         from .hf import TransformersBackend
 
@@ -102,7 +107,8 @@ def load_backend(spec: str, *, batch_size: int = 8) -> Backend:
         if not p.is_file():
             raise BackendError(f"GGUF file {arg!r} does not exist")
         return TransformersBackend.from_pretrained(p.parent, gguf_file=p.name, name=spec,
-                                                   batch_size=batch_size)
+                                                   batch_size=batch_size,
+                                                   prefix_cache_tokens=prefix_cache_tokens)
     from .openai import OpenAIChatBackend
 
     model, sep, url = arg.rpartition("@")
