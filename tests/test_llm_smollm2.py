@@ -49,3 +49,18 @@ def test_smollm2_evaluation_end_to_end(tmp_path, monkeypatch, capsys):
     assert r["n_dialogues"] == 1
     assert r["statuses"][0] in ("ok", "sender_unparsable", "receiver_unparsable")
     assert (tmp_path / "report.md").read_text().startswith("# Persuasion evaluation report")
+
+
+def test_gguf_spec_loads_the_file_directly():
+    """``gguf:FILE`` dequantises with transformers (no cache) and scores like the cache."""
+    from bayespersuade.llm.backends.registry import load_backend
+    from bayespersuade.llm.smollm2 import find_smollm2_gguf, load_smollm2
+
+    torch.set_num_threads(1)
+    direct = load_backend(f"gguf:{find_smollm2_gguf()}")
+    assert direct.describe()["gguf_file"] == "SmolLM2-135M-Instruct.Q4_1.gguf"
+    cached = load_smollm2()
+    chat = [{"role": "user", "content": "Is the Earth round? Answer Yes or No."}]
+    a = direct.score_options(chat, ["Yes", "No"])
+    b = cached.score_options(chat, ["Yes", "No"])
+    assert a.logprobs.tolist() == pytest.approx(b.logprobs.tolist(), abs=1e-4)
