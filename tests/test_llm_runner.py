@@ -330,16 +330,16 @@ def test_cli_evaluate_and_resume(tmp_path, fake_dataset, capsys):
 
 def test_cli_errors(tmp_path, fake_dataset, capsys, monkeypatch):
     base = ["evaluate", "--dataset", "demo", "--out", str(tmp_path), "--no-progress"]
-    assert cli([*base, "--sender", "llama", "--receiver", "scripted:receiver"]) == 1
+    assert cli([*base, "--sender", "llama", "--receiver", "scripted:receiver"]) == 2
     assert "unknown model spec 'llama'" in capsys.readouterr().err
-    assert cli([*base, "--sender", "scripted:sender", "--receiver", "scripted:mute"]) == 1
+    assert cli([*base, "--sender", "scripted:sender", "--receiver", "scripted:mute"]) == 2
     assert "no log-probabilities" in capsys.readouterr().err
     assert cli([*base, "--sender", "scripted:sender", "--receiver", "scripted:receiver",
-                "--rounds", "2"]) == 1
+                "--rounds", "2"]) == 2
     assert "dynamic protocol only" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli([*base, "--sender", "s", "--receiver", "r", "--samples", "0"])
-    assert cli(["report", str(tmp_path / "missing")]) == 1
+    assert cli(["report", str(tmp_path / "missing")]) == 2
 
 
 def test_cli_mute_receiver_without_beliefs(tmp_path, fake_dataset, capsys):
@@ -369,7 +369,7 @@ def test_cli_without_dataset_loaders(tmp_path, monkeypatch, capsys):
     monkeypatch.delattr(ds, "load_dataset", raising=False)
     code = cli(["evaluate", "--dataset", "perspectrum", "--sender", "scripted:sender",
                 "--receiver", "scripted:receiver", "--out", str(tmp_path), "--no-progress"])
-    assert code == 1
+    assert code == 2
     assert "no embedded datasets" in capsys.readouterr().err
 
 
@@ -408,7 +408,7 @@ def test_cli_dataset_path(tmp_path, capsys):
                                                         "Tea is better than coffee.")
     assert cli(["evaluate", "--dataset", "claims", "--dataset-path", str(tmp_path / "none.csv"),
                 "--sender", "scripted:sender", "--receiver", "scripted:receiver",
-                "--out", str(tmp_path / "out2"), "--no-progress"]) == 1
+                "--out", str(tmp_path / "out2"), "--no-progress"]) == 2
     assert "error:" in capsys.readouterr().err
 
 
@@ -441,3 +441,14 @@ def test_confidence_bins_and_ratio_of_means(tmp_path):
     assert db["mean_model_gain"] == pytest.approx(1.0)
     assert db["mean_ceiling"] == pytest.approx(0.7)
     assert s["average"]["mean_ceiling"] == pytest.approx((0.3 + 0.7) / 2)
+
+
+def test_wired_into_the_main_cli(tmp_path, fake_dataset, capsys):
+    from bayespersuade.cli import main
+
+    assert main(["evaluate", "--dataset", "demo", "--sender", "scripted:sender",
+                 "--receiver", "scripted:receiver", "--limit", "1", "--out", str(tmp_path),
+                 "--no-progress"]) == 0
+    assert main(["report", str(tmp_path)]) == 0
+    assert "report:" in capsys.readouterr().out
+    assert main(["report", str(tmp_path / "nowhere")]) == 2

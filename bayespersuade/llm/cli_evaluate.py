@@ -179,14 +179,15 @@ def _load_records(args: argparse.Namespace) -> list:
 
 
 def _err(msg: str) -> None:
-    print(f"bayespersuade evaluate: error: {msg}", file=sys.stderr)
+    print(f"bayespersuade: error: {msg}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``evaluate`` subcommand; returns the exit code.
 
-    0: done; 1: an error (bad input, a backend failure: finished instances are
-    kept); 130: interrupted (finished instances are kept; re-run to resume).
+    0: done; 2: an error (bad input, a backend failure: finished instances are
+    kept), as for every ``bayespersuade`` subcommand; 130: interrupted
+    (finished instances are kept; re-run to resume).
 
     Examples
     --------
@@ -240,9 +241,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"\ninterrupted; finished instances are saved in {args.out}/{RESULTS}. "
               f"Re-run the same command to resume.", file=sys.stderr)
         return 130
-    except BayesPersuadeError as e:
+    except (BayesPersuadeError, OSError) as e:
         _err(str(e))
-        return 1
+        return 2
     s = result.summary
     print(f"{result.n_new} instance(s) evaluated, {result.n_resumed} resumed, "
           f"{result.n_total} in scope; results in {result.out_dir}/{RESULTS}")
@@ -265,15 +266,15 @@ def run_report(args: argparse.Namespace) -> int:
     Examples
     --------
     >>> run_report(argparse.Namespace(out="/nonexistent", format="md"))
-    1
+    2
     """
     from .report import write_report
 
     try:
         path = write_report(args.out, format=args.format)
-    except BayesPersuadeError as e:
-        print(f"bayespersuade report: error: {e}", file=sys.stderr)
-        return 1
+    except (BayesPersuadeError, OSError) as e:
+        _err(str(e))
+        return 2
     print(f"report: {path}")
     return 0
 
@@ -287,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     Examples
     --------
     >>> main(["report", "/nonexistent"])
-    1
+    2
     """
     parser = argparse.ArgumentParser(prog="bayespersuade")
     sub = parser.add_subparsers(dest="command", required=True)
