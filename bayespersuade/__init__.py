@@ -16,9 +16,19 @@ from .exceptions import (
     MissingDependencyError,
     SolverError,
 )
+from .certify import Certificate, CertificateCheck, verify_certificate
 from .game import PersuasionGame
+from .io import load_game, save_game
+from .solution import Signal, Solution
 
 __all__ = [
+    "Certificate",
+    "CertificateCheck",
+    "Signal",
+    "Solution",
+    "load_game",
+    "save_game",
+    "verify_certificate",
     "BackendError",
     "BayesPersuadeError",
     "CertificateError",
