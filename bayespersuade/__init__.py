@@ -5,6 +5,7 @@ The public entry point is :class:`PersuasionGame`; ``game.solve()`` returns a
 """
 
 from ._version import __version__
+from .certify import Certificate, CertificateCheck, verify_certificate
 from .exceptions import (
     BackendError,
     BayesPersuadeError,
@@ -16,7 +17,6 @@ from .exceptions import (
     MissingDependencyError,
     SolverError,
 )
-from .certify import Certificate, CertificateCheck, verify_certificate
 from .game import PersuasionGame
 from .io import load_game, save_game
 from .solution import Signal, Solution
