@@ -34,6 +34,7 @@ extensions = [
     "numpydoc",
     "matplotlib.sphinxext.plot_directive",
     "_ext.doctest_guard",
+    "_ext.reexports",
 ]
 
 templates_path = ["_templates"]
