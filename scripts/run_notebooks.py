@@ -34,6 +34,7 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -92,6 +93,11 @@ def _run_one(src: Path, out_dir: Path, timeout: int, max_seconds: float) -> tupl
             print(failing.source, file=sys.stderr)
         print("--- error:", file=sys.stderr)
         print(_ANSI.sub("", str(exc)), file=sys.stderr)
+        print("=" * 78, file=sys.stderr)
+    except Exception:  # the kernel did not start, or nbclient itself failed
+        ok = False
+        print(f"\n{'=' * 78}\nFAILED: {src} (could not execute it)", file=sys.stderr)
+        traceback.print_exc()
         print("=" * 78, file=sys.stderr)
     elapsed = time.perf_counter() - t0
     target = out_dir / (src.stem + ".ipynb")
