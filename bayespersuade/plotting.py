@@ -28,6 +28,7 @@ Review* 101(6), 2590-2615 (Figures 1-2 draw ``v̂`` and its concave envelope).
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -202,6 +203,25 @@ def sender_value_pieces(
     return pieces
 
 
+def _played_intervals(game: PersuasionGame, pieces: list) -> list[tuple[float, float, int]]:
+    """``(lo, hi, action)``: the action played inside each stretch of the belief axis.
+
+    Between the receiver's breakpoints it is constant, except where the
+    sender's favourite among receiver-equivalent actions changes (the kinks
+    of a piece); adjacent stretches with the same action are merged.
+    """
+    out: list[tuple[float, float, int]] = []
+    for xs, _ in pieces:
+        for lo, hi in itertools.pairwise(xs):
+            mid = (lo + hi) / 2
+            a = int(game.best_response([1 - mid, mid], exact=isinstance(mid, Fraction)))
+            if out and out[-1][2] == a and out[-1][1] == float(lo):
+                out[-1] = (out[-1][0], float(hi), a)
+            else:
+                out.append((float(lo), float(hi), a))
+    return out
+
+
 def _jump(a: Any, b: Any, exact: bool) -> bool:
     return (a != b) if exact else abs(float(a) - float(b)) > 1e-9 * max(1.0, abs(float(b)))
 
@@ -235,8 +255,9 @@ def plot_envelope(
     * with ``prior``: the prior as a vertical line, the posteriors of the
       optimal splitting as points on the envelope (sized by probability,
       annotated with it), the chord between them and ``V(μ0)`` on it;
-    * with ``show_regions``: the receiver's best response on each interval,
-      as a coloured band along the axis labelled with the action.
+    * with ``show_regions``: the action played on each interval (the
+      receiver's best response, ties broken for the sender), as a coloured
+      band along the axis labelled with the action.
 
     Parameters
     ----------
@@ -308,10 +329,10 @@ def plot_envelope(
             color="C1", lw=1.8, ls="--", label=LABEL_ENVELOPE, zorder=4)
 
     if show_regions:
-        for i, a in enumerate(env.interval_actions):
-            ax.axvspan(cands[i], cands[i + 1], ymin=0, ymax=0.035, color=colors[a],
-                       alpha=0.85, lw=0, label="_region")
-            ax.annotate(str(game.actions[a]), ((cands[i] + cands[i + 1]) / 2, 0.04),
+        for lo, hi, a in _played_intervals(game, pieces):
+            ax.axvspan(lo, hi, ymin=0, ymax=0.035, color=colors[a], alpha=0.85, lw=0,
+                       label="_region")
+            ax.annotate(str(game.actions[a]), ((lo + hi) / 2, 0.04),
                         xycoords=("data", "axes fraction"), ha="center", va="bottom",
                         fontsize=7, color=colors[a])
 

@@ -167,6 +167,15 @@ def test_envelope_plot_prosecutor_with_lp_solution():
     assert {"P = 2/5", "P = 3/5"} <= {t.get_text() for t in ax.texts}
 
 
+def test_envelope_regions_follow_the_senders_favourite():
+    # receiver: a0 below 1/2; above, a1 (worth 2 − 2μ) until 2/3, then a2 (worth μ)
+    ax = plot_envelope(duplicate_lines_game(), prior=False)
+    bands = [p for p in ax.patches if p.get_label() == "_region"]
+    spans = [(b.get_bbox().x0, b.get_bbox().x1) for b in bands]
+    np.testing.assert_allclose(spans, [(0, 0.5), (0.5, 2 / 3), (2 / 3, 1)])
+    assert [t.get_text() for t in ax.texts] == ["a0", "a1", "a2"]
+
+
 def test_envelope_plot_max_of_lines_and_options():
     ax = plot_envelope(duplicate_lines_game(), prior=False, show_regions=False)
     # v̂ drawn through the kink at 2/3 where the sender's favourite changes
