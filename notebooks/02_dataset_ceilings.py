@@ -37,7 +37,7 @@ if "ipykernel" not in sys.modules:  # run as a plain script: draw off-screen
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from bayespersuade.ceilings import ceiling_table, summarize_ceilings
+from bayespersuade.ceilings import AVERAGE_LABEL, ceiling_table, summarize_ceilings
 from bayespersuade.dataset_plots import plot_ceiling_distribution, plot_envelope_with_priors
 from bayespersuade.datasets import load_dataset, load_embedded
 from bayespersuade.families import evidence_stance_game, evidence_support_share
@@ -153,6 +153,7 @@ tables = {
                                                    "normative-position"),
 }
 summary = summarize_ceilings(tables)
+summary = summary[summary["dataset"] != AVERAGE_LABEL]   # families, not datasets: no average
 summary[["dataset", "n_instances", "mean_vhat", "mean_V", "mean_ceiling", "median_ceiling",
          "max_ceiling", "share_positive", "mean_ceiling_pct_of_scale", "mean_n_signals"]]
 
@@ -164,12 +165,15 @@ summary[["dataset", "n_instances", "mean_vhat", "mean_V", "mean_ceiling", "media
 # * `mean_ceiling` is their difference, the most a persuader can add *in expectation*;
 #   `mean_ceiling_pct_of_scale` divides it by 7, as Cheng & You report gains;
 # * `share_positive` is the share of claims where persuasion helps at all.
-#   (The last row averages the rows above it without weights, as the paper averages its
-#   datasets; here the rows are families of one dataset, so read it with care.)
 #
-# With quadratic loss the two-state ceiling never reaches one Likert point
-# (its maximum is just below 1, at priors just below 1/12).  With absolute loss the
-# receiver's answer jumps from 1 to 7 at μ = 1/2, and the ceiling can be large:
+# (With several *datasets*, `summarize_ceilings` adds a last row averaging the dataset
+# means without weights, as the paper averages its four datasets; the rows here are
+# families of one dataset, so that row is dropped.)
+#
+# With quadratic loss the two-state ceiling never reaches one Likert point: it approaches
+# 1 just below each prior (2k − 1)/12 where the receiver's answer steps up, and is 0 at
+# those priors.  With absolute loss the receiver's answer jumps from 1 to 7 at μ = 1/2,
+# and the ceiling can be large:
 
 # %%
 abs_table = tables["evidence-stance, absolute"]
