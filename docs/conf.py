@@ -33,6 +33,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "matplotlib.sphinxext.plot_directive",
+    "myst_parser",
     "_ext.doctest_guard",
     "_ext.reexports",
 ]
@@ -40,6 +41,7 @@ extensions = [
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", ".gitignore"]
 root_doc = "index"
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 language = "en"
 
 # ---------------------------------------------------------------- autodoc
