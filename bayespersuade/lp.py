@@ -29,7 +29,7 @@ solved with HiGHS (Huangfu & Hall 2018) through ``highspy``.
 
 How it is solved (``lp_method``)
 --------------------------------
-``"generate"`` (the default for all but tiny games, see
+``"generate"`` (the default from 900 variables, e.g. 30 x 30; see
 :func:`choose_lp_method`) solves the LP by **row and column generation**
 (delayed constraint generation and column generation; Dantzig & Wolfe 1960,
 Chvátal 1983 ch. 26).  It starts from the prior rows and the columns of full
@@ -321,16 +321,19 @@ def build_obedience_lp(
 def choose_lp_method(n_states: int, n_actions: int) -> str:
     """The solving strategy ``lp_method="auto"`` uses for a shape.
 
-    Row and column generation (``"generate"``) for every game with at least
-    ``GENERATE_MIN_VARIABLES`` variables ``n_states * n_actions``, dual
+    Row and column generation (``"generate"``) for games with at least
+    :data:`GENERATE_MIN_VARIABLES` variables ``n_states * n_actions``, dual
     simplex on the full LP (``"simplex"``) below.  Measured on random games
-    with integer utilities (2 cores, medians): generation is 2-4x faster
-    than the full dual simplex from 100 x 100 on, 7x at 200 x 200, and 100x
-    where the full dual simplex stalls (200 x 50, some 200 x 100 games;
-    see the module notes); interior point, which this function chose for
-    tall games before, was 3-30x slower than generation on every shape
-    tried.  Below the threshold one full solve costs about as much as one
-    round of generation.
+    with integer utilities 0..10 (2 cores, medians over 3 games): below
+    about 900 variables a full solve costs less than the few rounds of
+    generation (2 x 7: 0.55 ms against 1.0-1.8 ms; 10 x 10: 1.0-1.5 ms
+    against 3-4 ms; 20 x 20: 3.7-4.8 ms against 4.9-7.8 ms); at 30 x 30 they
+    are even (12-14 ms, but one of three games took 70 ms by simplex against
+    12 ms); from 50 x 50 generation wins, by 2-4x at 100 x 100 and 50 x 200,
+    7x at 200 x 200, and 100x where the full dual simplex stalls (200 x 50,
+    some 200 x 100 games; see the module notes).  Interior point, which this
+    function chose for tall games before, was 3-30x slower than generation
+    on every shape tried.
 
     Parameters
     ----------
@@ -350,8 +353,8 @@ def choose_lp_method(n_states: int, n_actions: int) -> str:
 
 
 #: Smallest ``n_states * n_actions`` for which ``lp_method="auto"`` uses
-#: row and column generation.
-GENERATE_MIN_VARIABLES = 400
+#: row and column generation (see :func:`choose_lp_method`).
+GENERATE_MIN_VARIABLES = 900
 
 
 def _new_highs():
