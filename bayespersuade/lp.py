@@ -284,27 +284,39 @@ def build_obedience_lp(
             f"shapes do not match: prior {prior.shape}, sender {v.shape}, receiver {u.shape}"
         )
     # prior rows: row ω has a one in column a*n + ω for every a
-    eq_indptr = np.arange(0, m * n + 1, m)
-    eq_indices = (np.arange(m)[None, :] * n + np.arange(n)[:, None]).ravel()
-    eq_data = np.ones(m * n)
+    eq_indices = (np.arange(m, dtype=np.int32)[None, :] * n
+                  + np.arange(n, dtype=np.int32)[:, None]).ravel()
 
+    # obedience rows, written straight into the CSR arrays (int32 indices, no
+    # intermediate (row, column) index arrays: at 200 x 200, 7.3 million
+    # non-zeros, this halves the build's peak memory)
     a_idx, b_idx = np.nonzero(~np.eye(m, dtype=bool))
     D = u[b_idx] - u[a_idx]  # (m(m-1), n)
     nz = D != 0
-    keep = nz.any(axis=1)
-    a_idx, b_idx, D, nz = a_idx[keep], b_idx[keep], D[keep], nz[keep]
-    rows, cols = np.nonzero(nz)
-    ob_indices = a_idx[rows] * n + cols
-    ob_data = D[rows, cols]
-    ob_indptr = np.concatenate(([0], np.cumsum(nz.sum(axis=1)))) + eq_indptr[-1]
-
-    indptr = np.concatenate((eq_indptr, ob_indptr[1:]))
-    indices = np.concatenate((eq_indices, ob_indices)).astype(np.int32)
-    data = np.concatenate((eq_data, ob_data))
-    n_rows = n + a_idx.shape[0]
-    A = sp.csr_array((data, indices, indptr.astype(np.int32)), shape=(n_rows, m * n))
-    row_lower = np.concatenate((prior, np.full(a_idx.shape[0], -np.inf)))
-    row_upper = np.concatenate((prior, np.zeros(a_idx.shape[0])))
+    counts = nz.sum(axis=1)
+    keep = counts > 0
+    if not keep.all():
+        a_idx, b_idx, D, nz, counts = a_idx[keep], b_idx[keep], D[keep], nz[keep], counts[keep]
+    n_ob = a_idx.shape[0]
+    nnz = m * n + int(counts.sum())
+    data = np.empty(nnz)
+    indices = np.empty(nnz, dtype=np.int32)
+    data[: m * n] = 1.0
+    indices[: m * n] = eq_indices
+    data[m * n :] = D[nz]
+    del D
+    cols = indices[m * n :]
+    cols[:] = np.broadcast_to(np.arange(n, dtype=np.int32), nz.shape)[nz]
+    cols += np.repeat((a_idx * n).astype(np.int32), counts)
+    del nz
+    indptr = np.empty(n + n_ob + 1, dtype=np.int32)
+    indptr[: n + 1] = np.arange(0, m * n + 1, m)
+    np.cumsum(counts, out=indptr[n + 1 :])
+    indptr[n + 1 :] += m * n
+    n_rows = n + n_ob
+    A = sp.csr_array((data, indices, indptr), shape=(n_rows, m * n))
+    row_lower = np.concatenate((prior, np.full(n_ob, -np.inf)))
+    row_upper = np.concatenate((prior, np.zeros(n_ob)))
     return ObedienceLP(
         n_states=n,
         n_actions=m,
