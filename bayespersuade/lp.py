@@ -47,19 +47,19 @@ is an optimal basis of the full LP: :mod:`~bayespersuade.certify` re-solves
 it exactly and :func:`~bayespersuade.certify.verify_certificate` checks
 every row and column of the full game.  At most all rows and columns are
 added, so it terminates.  On random games (integer utilities 0..10) the
-restricted LP ends with about a tenth of the columns and a fifth of the
-rows, and the solve is 2-4x faster than dual simplex on the full LP at
-100 x 100 and 50 x 200, 7x at 200 x 200, and avoids the shapes where full
-dual simplex or interior point stall (measured on 2 cores; seconds,
-median of instances)::
+restricted LP ends with 4-13% of the columns and 3-30% of the rows (see
+the *LP solved* column of the benchmark report).  Seconds for
+``solve_obedience_lp`` on two random games per shape (seeds 0 and 1 of
+``benchmarks/bench_core.py``'s generator; 2 cores shared with another job,
+load average 2-3; ``>t``: stopped by the time limit)::
 
-    shape (n x m)   generate   full dual simplex   interior point
-    100 x 100       0.4-0.6    1.0-1.4 (2.0 with presolve)    9-15
-    150 x 100       0.4-0.7    1.3-1.6             16
-    200 x 50        0.1-0.3    35                  1.7-2.6
-    200 x 100       0.4-0.5    4.4, >120           19-23
-    50 x 200        0.1-0.2    0.5-1.2             16-23
-    200 x 200       2.0        14.5                >100
+    shape (n x m)   generate     full dual simplex   interior point + crossover
+    100 x 100       0.80, 0.70   1.07, 1.36          15.0, 15.3
+    150 x 100       0.83, 1.34   2.87, 2.55          21.2, 20.0
+    200 x 50        0.55, 0.10   26.8, 34.0          2.92, 2.37
+    200 x 100       1.08, 1.01   >120, 4.54          21.4, 35.4
+    50 x 200        0.51, 0.46   1.39, 1.24          39.0, 31.8
+    200 x 200       2.02, 2.21   18.9, 20.0          >121, >121
 
 ``"simplex"`` is dual simplex on the full LP and ``"ipm"`` interior point
 with crossover on the full LP.  HiGHS presolve is switched off for simplex:
@@ -336,15 +336,17 @@ def choose_lp_method(n_states: int, n_actions: int) -> str:
     Row and column generation (``"generate"``) for games with at least
     :data:`GENERATE_MIN_VARIABLES` variables ``n_states * n_actions``, dual
     simplex on the full LP (``"simplex"``) below.  Measured on random games
-    with integer utilities 0..10 (2 cores, medians over 3 games): below
+    with integer utilities 0..10 (2 cores; per game the median of 30-200
+    repeats, 3 games per shape): below
     about 900 variables a full solve costs less than the few rounds of
     generation (2 x 7: 0.55 ms against 1.0-1.8 ms; 10 x 10: 1.0-1.5 ms
     against 3-4 ms; 20 x 20: 3.7-4.8 ms against 4.9-7.8 ms); at 30 x 30 they
     are even (12-14 ms, but one of three games took 70 ms by simplex against
-    12 ms); from 50 x 50 generation wins, by 2-4x at 100 x 100 and 50 x 200,
-    7x at 200 x 200, and 100x where the full dual simplex stalls (200 x 50,
-    some 200 x 100 games; see the module notes).  Interior point, which this
-    function chose for tall games before, was 3-30x slower than generation
+    12 ms); from 50 x 50 on generation wins: 1.3-2x against the full dual
+    simplex at 100 x 100, 2-3x at 150 x 100 and 50 x 200, 9x at 200 x 200,
+    and 50x or more where the full dual simplex stalls (200 x 50, some
+    200 x 100 games; see the module notes).  Interior point, which this
+    function chose for tall games before, was 4-70x slower than generation
     on every shape tried.
 
     Parameters
