@@ -3,8 +3,8 @@
 ``max c·x  s.t.  A_ub x <= b_ub,  A_eq x = b_eq,  x >= 0`` with rational data:
 HiGHS finds an optimal basis, the basis systems are re-solved over ℚ, and the
 primal-dual pair is checked exactly (primal feasibility, dual feasibility,
-equal objectives).  If that fails, sympy's exact rational simplex solves the
-primal and the dual (small problems only).  Used by the concavification
+equal objectives).  If that fails, an exact two-phase simplex with Bland's rule
+(:func:`exact_simplex`) solves it (small problems only).  Used by the concavification
 (the LP over posteriors and the Farkas multipliers of each action); the large
 obedience LP has its own structured certification in :mod:`.certify`.
 """
@@ -17,12 +17,11 @@ from fractions import Fraction
 import numpy as np
 
 from ._linalg_q import solve_rational
-from .certify import _to_fraction
 
-__all__ = ["ExactLPSolution", "solve_lp_exactly"]
+__all__ = ["ExactLPSolution", "exact_simplex", "solve_lp_exactly"]
 
-#: Largest number of variables plus constraints for the sympy fallback.
-SYMPY_FALLBACK_MAX_SIZE = 400
+#: Largest number of variables plus constraints for the exact-simplex fallback.
+EXACT_SIMPLEX_MAX_SIZE = 400
 
 
 @dataclass(frozen=True)
@@ -128,34 +127,118 @@ def _from_basis(c, A_ub, b_ub, A_eq, b_eq, col_basic, row_basic):
     return x, y[: len(A_ub)], y[len(A_ub) :]
 
 
-def _sympy(c, A_ub, b_ub, A_eq, b_eq):
-    from sympy import Rational
-    from sympy.solvers.simplex import linprog
+def exact_simplex(c, A_ub=(), b_ub=(), A_eq=(), b_eq=()):
+    """Two-phase tableau simplex over ℚ with Bland's rule (small problems).
 
-    def R(t):
-        t = Fraction(t)
-        return Rational(t.numerator, t.denominator)
+    Maximises ``c·x`` subject to ``A_ub x <= b_ub``, ``A_eq x = b_eq``,
+    ``x >= 0``.  Bland's smallest-index rule guarantees termination on
+    degenerate problems (Bland 1977).  Returns ``(x, y_ub, y_eq)`` with the
+    optimal dual values read off the final tableau, or None if the problem is
+    infeasible or unbounded.
 
-    n_var = len(c)
-    _, xs = linprog(
-        [-R(t) for t in c],
-        [[R(a) for a in row] for row in A_ub] or None,
-        [R(b) for b in b_ub] or None,
-        [[R(a) for a in row] for row in A_eq] or None,
-        [R(b) for b in b_eq] or None,
-    )
-    # dual: min b_ub·y + b_eq·z  s.t.  A_ubᵀ y + A_eqᵀ z >= c, y >= 0, z free
-    n_ub, n_eq = len(A_ub), len(A_eq)
-    cd = [R(b) for b in b_ub] + [R(b) for b in b_eq]
-    Ad = [
-        [-R(A_ub[i][j]) for i in range(n_ub)] + [-R(A_eq[i][j]) for i in range(n_eq)]
-        for j in range(n_var)
-    ]
-    bd = [-R(t) for t in c]
-    bounds = [(0, None)] * n_ub + [(None, None)] * n_eq
-    _, ys = linprog(cd, Ad, bd, bounds=bounds)
-    x = [_to_fraction(t) for t in xs]
-    y = [_to_fraction(t) for t in ys]
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> x, y_ub, y_eq = exact_simplex([1, 1], A_ub=[[2, 1], [1, 3]], b_ub=[F(1, 2), 1])
+    >>> x, y_ub
+    ([Fraction(1, 10), Fraction(3, 10)], [Fraction(2, 5), Fraction(1, 5)])
+    """
+    c = [Fraction(t) for t in c]
+    rows = [([Fraction(a) for a in r], Fraction(b), "ub") for r, b in zip(A_ub, b_ub,
+                                                                          strict=True)]
+    rows += [([Fraction(a) for a in r], Fraction(b), "eq") for r, b in zip(A_eq, b_eq,
+                                                                           strict=True)]
+    n_x, n_r = len(c), len(rows)
+    # columns: x (n_x), one slack per ub row, one artificial per row that needs one
+    slack_col, art_col, sign, basis = {}, {}, [], []
+    n_col = n_x
+    for i, (_, _, kind) in enumerate(rows):
+        if kind == "ub":
+            slack_col[i] = n_col
+            n_col += 1
+    for i, (_, b, kind) in enumerate(rows):
+        flip = b < 0
+        sign.append(-1 if flip else 1)
+        if kind == "ub" and not flip:
+            basis.append(slack_col[i])
+        else:
+            art_col[i] = n_col
+            basis.append(n_col)
+            n_col += 1
+    T = []
+    for i, (a, b, kind) in enumerate(rows):
+        row = [Fraction(0)] * (n_col + 1)
+        s = sign[i]
+        for j, t in enumerate(a):
+            row[j] = s * t
+        if kind == "ub":
+            row[slack_col[i]] = Fraction(s)
+        if i in art_col:
+            row[art_col[i]] = Fraction(1)
+        row[-1] = s * b
+        T.append(row)
+    arts = set(art_col.values())
+
+    def run(cost, barred):
+        while True:
+            cb = [cost[j] for j in basis]
+            enter = None
+            for j in range(n_col):
+                if j in barred or j in basis:
+                    continue
+                d = cost[j] - sum((cb[k] * T[k][j] for k in range(n_r) if T[k][j]), Fraction(0))
+                if d > 0:
+                    enter = j
+                    break
+            if enter is None:
+                return True
+            leave, best = None, None
+            for k in range(n_r):
+                if T[k][enter] > 0:
+                    ratio = T[k][-1] / T[k][enter]
+                    if best is None or ratio < best or (ratio == best and basis[k] < basis[leave]):
+                        leave, best = k, ratio
+            if leave is None:
+                return False  # unbounded
+            pivot(leave, enter)
+
+    def pivot(r, col):
+        pr = T[r]
+        pv = pr[col]
+        T[r] = pr = [t / pv for t in pr]
+        for k in range(n_r):
+            if k != r and T[k][col]:
+                f = T[k][col]
+                T[k] = [a - f * b for a, b in zip(T[k], pr, strict=True)]
+        basis[r] = col
+
+    if arts:
+        phase1 = [Fraction(0)] * n_col
+        for j in arts:
+            phase1[j] = Fraction(-1)
+        run(phase1, barred=set())
+        if any(T[k][-1] != 0 for k in range(n_r) if basis[k] in arts):
+            return None  # infeasible
+        for k in range(n_r):  # drive zero artificials out where possible
+            if basis[k] in arts:
+                for j in range(n_col):
+                    if j not in arts and T[k][j] != 0:
+                        pivot(k, j)
+                        break
+    cost = c + [Fraction(0)] * (n_col - n_x)
+    if not run(cost, barred=arts):
+        return None
+    x = [Fraction(0)] * n_x
+    for k, j in enumerate(basis):
+        if j < n_x:
+            x[j] = T[k][-1]
+    cb = [cost[j] if j not in arts else Fraction(0) for j in basis]
+    y = []
+    for i in range(n_r):
+        col = art_col.get(i, slack_col.get(i))
+        yi = sum((cb[k] * T[k][col] for k in range(n_r) if T[k][col]), Fraction(0))
+        y.append(sign[i] * yi)
+    n_ub = len(A_ub)
     return x, y[:n_ub], y[n_ub:]
 
 
@@ -185,11 +268,10 @@ def solve_lp_exactly(c, A_ub=(), b_ub=(), A_eq=(), b_eq=()) -> ExactLPSolution |
             value = _verify(c, A_ub, b_ub, A_eq, b_eq, *sol)
             if value is not None:
                 return ExactLPSolution(*sol, value=value, method="basis")
-    if len(c) + len(A_ub) + len(A_eq) > SYMPY_FALLBACK_MAX_SIZE:
+    if len(c) + len(A_ub) + len(A_eq) > EXACT_SIMPLEX_MAX_SIZE:
         return None
-    try:
-        sol = _sympy(c, A_ub, b_ub, A_eq, b_eq)
-    except Exception:  # sympy raises InfeasibleLPError / UnboundedLPError
+    sol = exact_simplex(c, A_ub, b_ub, A_eq, b_eq)
+    if sol is None:
         return None
     value = _verify(c, A_ub, b_ub, A_eq, b_eq, *sol)
     if value is None:  # pragma: no cover - would be a sympy bug

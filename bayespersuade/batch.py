@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import best_response as _br
-from ._numeric import PRIOR_SUM_TOL, coerce_array
+from ._numeric import coerce_array
 from .concavification import best_response_vertices, two_state_envelope
+from .evaluate import check_distribution_rows
 from .exceptions import InvalidGameError, SolverError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -124,15 +125,7 @@ def _check_priors(priors: Any, n: int) -> np.ndarray:
     P, _ = coerce_array(priors, "priors", 2)
     if P.shape[1] != n:
         raise InvalidGameError(f"priors must have {n} columns (one per state), got {P.shape[1]}")
-    neg = np.argwhere(P < 0)
-    if neg.size:
-        i, j = (int(t) for t in neg[0])
-        raise InvalidGameError(f"priors[{i}][{j}] is {float(P[i, j])!r}, which is negative")
-    sums = P.sum(axis=1)
-    bad = np.flatnonzero(np.abs(sums - 1) > PRIOR_SUM_TOL)
-    if bad.size:
-        i = int(bad[0])
-        raise InvalidGameError(f"priors row {i} sums to {float(sums[i])!r}, not 1")
+    check_distribution_rows(P, None, "priors")
     return np.asarray(P)
 
 
@@ -269,9 +262,17 @@ def _many_states(game, P):
     value = heights[np.arange(k), best]
     tol = 1e-9 * max(1.0, float(np.abs(vals).max()))
 
+    # barycentric coordinates in each facet: invert the facet matrices once
+    # (columns are the facet's posteriors); lstsq only for singular ones
+    mats = pts[simplices].transpose(0, 2, 1)
+    inv = np.full_like(mats, np.nan)
+    regular = np.abs(np.linalg.det(mats)) > 1e-14
+    inv[regular] = np.linalg.inv(mats[regular])
+
     def barycentric(f, mus):
-        M = pts[simplices[f]].T  # (n, n): columns are the facet's posteriors
-        return np.linalg.lstsq(M, mus.T, rcond=None)[0].T
+        if not regular[f]:
+            return np.linalg.lstsq(mats[f], mus.T, rcond=None)[0].T
+        return mus @ inv[f].T
 
     def record(r, f, weights):
         weights = np.where(np.abs(weights) < 1e-12, 0.0, weights)

@@ -26,12 +26,14 @@ HiGHS solve: it re-solves the basis systems ``B x_B = b`` and
 ``Bᵀ y = c_B`` exactly (over ℚ, with FLINT through python-flint, which also
 backs sympy's ``DomainMatrix`` over ``QQ``), then verifies.  If the float
 basis is not exactly optimal (degenerate or ill-conditioned problems),
-:func:`certify_small_game_exactly` solves the primal and the dual LP with
-sympy's exact rational simplex (small games only).
+:func:`certify_small_game_exactly` solves the LP with an exact two-phase
+simplex (small games only).
 
 References
 ----------
 Chvátal, V. (1983). *Linear Programming*. W. H. Freeman.
+Bland, R. G. (1977). New finite pivoting rules for the simplex method.
+*Mathematics of Operations Research* 2(2), 103-107.
 Applegate, D. L., Cook, W., Dash, S. and Espinoza, D. G. (2007). Exact
 solutions to linear programming problems. *Operations Research Letters*
 35(6), 693-699.
@@ -42,7 +44,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -572,19 +574,13 @@ def certify_basis(
     return cert, None
 
 
-def _to_fraction(t: Any) -> Fraction:
-    """A sympy number (Integer, Rational, int) as a Fraction."""
-    from sympy import Rational
-
-    r = Rational(t)
-    return Fraction(int(r.p), int(r.q))
-
-
 def certify_small_game_exactly(game: PersuasionGame) -> tuple[Certificate | None, str | None]:
-    """Solve the primal and the dual LP with sympy's exact rational simplex.
+    """Solve the LP and its dual with an exact simplex (small games only).
 
-    Only for games with at most :data:`EXACT_FALLBACK_MAX_VARIABLES`
-    variables ``n_states * n_actions`` (the exact simplex is slow).
+    The fallback when the float basis is not exactly optimal: a two-phase
+    tableau simplex over ℚ with Bland's rule
+    (:func:`bayespersuade._exact_lp.exact_simplex`), for games with at most
+    :data:`EXACT_FALLBACK_MAX_VARIABLES` variables ``n_states * n_actions``.
 
     Returns
     -------
@@ -595,11 +591,10 @@ def certify_small_game_exactly(game: PersuasionGame) -> tuple[Certificate | None
     --------
     >>> from bayespersuade.examples import prosecutor
     >>> cert, reason = certify_small_game_exactly(prosecutor())
-    >>> cert.value, reason
-    (Fraction(3, 5), None)
+    >>> cert.value, cert.method, reason
+    (Fraction(3, 5), 'exact-simplex', None)
     """
-    from sympy import Rational
-    from sympy.solvers.simplex import linprog
+    from ._exact_lp import exact_simplex
 
     n, m = game.n_states, game.n_actions
     if n * m > EXACT_FALLBACK_MAX_VARIABLES:
@@ -608,59 +603,32 @@ def certify_small_game_exactly(game: PersuasionGame) -> tuple[Certificate | None
             f"variables; this game has {n * m}"
         )
     prior, v, u = game.exact_data()
-
-    def R(x: Fraction) -> Any:
-        return Rational(x.numerator, x.denominator)
-
-    # primal: min -Σ x v ; x index a*n + ω
-    c = [-R(v[a][w]) for a in range(m) for w in range(n)]
-    A_eq = [[R(Fraction(int(j % n == w))) for j in range(m * n)] for w in range(n)]
-    b_eq = [R(p) for p in prior]
-    A_ub, b_ub, pairs = [], [], []
+    c = [v[a][w] for a in range(m) for w in range(n)]  # variable a*n + ω
+    A_eq = [[Fraction(int(j % n == w)) for j in range(m * n)] for w in range(n)]
+    A_ub, pairs = [], []
     for a in range(m):
         for b in range(m):
-            if a == b:
+            if a == b or all(u[a][w] == u[b][w] for w in range(n)):
                 continue
-            row = [Rational(0)] * (m * n)
-            nz = False
+            row = [Fraction(0)] * (m * n)
             for w in range(n):
-                d = u[b][w] - u[a][w]
-                if d != 0:
-                    row[a * n + w] = R(d)
-                    nz = True
-            if nz:
-                A_ub.append(row)
-                b_ub.append(Rational(0))
-                pairs.append((a, b))
-    _, xs = linprog(c, A_ub or None, b_ub or None, A_eq, b_eq)
-    x = [_to_fraction(t) for t in xs]
-    # dual: min Σ μ0 p  s.t. p(ω) - Σ_b λ(a,b)(u(a,ω)-u(b,ω)) >= v(a,ω); p free, λ >= 0
-    n_l = len(pairs)
-    c_d = [R(p) for p in prior] + [Rational(0)] * n_l
-    A_d, b_d = [], []
-    for a in range(m):
-        for w in range(n):
-            row = [Rational(0)] * (n + n_l)
-            row[w] = Rational(-1)
-            for r, (a2, b2) in enumerate(pairs):
-                if a2 == a:
-                    row[n + r] = R(u[a][w] - u[b2][w])
-            A_d.append(row)
-            b_d.append(-R(v[a][w]))
-    bounds = [(None, None)] * n + [(0, None)] * n_l
-    _, ys = linprog(c_d, A_d, b_d, bounds=bounds)
-    y = [_to_fraction(t) for t in ys]
-    joint = []
-    for a in range(m):
-        col = tuple(x[a * n + w] for w in range(n))
-        if any(t != 0 for t in col):
-            joint.append((a, col))
-    multipliers = tuple((a, b, y[n + r]) for r, (a, b) in enumerate(pairs) if y[n + r] != 0)
-    value = sum((prior[w] * y[w] for w in range(n)), Fraction(0))
-    cert = Certificate(value=value, joint=tuple(joint), prices=tuple(y[:n]),
-                       multipliers=multipliers, method="exact-simplex")
+                row[a * n + w] = u[b][w] - u[a][w]
+            A_ub.append(row)
+            pairs.append((a, b))
+    sol = exact_simplex(c, A_ub, [Fraction(0)] * len(A_ub), A_eq, list(prior))
+    if sol is None:  # pragma: no cover - the LP is always feasible and bounded
+        return None, "the exact simplex found no optimum"
+    x, lam, p = sol
+    joint = tuple(
+        (a, tuple(x[a * n + w] for w in range(n)))
+        for a in range(m) if any(x[a * n + w] != 0 for w in range(n))
+    )
+    multipliers = tuple((a, b, t) for (a, b), t in zip(pairs, lam, strict=True) if t != 0)
+    value = sum((prior[w] * p[w] for w in range(n)), Fraction(0))
+    cert = Certificate(value=value, joint=joint, prices=tuple(p), multipliers=multipliers,
+                       method="exact-simplex")
     check = verify_certificate(game, cert)
-    if not check:  # pragma: no cover - would be a sympy bug
+    if not check:  # pragma: no cover - would be a bug in the exact simplex
         return None, "the exact simplex produced an invalid certificate: " + "; ".join(
             check.problems[:3]
         )

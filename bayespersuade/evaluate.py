@@ -93,7 +93,21 @@ class SchemeEvaluation:
         return float(self.bayes_plausibility_error) <= 1e-9
 
 
-def _check_distribution_rows(f: np.ndarray, q: np.ndarray | None, name: str) -> None:
+def check_distribution_rows(f: np.ndarray, q: np.ndarray | None, name: str) -> None:
+    """Raise :class:`InvalidGameError` unless every row is a probability distribution.
+
+    ``f`` holds the float values, ``q`` the exact ones (or None); rational
+    rows must sum to exactly one, float rows within ``PRIOR_SUM_TOL``.  The
+    message names the array, the row and the entry at fault.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_distribution_rows(np.array([[0.5, 0.6]]), None, "priors")
+    Traceback (most recent call last):
+    ...
+    bayespersuade.exceptions.InvalidGameError: priors row 0 sums to 1.1, not 1
+    """
     if q is not None:
         for i in range(q.shape[0]):
             for j in range(q.shape[1]):
@@ -259,7 +273,7 @@ def evaluate_scheme(
             f"scheme has {f.shape[0]} rows but the game has {game.n_states} states "
             "(rows are states, columns are signals)"
         )
-    _check_distribution_rows(f, q, "scheme")
+    check_distribution_rows(f, q, "scheme")
     exact = game.is_rational and q is not None
     if exact:
         prior = game.exact_data()[0]
@@ -308,8 +322,8 @@ def evaluate_splitting(
             f"posteriors must have shape ({wf.shape[0]}, {game.n_states}) to match the "
             f"weights and the game's states, got {pf.shape}"
         )
-    _check_distribution_rows(wf[None, :], None if wq is None else wq[None, :], "weights")
-    _check_distribution_rows(pf, pq, "posteriors")
+    check_distribution_rows(wf[None, :], None if wq is None else wq[None, :], "weights")
+    check_distribution_rows(pf, pq, "posteriors")
     exact = game.is_rational and wq is not None and pq is not None
     if exact:
         keep = np.array([w != 0 for w in wq], dtype=bool)

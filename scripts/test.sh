@@ -32,7 +32,8 @@ if [ "$QUICK" = 0 ]; then
   echo "[test] CITATION.cff"
   if [ ! -x .venv-cff/bin/cffconvert ]; then
     python -m venv .venv-cff
-    .venv-cff/bin/python -m pip install -q cffconvert==2.0.0
+    .venv-cff/bin/python -m pip install -q cffconvert==2.0.0 \
+      2> >(grep -v "^WARNING: Location 'file://" >&2)
   fi
   .venv-cff/bin/cffconvert --validate -i CITATION.cff
 fi

@@ -1,0 +1,326 @@
+"""The ``bayespersuade ceilings`` command: the ceiling of every dataset instance.
+
+Usage::
+
+    bayespersuade ceilings [--dataset NAME [NAME ...]] [--data-file [NAME=]PATH ...]
+                           [--split {all,train,dev,test}] [--family FAMILY]
+                           [--loss {quadratic,absolute} | --p P]
+                           [--prior-source {auto,rating,histogram,user,evidence}]
+                           [--prior PRIOR] [--weighting {votes,clusters,labels}]
+                           [--method {batch,lp}] [--exact] [--strict]
+                           [--include-control] [--no-plots] [--out DIR]
+
+With no arguments it loads the PERSPECTRUM claims bundled in the package and
+computes every claim's ceiling under the evidence-stance family with
+quadratic loss.  Other datasets are read from the user's copies
+(``--data-file anthropic=persuasion_data.csv --data-file ddo=debates.json``).
+For each dataset it writes, into ``--out`` (default ``results/ceilings``):
+
+* ``<dataset>_<family>_p<p>_ceilings.csv``: one row per instance
+  (:func:`bayespersuade.ceilings.ceiling_table`);
+* ``<dataset>_<family>_p<p>_skipped.csv``: instances without a prior, and why;
+* ``<dataset>_<family>_p<p>_rejections.csv``: rows the loader rejected, and why;
+* ``<dataset>_<family>_p<p>_envelope.png`` (two-state families): the envelope
+  with every instance's prior;
+* where the dataset has human ratings before and after (Anthropic, DDO):
+  ``..._baselines_{observations,by_claim_source,by_claim,by_source}.csv`` and
+  ``..._achieved_vs_ceiling.png`` (:mod:`bayespersuade.baselines`);
+
+and, for all datasets together, ``summary_<family>_p<p>.csv`` (with the
+unweighted average over datasets when there are several),
+``distribution_<family>_p<p>.png`` and ``run.json`` (the arguments, the
+package versions, the load accounts and the files written).  The summary is
+printed.
+
+Exit status: 0 on success; 1 for unreadable or malformed data (in strict
+mode), or when a dataset has no instance with a prior (CMV without
+``--prior``); 2 for invalid arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .exceptions import BayesPersuadeError, InvalidParameterError
+
+__all__ = ["add_parser", "build_parser", "run"]
+
+_DATASETS = ("perspectrum", "anthropic", "cmv", "ddo", "claims")
+_FAMILIES = ("binary-truth", "normative-position", "evidence-stance")
+
+
+def add_parser(subparsers: Any) -> None:
+    """Add the ``ceilings`` subcommand to an ``argparse`` subparsers object.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="bayespersuade")
+    >>> add_parser(parser.add_subparsers(dest="command"))
+    >>> args = parser.parse_args(["ceilings", "--loss", "absolute"])
+    >>> args.dataset, args.loss, args.func is run
+    (['perspectrum'], 'absolute', True)
+    """
+    p = subparsers.add_parser(
+        "ceilings",
+        help="persuasion-gain ceiling of every instance of a dataset (tables, summary, plots)",
+        description=(
+            "Compute the persuasion-gain ceiling V(mu0) - vhat(mu0) of every instance of one "
+            "or more datasets under an instance family, in batch; write the tables, a summary "
+            "and plots to --out and print the summary. PERSPECTRUM is bundled; the other "
+            "datasets are read from your own copies (--data-file)."),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--dataset", nargs="+", choices=_DATASETS, default=["perspectrum"],
+                   metavar="NAME",
+                   help=f"dataset(s): {', '.join(_DATASETS)} (default: perspectrum)")
+    p.add_argument("--data-file", action="append", default=[], metavar="[NAME=]PATH",
+                   help="your copy of a dataset (file or folder, as the loader documents); "
+                        "NAME= may be omitted when only one dataset needs a file; repeat "
+                        "for several datasets")
+    p.add_argument("--split", choices=("all", "train", "dev", "test"), default="all",
+                   help="PERSPECTRUM split (default: all 907 claims)")
+    p.add_argument("--family", choices=_FAMILIES, default=None,
+                   help="instance family (default: evidence-stance when the only dataset is "
+                        "perspectrum, else binary-truth)")
+    loss = p.add_mutually_exclusive_group()
+    loss.add_argument("--loss", choices=("quadratic", "absolute"), default=None,
+                      help="receiver's loss |a - t|^p: quadratic (p=2, default) or absolute")
+    loss.add_argument("--p", type=float, default=None, metavar="P",
+                      help="loss exponent p >= 1 instead of --loss")
+    p.add_argument("--prior-source", choices=("auto", "rating", "histogram", "user",
+                                              "evidence"), default="auto",
+                   help="where each instance's prior comes from (default: auto)")
+    p.add_argument("--prior", default=None, metavar="PRIOR",
+                   help="one prior for every instance (e.g. 1/2; seven comma-separated values "
+                        "for normative-position), for datasets that record none (CMV)")
+    p.add_argument("--weighting", choices=("votes", "clusters", "labels"), default="votes",
+                   help="PERSPECTRUM evidence-share weighting (default: votes)")
+    p.add_argument("--method", choices=("batch", "lp"), default="batch",
+                   help="batch envelope (default) or one LP per instance")
+    p.add_argument("--exact", action="store_true",
+                   help="add exact (fraction) values, checked against the floats")
+    p.add_argument("--strict", action="store_true",
+                   help="stop at the first malformed row instead of recording it")
+    p.add_argument("--include-control", action="store_true",
+                   help="keep Anthropic control rows in the human baselines")
+    p.add_argument("--no-plots", action="store_true", help="do not draw the plots")
+    p.add_argument("--out", default="results/ceilings", metavar="DIR",
+                   help="output folder (default: results/ceilings)")
+    p.set_defaults(func=run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """A stand-alone parser with only the ``ceilings`` command (for tests and scripts).
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["ceilings"]).family is None
+    True
+    """
+    parser = argparse.ArgumentParser(prog="bayespersuade")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+def _data_files(specs: list[str], datasets: list[str]) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if sep and name in _DATASETS:
+            files[name] = path
+            continue
+        needing = [d for d in datasets if d != "perspectrum"] or datasets
+        if len(needing) != 1:
+            raise InvalidParameterError(
+                f"--data-file {spec!r}: say which dataset it is for (NAME=PATH); the datasets "
+                f"are {', '.join(datasets)}")
+        files[needing[0]] = spec
+    unknown = sorted(set(files) - set(datasets))
+    if unknown:
+        raise InvalidParameterError(
+            f"--data-file given for {', '.join(unknown)}, which is not in --dataset")
+    return files
+
+
+def _prior(text: str | None, family: str) -> Any:
+    if text is None:
+        return None
+    parts = [t.strip() for t in text.split(",")]
+    from fractions import Fraction
+
+    try:
+        vals = [Fraction(t) for t in parts]
+    except (ValueError, ZeroDivisionError):
+        raise InvalidParameterError(
+            f"--prior {text!r} is not a number or a comma-separated list of numbers") from None
+    if family == "normative-position":
+        if len(vals) != 7:
+            raise InvalidParameterError(
+                "--prior for normative-position needs seven comma-separated values")
+        return vals
+    if len(vals) != 1:
+        raise InvalidParameterError(f"--prior for {family} is one probability, got {text!r}")
+    return vals[0]
+
+
+def _p_arg(args: argparse.Namespace) -> tuple[str | None, int | float | None]:
+    if args.p is None:
+        return args.loss, None
+    if args.p < 1:
+        raise InvalidParameterError(f"--p must be >= 1, got {args.p}")
+    return None, int(args.p) if float(args.p).is_integer() else args.p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the ``ceilings`` command; returns the exit status.
+
+    Examples
+    --------
+    >>> import tempfile, contextlib, io
+    >>> out = tempfile.mkdtemp()
+    >>> args = build_parser().parse_args(
+    ...     ["ceilings", "--split", "test", "--no-plots", "--out", out])
+    >>> with contextlib.redirect_stdout(io.StringIO()) as buf:
+    ...     status = run(args)
+    >>> status, "perspectrum" in buf.getvalue()
+    (0, True)
+    """
+    try:
+        return _run(args)
+    except InvalidParameterError as err:
+        print(f"bayespersuade ceilings: error: {err}", file=sys.stderr)
+        return 2
+    except BayesPersuadeError as err:
+        print(f"bayespersuade ceilings: error: {err}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .baselines import human_baselines
+    from .ceilings import ceiling_table, summarize_ceilings, write_ceilings
+    from .datasets import load_dataset
+    from .solution import provenance
+
+    datasets = list(dict.fromkeys(args.dataset))
+    files = _data_files(args.data_file, datasets)
+    family = args.family or ("evidence-stance" if datasets == ["perspectrum"]
+                             else "binary-truth")
+    loss, p = _p_arg(args)
+    prior = _prior(args.prior, family)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    tables: dict[str, pd.DataFrame] = {}
+    written: list[str] = []
+    loads: dict[str, Any] = {}
+    stem_p = None
+    for name in datasets:
+        options = {"split": args.split} if name == "perspectrum" else {}
+        if name != "perspectrum" and name not in files:
+            raise InvalidParameterError(
+                f"dataset {name!r} is not bundled (its license does not allow it): give your "
+                f"copy with --data-file {name}=PATH")
+        res = load_dataset(name, files.get(name), strict=args.strict, **options)
+        print(f"[{name}] {res.summary()}")
+        table = ceiling_table(res.records, family, loss=loss, p=p,
+                              prior_source=args.prior_source, prior=prior,
+                              weighting=args.weighting, method=args.method, exact=args.exact,
+                              dataset=name)
+        stem_p = table.attrs["p"]
+        stem = f"{name}_{family}_p{stem_p}"
+        paths = write_ceilings(table, out, stem)
+        rej = out / f"{stem}_rejections.csv"
+        res.rejections_frame().to_csv(rej, index=False)
+        written += [str(paths["table"]), str(paths["skipped"]), str(rej)]
+        if table.attrs["skipped"]:
+            print(f"[{name}] {len(table.attrs['skipped'])} instance(s) without a prior under "
+                  f"{family} (listed in {paths['skipped'].name}); first: "
+                  f"{table.attrs['skipped'][0][1]}")
+        tables[name] = table
+        loads[name] = {"files": list(res.files), "rows_read": res.rows_read,
+                       "records": len(res.records), "rejected": res.n_rejected,
+                       "rejection_reasons": dict(res.rejection_reasons()),
+                       "notes": list(res.notes), "instances": len(table),
+                       "skipped": len(table.attrs["skipped"]),
+                       "batch_method": table.attrs["method"]}
+        base = None
+        if family != "normative-position" and any(
+                o.initial is not None and o.final is not None
+                for r in res.records for o in r.observations):
+            base = human_baselines(res.records, family, loss=loss, p=p,
+                                   include_control=args.include_control)
+            for part in ("observations", "by_claim_source", "by_claim", "by_source"):
+                f = out / f"{stem}_baselines_{part}.csv"
+                getattr(base, part).to_csv(f, index=False)
+                written.append(str(f))
+            print(f"[{name}] human baselines: {base.summary()}")
+        if not args.no_plots:
+            written += _plots(table, base, out, stem, family)
+
+    summary = summarize_ceilings(tables)
+    sfile = out / f"summary_{family}_p{stem_p}.csv"
+    summary.to_csv(sfile, index=False)
+    written.append(str(sfile))
+    if not args.no_plots:
+        import matplotlib.pyplot as plt
+
+        from .dataset_plots import plot_ceiling_distribution
+
+        ax = plot_ceiling_distribution(tables)
+        f = out / f"distribution_{family}_p{stem_p}.png"
+        ax.figure.savefig(f, dpi=120, bbox_inches="tight")
+        plt.close(ax.figure)
+        written.append(str(f))
+    run_info = {
+        "command": "ceilings",
+        "arguments": {k: v for k, v in vars(args).items() if k != "func"},
+        "family": family, "p": stem_p, "provenance": provenance(), "datasets": loads,
+        "files": written,
+    }
+    (out / "run.json").write_text(json.dumps(run_info, indent=2, default=str) + "\n")
+    shown = [c for c in ("dataset", "n_instances", "n_skipped", "mean_vhat", "mean_V",
+                         "mean_ceiling", "median_ceiling", "max_ceiling", "share_positive",
+                         "mean_ceiling_pct_of_scale") if c in summary]
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(f"\nCeilings, {family} family, p = {stem_p} ({args.method}); all columns, "
+              f"exact values included, in {sfile.name}:")
+        print(summary[shown].to_string(index=False))
+    print(f"\nwrote {len(written) + 1} files to {out}/")
+    empty = [name for name, t in tables.items() if len(t) == 0]
+    if empty:
+        print(f"bayespersuade ceilings: error: no instance of {', '.join(empty)} has a prior "
+              f"under the {family} family; give one with --prior (CMV records none) or choose "
+              "another --prior-source", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _plots(table, base, out: Path, stem: str, family: str) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .dataset_plots import plot_achieved_vs_ceiling, plot_envelope_with_priors
+
+    files = []
+    if family != "normative-position":
+        ax = plot_envelope_with_priors(table)
+        f = out / f"{stem}_envelope.png"
+        ax.figure.savefig(f, dpi=120, bbox_inches="tight")
+        plt.close(ax.figure)
+        files.append(str(f))
+    if base is not None:
+        ax = plot_achieved_vs_ceiling(base)
+        f = out / f"{stem}_achieved_vs_ceiling.png"
+        ax.figure.savefig(f, dpi=120, bbox_inches="tight")
+        plt.close(ax.figure)
+        files.append(str(f))
+    return files
