@@ -308,3 +308,14 @@ def test_generation_tolerance_is_tight():
     # the generation tolerance is far below HiGHS's feasibility tolerance (1e-7),
     # so an omitted row is never violated by more than the solver's own slack
     assert GENERATION_TOL <= 1e-9
+
+
+@PROPS
+@given(games(max_states=5, max_actions=6, rational=False))
+def test_generation_agrees_on_float_games(game):
+    lp = build_obedience_lp(game.prior, game.sender_utility, game.receiver_utility)
+    full = solve_obedience_lp(lp, lp_method="simplex")
+    gen = solve_obedience_lp(lp, lp_method="generate")
+    assert abs(gen.value - full.value) <= 1e-7 * _scale(game)
+    _check_full_alignment(lp, gen)
+    _check_all_rows_obeyed(game, gen.joint, 1e-7 * _scale(game))
