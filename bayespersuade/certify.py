@@ -405,7 +405,7 @@ def _solve_basis_by_blocks(
     for (r_i, c), val in entries.items():
         by_row.setdefault(r_i, []).append((c, val))
     n_p = len(prior_rows)
-    blocks = []  # (cols, O_a or None, N_a, d_a, offset)
+    blocks = []  # (columns, rows, O_a or None, N_a or None, d_a, offset)
     offset = 0
     for a, cols in cols_of.items():
         rows = rows_of.get(a, [])
@@ -445,7 +445,7 @@ def _solve_basis_by_blocks(
     try:
         z = PN.solve(b)
         y_p = PN.transpose().solve(g)
-    except ZeroDivisionError:
+    except (ZeroDivisionError, ValueError):  # singular, or no active prior row
         return None
 
     def frac(q) -> Fraction:
