@@ -310,7 +310,7 @@ def bench_exact(sizes, seed: int, out: list[str], results: dict) -> None:
         game = random_game(n, m, s)
         lp = build_obedience_lp(game.prior, game.sender_utility, game.receiver_utility)
         res = solve_obedience_lp(lp)
-        reps = {100: 20, 2500: 5}.get(n * m, 3)
+        reps = {100: 20, 2500: 9}.get(n * m, 5)
         sols = []
         times = interleaved({
             "float": game.solve,
