@@ -358,6 +358,126 @@ def verify_certificate(game: PersuasionGame, certificate: Certificate) -> Certif
 # ---------------------------------------------------------------- construction
 
 
+def _solve_basis_by_blocks(
+    n: int,
+    basic_cols: np.ndarray,
+    active_rows: np.ndarray,
+    pairs: np.ndarray,
+    entries: dict[tuple[int, int], int],
+    rhs: list[Fraction],
+    c_b: list[Fraction],
+) -> tuple[list[Fraction], list[Fraction]] | None:
+    """Solve ``B x = rhs`` and ``Bᵀ y = c_b`` exactly through the LP's block structure.
+
+    An obedience row of action ``a`` touches only the columns ``x(·, a)``, so
+    the basis matrix is ``B = [P; O]`` with ``O`` block-diagonal (a block
+    ``O_a`` per action) and ``P`` the active prior rows.  If ``B`` is
+    nonsingular, each ``O_a`` has full row rank and, with ``N_a`` an exact
+    basis of its null space, ``x_a = N_a z_a`` where ``(P N) z = rhs_P`` is a
+    square system of the size of the number of active prior rows; likewise
+    ``(P N)ᵀ y_P = Nᵀ c`` and then ``O_aᵀ y_a = c_a − P_aᵀ y_P`` per block.
+    This replaces one dense exact solve of size ``k`` (the basis) by small
+    ones: at 100 x 100 (``k`` ≈ 370) the two basis solves take about 10 ms
+    instead of 130 ms.
+
+    Returns None when the structure does not give a nonsingular system
+    (the caller then uses the general exact solve, which also detects a
+    singular basis).  The result is checked by :func:`verify_certificate`
+    in any case.
+    """
+    import flint
+
+    cols_of: dict[int, list[int]] = {}
+    for c, j in enumerate(basic_cols.tolist()):
+        cols_of.setdefault(j // n, []).append(c)
+    prior_pos: dict[int, int] = {}  # state -> position among active prior rows
+    prior_rows: list[int] = []
+    rows_of: dict[int, list[int]] = {}
+    for r_i, r in enumerate(active_rows.tolist()):
+        if r < n:
+            prior_pos[r] = len(prior_rows)
+            prior_rows.append(r_i)
+        else:
+            rows_of.setdefault(int(pairs[r - n][0]), []).append(r_i)
+    if any(a not in cols_of for a in rows_of):
+        return None
+    by_row: dict[int, list[tuple[int, int]]] = {}
+    for (r_i, c), val in entries.items():
+        by_row.setdefault(r_i, []).append((c, val))
+    n_p = len(prior_rows)
+    blocks = []  # (columns, rows, O_a or None, N_a or None, d_a, offset)
+    offset = 0
+    for a, cols in cols_of.items():
+        rows = rows_of.get(a, [])
+        k_a = len(cols)
+        if rows:
+            local = {c: i for i, c in enumerate(cols)}
+            Ob = flint.fmpz_mat(len(rows), k_a)
+            for i, r_i in enumerate(rows):
+                for c, val in by_row.get(r_i, ()):
+                    Ob[i, local[c]] = val
+            X, d = Ob.nullspace()
+            if len(rows) + d != k_a:
+                return None
+            N = flint.fmpz_mat([[X[i, t] for t in range(d)] for i in range(k_a)]) if d \
+                else None
+        else:
+            Ob, d = None, k_a
+            N = flint.fmpz_mat([[int(i == t) for t in range(d)] for i in range(k_a)])
+        blocks.append((cols, rows, Ob, N, d, offset))
+        offset += d
+    if offset != n_p:
+        return None
+    PN = flint.fmpq_mat(n_p, n_p)
+    g = flint.fmpq_mat(n_p, 1)
+    for cols, _, _, N, d, off in blocks:
+        for i, c in enumerate(cols):
+            p = prior_pos.get(int(basic_cols[c]) % n)
+            cb = c_b[c]
+            for t in range(d):
+                nit = N[i, t]
+                if nit != 0:
+                    if p is not None:
+                        PN[p, off + t] = nit
+                    g[off + t, 0] += flint.fmpq(cb.numerator, cb.denominator) * nit
+    b = flint.fmpq_mat(n_p, 1, [flint.fmpq(rhs[r].numerator, rhs[r].denominator)
+                                for r in prior_rows])
+    try:
+        z = PN.solve(b)
+        y_p = PN.transpose().solve(g)
+    except (ZeroDivisionError, ValueError):  # singular, or no active prior row
+        return None
+
+    def frac(q) -> Fraction:
+        return Fraction(int(q.p), int(q.q))
+
+    x = [Fraction(0)] * len(basic_cols)
+    y = [Fraction(0)] * len(active_rows)
+    for p, r_i in enumerate(prior_rows):
+        y[r_i] = frac(y_p[p, 0])
+    for cols, rows, Ob, N, d, off in blocks:
+        if d:
+            z_a = flint.fmpq_mat(d, 1, [z[off + t, 0] for t in range(d)])
+            x_a = flint.fmpq_mat(N) * z_a
+            for i, c in enumerate(cols):
+                x[c] = frac(x_a[i, 0])
+        if rows:  # O_aᵀ y_a = c_a − P_aᵀ y_P, by the normal equations (O_a has full row rank)
+            resid = []
+            for c in cols:
+                p = prior_pos.get(int(basic_cols[c]) % n)
+                cb = c_b[c]
+                q = flint.fmpq(cb.numerator, cb.denominator)
+                resid.append(q - y_p[p, 0] if p is not None else q)
+            Oq = flint.fmpq_mat(Ob)
+            try:
+                y_a = (Oq * Oq.transpose()).solve(Oq * flint.fmpq_mat(len(cols), 1, resid))
+            except ZeroDivisionError:  # pragma: no cover - O_a has full row rank
+                return None
+            for i, r_i in enumerate(rows):
+                y[r_i] = frac(y_a[i, 0])
+    return x, y
+
+
 def certify_basis(
     game: PersuasionGame, lp: ObedienceLP, result: LPResult
 ) -> tuple[Certificate | None, str | None]:
@@ -415,13 +535,17 @@ def certify_basis(
                         entries[(r_i, c)] = int(val)
             rhs.append(Fraction(0))
             row_scale.append(den_u)
-    x_b = solve_rational(entries, rhs)
-    if x_b is None:
-        return None, "the optimal basis matrix is singular in exact arithmetic"
     c_b = [v[int(j) // n][int(j) % n] for j in basic_cols]
-    y = solve_rational(entries, c_b, transpose=True)
-    if y is None:  # pragma: no cover - same matrix as above
-        return None, "the optimal basis matrix is singular in exact arithmetic"
+    solved = _solve_basis_by_blocks(n, basic_cols, active_rows, lp.pairs, entries, rhs, c_b)
+    if solved is not None:
+        x_b, y = solved
+    else:  # the general exact solve (also reports singularity)
+        x_b = solve_rational(entries, rhs)
+        if x_b is None:
+            return None, "the optimal basis matrix is singular in exact arithmetic"
+        y = solve_rational(entries, c_b, transpose=True)
+        if y is None:  # pragma: no cover - same matrix as above
+            return None, "the optimal basis matrix is singular in exact arithmetic"
 
     joint_full: dict[int, list[Fraction]] = {}
     for j, xv in zip(basic_cols, x_b, strict=True):

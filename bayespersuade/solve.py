@@ -184,6 +184,16 @@ def solve_game(
     res = solve_obedience_lp(lp, lp_method=lp_method, time_limit=time_limit)
     if exact:
         cert, failure = certify_basis(game, lp, res)
+        if cert is None and (res.n_rows_used < lp.n_rows or res.n_cols_used < lp.c.size):
+            # Row/column generation stops at a tolerance; if its basis is not exactly
+            # optimal for the full LP (a row or column within the tolerance), solve
+            # the full LP and certify that basis.
+            full = solve_obedience_lp(lp, lp_method="simplex", time_limit=time_limit)
+            cert, failure_full = certify_basis(game, lp, full)
+            if cert is not None:
+                res = full
+            else:
+                failure = f"{failure}; full LP: {failure_full}"
         if cert is None:
             cert, failure2 = certify_small_game_exactly(game)
             if cert is None:
@@ -191,7 +201,8 @@ def solve_game(
         if cert is not None:
             joint = {a: list(x) for a, x in cert.joint}
             weights, posts, acts, vals = _signals_from_joint(game, joint, True)
-            cert = _reduced_certificate(game, cert, weights, posts, acts)
+            if len(acts) < len(cert.joint):  # else w·μ = x: the verified joint itself
+                cert = _reduced_certificate(game, cert, weights, posts, acts)
             algo = res.algorithm + (" + exact basis" if cert.method == "basis"
                                     else " + exact simplex")
             return _assemble(game, "lp", "highs", algo, t0, exact=True, value=cert.value,

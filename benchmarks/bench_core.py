@@ -1,0 +1,499 @@
+#!/usr/bin/env python
+"""Benchmarks of the exact core: LP solve, batch ceilings, exact certification, memory.
+
+Run from the repository root (it benchmarks the working tree)::
+
+    python benchmarks/bench_core.py            # full run (several minutes)
+    python benchmarks/bench_core.py --quick    # small sizes only (< 1 minute)
+    python benchmarks/bench_core.py --out results.md
+
+It prints one Markdown report:
+
+1. ``game.solve()`` (float; HiGHS through highspy, LP build and solution
+   assembly included) beside the straightforward cvxpy formulation of the
+   same LP (:func:`bayespersuade.lp.solve_obedience_lp_cvxpy`, cvxpy + HiGHS,
+   cvxpy's model build included), on random games with integer utilities
+   ``0..10`` and random rational priors;
+2. :func:`bayespersuade.batch.batch_ceilings` on 10,000 priors of a 2-state,
+   7-action game beside a loop of per-prior LP solves and beside cvxpy per
+   prior (on a subsample, extrapolated and labelled as such);
+3. ``game.solve(exact=True)`` and the certification step alone
+   (:func:`bayespersuade.certify.certify_basis`) beside the float solve;
+4. the peak resident memory of a 200 x 200 float solve, measured in a fresh
+   subprocess (``ru_maxrss``);
+
+then checks the performance targets.  Times are medians of repeats; ours and
+cvxpy's (float and exact) are interleaved within each repeat, so that load from
+other processes affects both alike.  Seeds, package versions and the machine
+are recorded in the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as _dt
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # benchmark the working tree, not an installed copy
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from bayespersuade import PersuasionGame  # noqa: E402
+
+DEFAULT_SEED = 20260101
+
+FULL_SIZES = [(2, 7), (10, 10), (50, 50), (100, 100), (200, 50), (50, 200)]
+QUICK_SIZES = [(2, 7), (10, 10)]
+
+
+def repeats_for(n: int, m: int) -> int:
+    """Repeats per size: many for small games, at least two for big ones."""
+    size = n * m
+    if size <= 20:
+        return 50
+    if size <= 100:
+        return 30
+    if size <= 2500:
+        return 5
+    return 2
+
+
+def random_game(n_states: int, n_actions: int, seed: int) -> PersuasionGame:
+    """Integer utilities in 0..10 and a random rational prior (weights 1..100)."""
+    rng = np.random.default_rng(seed)
+    v = rng.integers(0, 11, size=(n_actions, n_states))
+    u = rng.integers(0, 11, size=(n_actions, n_states))
+    w = rng.integers(1, 101, size=n_states)
+    total = int(w.sum())
+    prior = [Fraction(int(x), total) for x in w]
+    return PersuasionGame(prior, v.tolist(), u.tolist(), name=f"random-{n_states}x{n_actions}")
+
+
+def size_seed(seed: int, n: int, m: int) -> int:
+    return seed + 1000 * n + m
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def interleaved(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list[float]]:
+    """Time each function ``repeats`` times, alternating between them."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            t, _ = timed(fn)
+            times[k].append(t)
+    return times
+
+
+def fmt_s(t: float) -> str:
+    if t < 1e-3:
+        return f"{t * 1e6:.0f} µs"
+    if t < 1:
+        return f"{t * 1e3:.2f} ms"
+    return f"{t:.2f} s"
+
+
+def machine_info() -> dict[str, str]:
+    info = {
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "cpu_count (os)": str(os.cpu_count()),
+    }
+    with contextlib.suppress(AttributeError):  # not Linux
+        info["cpus usable"] = str(len(os.sched_getaffinity(0)))
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemTotal"):
+                    kib = int(line.split()[1])
+                    info["memory"] = f"{kib / 2**20:.1f} GiB"
+                    break
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    with contextlib.suppress(OSError):
+        info["load average at start"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return info
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from bayespersuade.solution import provenance
+
+    out = dict(provenance())
+    for pkg in ("cvxpy",):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:  # pragma: no cover
+            out[pkg] = "not installed"
+    return out
+
+
+# ----------------------------------------------------------------- sections
+
+
+def bench_float(sizes, seed: int, out: list[str], results: dict) -> None:
+    from bayespersuade.lp import (
+        build_obedience_lp,
+        choose_lp_method,
+        solve_obedience_lp,
+        solve_obedience_lp_cvxpy,
+    )
+
+    out.append("## 1. Float solve: bayespersuade vs the cvxpy formulation\n")
+    out.append(
+        "`game.solve()` (HiGHS via highspy: LP build, solve and solution assembly) vs "
+        "`solve_obedience_lp_cvxpy` (cvxpy + HIGHS, model build included). "
+        "Median of the repeats, interleaved. *LP solved*: rows x columns of the LP "
+        "HiGHS actually solved (row/column generation solves a restricted LP) and the "
+        "number of solves.\n"
+    )
+    out.append("| Size (states × actions) | Seed | Variables | Obedience rows | Method | "
+               "bayespersuade | cvxpy + HiGHS | Speed-up | Repeats | LP solved | "
+               "\\|V − V_cvxpy\\| |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    rows = []
+    for n, m in sizes:
+        s = size_seed(seed, n, m)
+        game = random_game(n, m, s)
+        prior, v, u = game.prior, game.sender_utility, game.receiver_utility
+        lp = build_obedience_lp(prior, v, u)
+        res = solve_obedience_lp(lp)
+        reps = repeats_for(n, m)
+        sol_value: list[float] = []
+        cv_value: list[float] = []
+
+        def ours(game=game, sol_value=sol_value):
+            sol_value.append(game.solve().value)
+
+        def theirs(prior=prior, v=v, u=u, cv_value=cv_value):
+            cv_value.append(solve_obedience_lp_cvxpy(prior, v, u)[1])
+
+        times = interleaved({"ours": ours, "cvxpy": theirs}, reps)
+        t_ours = statistics.median(times["ours"])
+        t_cv = statistics.median(times["cvxpy"])
+        diff = max(abs(a - b) for a, b in zip(sol_value, cv_value, strict=True))
+        rows.append({"n": n, "m": m, "ours": t_ours, "cvxpy": t_cv, "speedup": t_cv / t_ours})
+        out.append(
+            f"| {n} × {m} | {s} | {n * m} | {lp.pairs.shape[0]} | "
+            f"{choose_lp_method(n, m)} | {fmt_s(t_ours)} | {fmt_s(t_cv)} | "
+            f"{t_cv / t_ours:.1f}× | {reps} | {res.n_rows_used} × {res.n_cols_used}, "
+            f"{res.rounds} | {diff:.1e} |"
+        )
+        print(f"[float] {n}x{m}: ours {fmt_s(t_ours)} cvxpy {fmt_s(t_cv)}", file=sys.stderr,
+              flush=True)
+    results["float"] = rows
+    out.append("")
+
+
+def bench_spread(seed: int, n: int, m: int, n_instances: int, out: list[str],
+                 results: dict) -> None:
+    from bayespersuade.lp import solve_obedience_lp_cvxpy
+
+    out.append(f"### Instance spread at {n} × {m}\n")
+    out.append(f"{n_instances} further random instances, one interleaved run each "
+               "(random games of one size differ a lot in difficulty).\n")
+    out.append("| Seed | bayespersuade | cvxpy + HiGHS | Speed-up |")
+    out.append("|---|---|---|---|")
+    ratios = []
+    for i in range(n_instances):
+        s = size_seed(seed, n, m) + 7919 * (i + 1)
+        game = random_game(n, m, s)
+        t = interleaved({
+            "ours": game.solve,
+            "cvxpy": lambda g=game: solve_obedience_lp_cvxpy(
+                g.prior, g.sender_utility, g.receiver_utility),
+        }, 1)
+        r = t["cvxpy"][0] / t["ours"][0]
+        ratios.append(r)
+        out.append(f"| {s} | {fmt_s(t['ours'][0])} | {fmt_s(t['cvxpy'][0])} | {r:.1f}× |")
+        print(f"[spread] {n}x{m} seed {s}: {r:.1f}x", file=sys.stderr, flush=True)
+    results["spread"] = ratios
+    out.append("")
+
+
+def bench_batch(seed: int, quick: bool, out: list[str], results: dict) -> None:
+    from bayespersuade.batch import batch_ceilings
+    from bayespersuade.lp import build_obedience_lp, solve_obedience_lp, solve_obedience_lp_cvxpy
+
+    n_priors = 10_000
+    n_loop = 1_000 if quick else n_priors
+    n_cvxpy = 20 if quick else 200
+    s = size_seed(seed, 2, 7) + 1
+    game = random_game(2, 7, s)
+    rng = np.random.default_rng(s)
+    w = rng.integers(0, 1001, size=n_priors)
+    priors = np.column_stack([1000 - w, w]) / 1000.0  # P(state 1) on a 1/1000 grid
+    v, u = game.sender_utility, game.receiver_utility
+
+    batch_ceilings(game, priors[:10])  # warm-up (imports)
+    reps = 3 if quick else 7
+    t_batch = [timed(lambda: batch_ceilings(game, priors))[0] for _ in range(reps)]
+    batch = batch_ceilings(game, priors)
+
+    def loop(k: int) -> np.ndarray:
+        vals = np.empty(k)
+        for i in range(k):
+            vals[i] = solve_obedience_lp(build_obedience_lp(priors[i], v, u)).value
+        return vals
+
+    t_loop, loop_vals = timed(lambda: loop(n_loop))
+    t_cv, cv_vals = timed(lambda: [solve_obedience_lp_cvxpy(priors[i], v, u)[1]
+                                   for i in range(n_cvxpy)])
+    err_loop = float(np.max(np.abs(loop_vals - batch.value[:n_loop])))
+    err_cv = float(np.max(np.abs(np.array(cv_vals) - batch.value[:n_cvxpy])))
+    t_b = statistics.median(t_batch)
+    loop_total = t_loop * n_priors / n_loop
+    cv_total = t_cv * n_priors / n_cvxpy
+    results["batch"] = {"batch": t_b, "loop": loop_total, "cvxpy": cv_total}
+
+    out.append("## 2. Batch: 10,000 priors of a 2-state, 7-action game\n")
+    out.append(f"Game seed {s}; priors `P(state 1)` uniform on a 1/1000 grid "
+               f"(seed {s}).  Values agree: max |batch − LP loop| = {err_loop:.1e} "
+               f"over {n_loop} priors, max |batch − cvxpy| = {err_cv:.1e} over {n_cvxpy}.\n")
+    out.append("| Method | Priors timed | Time for 10,000 priors | Per prior | vs batch |")
+    out.append("|---|---|---|---|---|")
+    out.append(f"| `batch_ceilings` (median of {reps}) | 10,000 | {fmt_s(t_b)} | "
+               f"{fmt_s(t_b / n_priors)} | 1× |")
+    label = "" if n_loop == n_priors else " (extrapolated)"
+    out.append(f"| loop of `solve_obedience_lp(build_obedience_lp(...))` | {n_loop:,} | "
+               f"{fmt_s(loop_total)}{label} | {fmt_s(t_loop / n_loop)} | "
+               f"{loop_total / t_b:.0f}× |")
+    out.append(f"| loop of `solve_obedience_lp_cvxpy` | {n_cvxpy:,} (subsample) | "
+               f"{fmt_s(cv_total)} (extrapolated) | {fmt_s(t_cv / n_cvxpy)} | "
+               f"{cv_total / t_b:.0f}× |")
+    out.append("")
+    print(f"[batch] {fmt_s(t_b)}", file=sys.stderr, flush=True)
+
+
+def bench_exact(sizes, seed: int, out: list[str], results: dict) -> None:
+    from bayespersuade.certify import certify_basis
+    from bayespersuade.lp import build_obedience_lp, solve_obedience_lp
+
+    out.append("## 3. Exact certification vs the float solve\n")
+    out.append("`game.solve(exact=True)` (float solve, exact basis re-solve over ℚ, exact "
+               "check of every primal and dual constraint, exact solution assembly) and "
+               "`certify_basis` alone (given the float LP result), beside `game.solve()`. "
+               "Interleaved; median.\n")
+    out.append("| Size | Seed | Float `solve()` | Exact `solve(exact=True)` | Exact / float | "
+               "`certify_basis` alone | Certified | Value (digits of num./den.) | Repeats |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
+    rows = []
+    for n, m in sizes:
+        s = size_seed(seed, n, m)
+        game = random_game(n, m, s)
+        lp = build_obedience_lp(game.prior, game.sender_utility, game.receiver_utility)
+        res = solve_obedience_lp(lp)
+        reps = {100: 20, 2500: 9}.get(n * m, 5)
+        sols = []
+        times = interleaved({
+            "float": game.solve,
+            "exact": lambda g=game, sols=sols: sols.append(g.solve(exact=True)),
+            "certify": lambda g=game, lp=lp, res=res: certify_basis(g, lp, res),
+        }, reps)
+        t_f, t_e, t_c = (statistics.median(times[k]) for k in ("float", "exact", "certify"))
+        sol = sols[-1]
+        ok = sol.exact and sol.certificate is not None
+        val = sol.value
+        digits = f"{len(str(val.numerator))}/{len(str(val.denominator))}" if ok else "-"
+        rows.append({"n": n, "m": m, "float": t_f, "exact": t_e, "ratio": t_e / t_f,
+                     "certified": ok})
+        out.append(f"| {n} × {m} | {s} | {fmt_s(t_f)} | {fmt_s(t_e)} | {t_e / t_f:.2f}× | "
+                   f"{fmt_s(t_c)} | {'yes' if ok else 'NO'} | {digits} | {reps} |")
+        print(f"[exact] {n}x{m}: ratio {t_e / t_f:.2f}", file=sys.stderr, flush=True)
+    results["exact"] = rows
+    out.append("")
+
+
+_MEMORY_SCRIPT = textwrap.dedent("""
+    import json, resource, sys, time
+    sys.path.insert(0, {root!r})
+    sys.path.insert(0, {bench!r})
+    from bench_core import random_game
+    import bayespersuade.lp, bayespersuade.solve  # imports before the baseline
+
+    def hwm_kib():
+        try:
+            with open("/proc/self/status") as fh:
+                for line in fh:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1])
+        except OSError:
+            return None
+
+    game = random_game({n}, {m}, {seed})
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    hwm_before = hwm_kib()
+    t0 = time.perf_counter()
+    sol = game.solve()
+    elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({{"before_kib": before, "peak_kib": after, "hwm_before_kib": hwm_before,
+                      "hwm_kib": hwm_kib(), "seconds": elapsed, "value": sol.value,
+                      "algorithm": sol.algorithm}}))
+""")
+
+
+def bench_memory(seed: int, n: int, m: int, out: list[str], results: dict) -> None:
+    """Peak memory of one float solve in a fresh subprocess.
+
+    Run first, while this process is still small: on Linux a child's
+    ``ru_maxrss`` starts from its parent's resident size at ``fork`` (it
+    survives ``exec``), so it is an upper bound; ``VmHWM`` (the high-water
+    mark of the child's own address space) is reported beside it.
+    """
+    s = size_seed(seed, n, m)
+    script = _MEMORY_SCRIPT.format(root=str(ROOT), bench=str(Path(__file__).parent),
+                                   n=n, m=m, seed=s)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False)
+    out.append(f"## 4. Peak memory of a {n} × {m} float solve\n")
+    if proc.returncode != 0:
+        out.append(f"The subprocess failed (exit {proc.returncode}):\n\n```\n"
+                   f"{proc.stderr[-2000:]}\n```\n")
+        results["memory"] = None
+        return
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    peak = data["peak_kib"] / 1024
+    base = data["before_kib"] / 1024
+    results["memory"] = {"n": n, "m": m, "peak_mib": peak}
+    out.append(f"A fresh Python process (started before anything else in this benchmark), "
+               f"seed {s}, `{data['algorithm']}`, {data['seconds']:.2f} s. "
+               "`ru_maxrss` is `resource.getrusage(RUSAGE_SELF).ru_maxrss` (KiB on Linux); "
+               "it includes the parent's resident size at `fork`, so it is an upper bound. "
+               "`VmHWM` is the child's own high-water mark (`/proc/self/status`).\n")
+    out.append("| Measure | After imports and game construction | Peak after `game.solve()` | "
+               "Increase |")
+    out.append("|---|---|---|---|")
+    out.append(f"| `ru_maxrss` | {base:.0f} MiB | {peak:.0f} MiB | {peak - base:.0f} MiB |")
+    if data.get("hwm_kib") is not None and data.get("hwm_before_kib") is not None:
+        hb, ha = data["hwm_before_kib"] / 1024, data["hwm_kib"] / 1024
+        out.append(f"| `VmHWM` | {hb:.0f} MiB | {ha:.0f} MiB | {ha - hb:.0f} MiB |")
+    out.append("")
+    print(f"[memory] {n}x{m}: peak {peak:.0f} MiB", file=sys.stderr, flush=True)
+
+
+def check_targets(results: dict, quick: bool, out: list[str]) -> None:
+    out.append("## Targets\n")
+    out.append("| Target | Measured | Met |")
+    out.append("|---|---|---|")
+
+    def line(target: str, measured: str, ok: bool | None) -> None:
+        out.append(f"| {target} | {measured} | "
+                   f"{'not measured' if ok is None else ('yes' if ok else 'NO')} |")
+
+    fl = results.get("float", [])
+    small = [r for r in fl if r["n"] * r["m"] <= 100]
+    if small:
+        worst = min(r["speedup"] for r in small)
+        line("≥ 3× faster than cvxpy up to 10 × 10", f"min speed-up {worst:.1f}×", worst >= 3)
+    all_ratios = [r["speedup"] for r in fl] + results.get("spread", [])
+    if all_ratios:
+        worst = min(all_ratios)
+        sizes = "all sizes" if not quick else "sizes run (--quick: small only)"
+        line(f"never slower than cvxpy ({sizes})", f"min speed-up {worst:.1f}×",
+             worst >= 1 if not quick else None)
+    b = results.get("batch")
+    if b:
+        line("10,000-prior batch < 1 s", fmt_s(b["batch"]), b["batch"] < 1)
+    ex = [r for r in results.get("exact", []) if (r["n"], r["m"]) == (100, 100)]
+    if ex:
+        r = ex[0]
+        line("exact certification of 100 × 100 within 2× of the float solve",
+             f"{r['ratio']:.2f}× ({fmt_s(r['exact'])} vs {fmt_s(r['float'])})",
+             r["ratio"] <= 2 and r["certified"])
+    else:
+        line("exact certification of 100 × 100 within 2× of the float solve", "-", None)
+    mem = results.get("memory")
+    if mem and (mem["n"], mem["m"]) == (200, 200):
+        line("peak memory of a 200 × 200 solve < 2 GB", f"{mem['peak_mib']:.0f} MiB",
+             mem["peak_mib"] < 2000 * 1e6 / 2**20)
+    else:
+        line("peak memory of a 200 × 200 solve < 2 GB",
+             "-" if not mem else f"{mem['peak_mib']:.0f} MiB at {mem['n']} × {mem['m']}", None)
+    out.append("")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes only (under a minute)")
+    parser.add_argument("--out", type=Path, help="also write the Markdown report here")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="base seed")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    out: list[str] = ["# bayespersuade core benchmarks\n"]
+    out.append(f"Run {now}: `python benchmarks/bench_core.py"
+               f"{' --quick' if args.quick else ''}"
+               f"{'' if args.seed == DEFAULT_SEED else f' --seed {args.seed}'}`; "
+               f"base seed {args.seed} (the seed of a size n × m is "
+               f"base + 1000 n + m).\n")
+    out.append("Machine: " + "; ".join(f"{k} {v}" for k, v in machine_info().items()) + ".\n")
+    out.append("Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + ".\n")
+
+    results: dict[str, Any] = {}
+    # memory first, while this process is small (see bench_memory)
+    mem_out: list[str] = []
+    mem_size = (50, 50) if args.quick else (200, 200)
+    bench_memory(args.seed, *mem_size, mem_out, results)
+
+    # warm-up: imports and first-call overheads of both libraries
+    import bayespersuade.lp as _lp
+
+    warm = random_game(2, 2, 0)
+    warm.solve()
+    warm.solve(exact=True)
+    _lp.solve_obedience_lp_cvxpy(warm.prior, warm.sender_utility, warm.receiver_utility)
+
+    sizes = QUICK_SIZES if args.quick else FULL_SIZES
+    bench_float(sizes, args.seed, out, results)
+    if not args.quick:
+        bench_spread(args.seed, 100, 100, 3, out, results)
+    bench_batch(args.seed, args.quick, out, results)
+    exact_sizes = [(10, 10)] if args.quick else [(10, 10), (50, 50), (100, 100)]
+    bench_exact(exact_sizes, args.seed, out, results)
+    out.extend(mem_out)
+    check_targets(results, args.quick, out)
+    try:
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # pragma: no cover
+        load = "n/a"
+    out.append(f"Total benchmark time {time.perf_counter() - started:.0f} s; "
+               f"load average at the end {load}.")
+    report = "\n".join(out) + "\n"
+    print(report)
+    if args.out is not None:
+        args.out.write_text(report, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
