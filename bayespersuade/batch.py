@@ -190,7 +190,17 @@ def _merge_same_actions(W, Post, A) -> None:
 
     Keeps at most ``min(n_actions, n_states)`` signals per prior; in place.
     """
-    for r in range(A.shape[0]):
+    # the common case, two posteriors with one action, vectorised
+    pair = (A[:, 0] >= 0) & (A[:, 0] == A[:, 1])
+    if A.shape[1] > 2:
+        pair &= (A[:, 2:] < 0).all(axis=1)
+    if pair.any():
+        w0, w1 = W[pair, 0:1], W[pair, 1:2]
+        merged = w0 * Post[pair, 0] + w1 * Post[pair, 1]
+        Post[pair, 0] = merged / (w0 + w1)
+        W[pair, 0] = (w0 + w1)[:, 0]
+        W[pair, 1], Post[pair, 1], A[pair, 1] = np.nan, np.nan, -1
+    for r in np.flatnonzero(~pair):
         acts = A[r][A[r] >= 0]
         if np.unique(acts).size == acts.size:
             continue

@@ -299,9 +299,12 @@ def test_simplex_plot_regions_prior_and_posteriors():
 
 
 def test_simplex_plot_hull_of_three_posteriors():
-    # the sender wants any guess; the receiver guesses only when sure: full disclosure
+    # the sender wants any guess; the receiver guesses only when certain (a guess
+    # ties with abstaining only at a vertex), so full disclosure is the unique optimum
     game = PersuasionGame([F(1, 3)] * 3, [[1, 1, 1], [1, 1, 1], [1, 1, 1], [0, 0, 0]],
-                          [[3, 0, 0], [0, 3, 0], [0, 0, 3], [2, 2, 2]])
+                          [[0, -1, -1], [-1, 0, -1], [-1, -1, 0], [0, 0, 0]])
+    sol = game.solve(exact=True)
+    assert sorted(tuple(s.posterior) for s in sol.signals) == [(0, 0, 1), (0, 1, 0), (1, 0, 0)]
     ax = plot_simplex(game)
     hull = line(ax, "_hull").get_xydata()
     assert hull.shape == (4, 2)
