@@ -8,18 +8,18 @@ What is read
 ``debates.json`` is one JSON object mapping a debate key (its URL slug) to
 the debate.  The fields read are
 
-==========================  ==================================================
-``title``                   the debate's title (required) -> the claim
-``participant_1_name``,     the two debaters and their sides, exactly one
-``participant_1_position``, ``"Pro"`` and one ``"Con"`` (required)
+============================  ==================================================
+``title``                     the debate's title (required) -> the claim
+``participant_1_name``,       the two debaters and their sides, exactly one
+``participant_1_position``,   ``"Pro"`` and one ``"Con"`` (required)
 ``participant_2_name``,
 ``participant_2_position``
-``category``                the site's category (optional, kept)
-``rounds``                  list of rounds, each a list of
-                            ``{"side": "Pro"|"Con", "text": ...}`` (optional;
-                            the Pro and Con texts are kept in metadata)
-``votes``                   list of ``{"user_name": ..., "votes_map": {...}}``
-==========================  ==================================================
+``category``                  the site's category (optional, kept)
+``rounds``                    list of rounds, each a list of
+                              ``{"side": "Pro"|"Con", "text": ...}`` (optional;
+                              the Pro and Con texts are kept in metadata)
+``votes``                     list of ``{"user_name": ..., "votes_map": {...}}``
+============================  ==================================================
 
 ``votes_map`` maps each debater's name and ``"Tied"`` to that voter's
 answers; the answers read are ``"Agreed with before the debate"`` and
