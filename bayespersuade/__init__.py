@@ -5,6 +5,7 @@ The public entry point is :class:`PersuasionGame`; ``game.solve()`` returns a
 """
 
 from ._version import __version__
+from .certify import Certificate, CertificateCheck, verify_certificate
 from .exceptions import (
     BackendError,
     BayesPersuadeError,
@@ -17,8 +18,17 @@ from .exceptions import (
     SolverError,
 )
 from .game import PersuasionGame
+from .io import load_game, save_game
+from .solution import Signal, Solution
 
 __all__ = [
+    "Certificate",
+    "CertificateCheck",
+    "Signal",
+    "Solution",
+    "load_game",
+    "save_game",
+    "verify_certificate",
     "BackendError",
     "BayesPersuadeError",
     "CertificateError",

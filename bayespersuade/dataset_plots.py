@@ -24,6 +24,7 @@ import numpy as np
 
 from .ceilings import base_game
 from .exceptions import InvalidParameterError
+from .plotting import sender_value_pieces
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -140,11 +141,10 @@ def plot_envelope_with_priors(table: pd.DataFrame | None = None, family: str | N
             "states")
     env = game.envelope(exact=False)
     ax = _axes(ax)
-    v = game.sender_utility
     cands = [float(c) for c in env.candidates]
-    for i, a in enumerate(env.interval_actions):
-        x = np.array([cands[i], cands[i + 1]])
-        ax.plot(x, v[a, 0] * (1 - x) + v[a, 1] * x, color="C0", lw=2,
+    # v̂ piece by piece (a maximum of lines where receiver-equivalent actions tie)
+    for i, (xs, ys) in enumerate(sender_value_pieces(game, envelope=env)):
+        ax.plot([float(x) for x in xs], [float(y) for y in ys], color="C0", lw=2,
                 label="v̂(μ) (receiver best response)" if i == 0 else None)
     ax.scatter(cands, [float(y) for y in env.candidate_values], color="C0", s=14, zorder=3)
     bx = [float(x) for x in env.breakpoints]

@@ -23,8 +23,13 @@ bayespersuade ceilings --dataset perspectrum --out "$OUT/ceilings"
 
 echo
 echo "== 3. SmolLM2 persuading SmolLM2 (static protocol, 2 claims; resumable)"
+# --prefill starts the sender's reply with <argument> (and the receiver's with
+# <thinking>): without it this 135M model rarely writes the tags, and every
+# answer would be recorded (and counted) as unparsable. One thread: faster on a
+# shared 2-core machine.
 bayespersuade evaluate --dataset perspectrum --split test --sender smollm2 --receiver smollm2 \
-  --protocol static --samples 1 --limit 2 --seed 0 --out "$OUT/evaluate"
+  --protocol static --samples 1 --limit 2 --seed 0 --prefill --threads 1 \
+  --sender-max-new-tokens 96 --receiver-max-new-tokens 64 --out "$OUT/evaluate"
 
 echo
 echo "Done. Results are in $OUT/"

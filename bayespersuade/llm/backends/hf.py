@@ -1,0 +1,601 @@
+"""Local Hugging Face ``transformers`` causal language models.
+
+``torch`` and ``transformers`` are imported only when a model is loaded (they
+live behind the ``llm`` extra: ``pip install torch==2.13.0`` for the CPU wheel,
+then ``pip install 'bayespersuade[llm]'``).
+
+* **Generation** batches chats with left padding.  Sampling is plain
+  temperature sampling (no top-k/top-p) with one ``torch.Generator`` per chat,
+  seeded by that chat's seed, so a chat's sample does not depend on the other
+  chats' seeds; at temperature 0 decoding is greedy.  The model's own
+  ``generation_config`` sampling settings are *not* used: what is recorded is
+  what was done.
+* **Scoring** computes the exact log-probability of each candidate answer as
+  the first tokens of the assistant reply: ``Σ_j log P(o_j | chat, o_<j)``,
+  the chat rendered by the tokenizer's chat template with the generation
+  prompt.  One forward pass scores every single-token option of a chat; a
+  multi-token option costs one more sequence.  Sequences are batched with left
+  padding and explicit position ids, and only the needed positions' logits are
+  computed.
+* **Prefix reuse.**  Chats that share a beginning (the two belief questions
+  after one transcript; a dynamic dialogue, whose transcript only grows) share
+  key/value caches: within one scoring call, the common prefix is encoded once;
+  across calls, an LRU store keeps the caches of recent prompts (up to
+  ``prefix_cache_tokens`` tokens in all) and a new prompt only encodes what
+  follows its longest stored prefix.  On CPU, where batching does not speed
+  anything up, generation also reuses stored prefixes (one chat at a time);
+  on other devices generation stays batched.  Reuse changes nothing but
+  speed; the tests check it against direct computation.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import inspect
+import json
+import os
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ...exceptions import BackendError, missing_dependency
+from .base import (
+    Backend,
+    Chat,
+    GenerationRequest,
+    OptionScores,
+    ScoreRequest,
+    check_chat,
+    check_generation_args,
+    check_options,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+__all__ = ["TransformersBackend", "import_torch", "import_transformers"]
+
+
+def import_torch():
+    """Import ``torch``, or raise :class:`MissingDependencyError` naming the ``llm`` extra.
+
+    Examples
+    --------
+    With the ``llm`` extra installed (not run as a doctest)::
+
+        torch = import_torch()
+    """
+    try:
+        import torch
+    except ImportError:
+        raise missing_dependency("torch", "llm") from None
+    return torch
+
+
+def import_transformers():
+    """Import ``transformers``, or raise :class:`MissingDependencyError` naming the extra.
+
+    Examples
+    --------
+    With the ``llm`` extra installed (not run as a doctest)::
+
+        transformers = import_transformers()
+    """
+    import_torch()
+    try:
+        import transformers
+    except ImportError:
+        raise missing_dependency("transformers", "llm") from None
+    return transformers
+
+
+def _eos_ids(model: Any, tokenizer: Any) -> list[int]:
+    ids: set[int] = set()
+    gc = getattr(model, "generation_config", None)
+    for src in (getattr(gc, "eos_token_id", None), getattr(tokenizer, "eos_token_id", None)):
+        if src is None:
+            continue
+        if isinstance(src, int):
+            ids.add(src)
+        else:
+            ids.update(int(x) for x in src)
+    return sorted(ids)
+
+
+class TransformersBackend(Backend):
+    """A local ``transformers`` causal LM with its tokenizer.
+
+    Parameters
+    ----------
+    model : transformers.PreTrainedModel
+        A causal language model (``AutoModelForCausalLM``).
+    tokenizer : transformers.PreTrainedTokenizerBase
+        Its tokenizer, with a chat template (or pass ``chat_template``).
+    name : str
+        Recorded with every result.
+    chat_template : str, optional
+        A Jinja chat template to use instead of the tokenizer's own.
+    batch_size : int, default 8
+        Most chats (or scoring sequences) per forward pass.
+    prefix_cache_tokens : int, default 8192
+        Token budget of the store of prompt key/value caches (0 disables
+        reuse across calls).  Memory is about this many tokens' keys and
+        values (46 kB a token for SmolLM2-135M in float32).
+    info : dict, optional
+        Extra facts recorded by :meth:`describe` (path, file hash...).
+
+    Examples
+    --------
+    See :meth:`from_pretrained`; tests build a tiny random Llama in code.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        name: str,
+        chat_template: str | None = None,
+        batch_size: int = 8,
+        prefix_cache_tokens: int = 8192,
+        info: dict | None = None,
+    ) -> None:
+        torch = import_torch()
+        if chat_template is not None:
+            tokenizer.chat_template = chat_template
+        if not getattr(tokenizer, "chat_template", None):
+            raise BackendError(
+                f"the tokenizer of {name!r} has no chat template; pass chat_template= "
+                f"(a Jinja template) to use it as a chat model"
+            )
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise BackendError(f"batch_size must be a positive integer, got {batch_size!r}")
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.name = name
+        self.batch_size = batch_size
+        self._info = dict(info or {})
+        self._eos = _eos_ids(model, tokenizer)
+        if not self._eos:
+            raise BackendError(f"model {name!r} has no end-of-sequence token id")
+        pad = tokenizer.pad_token_id
+        self._pad = int(pad) if pad is not None else self._eos[0]
+        self._device = next(model.parameters()).device
+        self._torch = torch
+        self._option_cache: dict[str, list[int]] = {}
+        if isinstance(prefix_cache_tokens, bool) or not isinstance(prefix_cache_tokens, int) \
+                or prefix_cache_tokens < 0:
+            raise BackendError(f"prefix_cache_tokens must be an integer >= 0, got "
+                               f"{prefix_cache_tokens!r}")
+        self._store = _PrefixStore(prefix_cache_tokens)
+        # transformers >= 5.x calls the key/value cache `cache`; earlier, `past_key_values`.
+        params = inspect.signature(model.forward).parameters
+        self._cache_kw = "cache" if "cache" in params else "past_key_values"
+
+    # --------------------------------------------------------------- loading
+    @classmethod
+    def from_pretrained(
+        cls,
+        path: str | os.PathLike,
+        *,
+        gguf_file: str | None = None,
+        dtype: str = "float32",
+        device: str = "cpu",
+        name: str | None = None,
+        chat_template: str | None = None,
+        batch_size: int = 8,
+        prefix_cache_tokens: int = 8192,
+    ) -> TransformersBackend:
+        """Load a model directory (or a GGUF file in it) with ``transformers``.
+
+        Parameters
+        ----------
+        path : path-like
+            A directory with ``config.json`` and weights, or holding
+            ``gguf_file``.
+        gguf_file : str, optional
+            A GGUF file name inside ``path``; ``transformers`` dequantises it
+            on load (needs the ``gguf`` package, in the ``llm`` extra).
+        dtype : str, default "float32"
+            Parameter dtype (``"float32"``, ``"bfloat16"``, ``"float16"``).
+        device : str, default "cpu"
+        name, chat_template, batch_size, prefix_cache_tokens
+            As in the constructor; ``name`` defaults to the path.
+
+        Raises
+        ------
+        MissingDependencyError
+            If ``torch``/``transformers`` are not installed.
+        BackendError
+            If the model cannot be loaded.
+
+        Examples
+        --------
+        With the ``llm`` extra and a model on disk (not run as a doctest)::
+
+            b = TransformersBackend.from_pretrained("/models/Llama-3.2-1B-Instruct")
+            b.generate([{"role": "user", "content": "Hi"}], max_new_tokens=8)
+        """
+        torch = import_torch()
+        transformers = import_transformers()
+        p = Path(path)
+        if not p.is_dir():
+            raise BackendError(f"model directory {str(p)!r} does not exist")
+        if gguf_file is not None and not (p / gguf_file).is_file():
+            raise BackendError(f"GGUF file {str(p / gguf_file)!r} does not exist")
+        try:
+            torch_dtype = getattr(torch, dtype)
+        except AttributeError:
+            raise BackendError(f"unknown dtype {dtype!r}") from None
+        kw: dict[str, Any] = {"gguf_file": gguf_file} if gguf_file else {}
+        try:
+            tok = transformers.AutoTokenizer.from_pretrained(str(p), **kw)
+            model = transformers.AutoModelForCausalLM.from_pretrained(
+                str(p), dtype=torch_dtype, **kw)
+        except (OSError, ValueError, RuntimeError, KeyError, ImportError) as e:
+            raise BackendError(f"could not load a causal LM from {str(p)!r}"
+                               f"{' / ' + gguf_file if gguf_file else ''}: {e}") from e
+        model.to(device)
+        info = {"path": str(p.resolve()), "gguf_file": gguf_file, "dtype": dtype,
+                "device": device}
+        return cls(model, tok, name=name or str(p), chat_template=chat_template,
+                   batch_size=batch_size, prefix_cache_tokens=prefix_cache_tokens, info=info)
+
+    def clear_cache(self) -> None:
+        """Empty the store of prompt key/value caches."""
+        self._store.clear()
+
+    def describe(self) -> dict:
+        """Backend, model, versions and chat-template hash, recorded with results."""
+        import transformers
+
+        tmpl = self.tokenizer.chat_template or ""
+        if isinstance(tmpl, dict):  # some tokenizers keep several named templates
+            tmpl = repr(sorted(tmpl.items()))
+        return {
+            "backend": "transformers",
+            "name": self.name,
+            **self._info,
+            "model_type": getattr(self.model.config, "model_type", None),
+            "n_parameters": int(sum(p.numel() for p in self.model.parameters())),
+            "chat_template_sha256": hashlib.sha256(tmpl.encode("utf-8")).hexdigest()[:16],
+            "transformers": transformers.__version__,
+            "torch": self._torch.__version__,
+            "sampling": "temperature only (no top-k/top-p), one torch.Generator per chat",
+            "prefix_cache_tokens": self._store.max_tokens,
+        }
+
+    # ------------------------------------------------------------ rendering
+    def _prompt_ids(self, messages: Chat, prefix: str = "") -> list[int]:
+        msgs = check_chat(messages)
+        try:
+            text = self.tokenizer.apply_chat_template(
+                msgs, add_generation_prompt=True, tokenize=False)
+        except Exception as e:  # jinja errors (for example a template without system role)
+            raise BackendError(f"chat template of {self.name!r} failed: {e}") from e
+        ids = self.tokenizer(text + prefix, add_special_tokens=False)["input_ids"]
+        if not ids:
+            raise BackendError("the rendered chat is empty")
+        return list(ids)
+
+    def _option_ids(self, option: str) -> list[int]:
+        ids = self._option_cache.get(option)
+        if ids is None:
+            ids = list(self.tokenizer(option, add_special_tokens=False)["input_ids"])
+            if not ids:
+                raise BackendError(f"option {option!r} tokenizes to nothing")
+            self._option_cache[option] = ids
+        return ids
+
+    def _pad_left(self, seqs: list[list[int]]):
+        torch = self._torch
+        n = max(len(s) for s in seqs)
+        ids = torch.full((len(seqs), n), self._pad, dtype=torch.long)
+        mask = torch.zeros((len(seqs), n), dtype=torch.long)
+        for i, s in enumerate(seqs):
+            ids[i, n - len(s):] = torch.tensor(s, dtype=torch.long)
+            mask[i, n - len(s):] = 1
+        return ids.to(self._device), mask.to(self._device)
+
+    # ------------------------------------------------------------ generation
+    def generate(self, messages: Chat, *, max_new_tokens: int, temperature: float = 0.0,
+                 seed: int | None = None, prefix: str = "") -> str:
+        """Write the assistant's reply (see :meth:`generate_batch`)."""
+        return self.generate_batch([GenerationRequest(messages, seed, prefix)],
+                                   max_new_tokens=max_new_tokens, temperature=temperature)[0]
+
+    def generate_batch(self, requests: Sequence[GenerationRequest], *, max_new_tokens: int,
+                       temperature: float = 0.0) -> list[str]:
+        """Replies to several chats, batched, each sampled with its own seed."""
+        check_generation_args(max_new_tokens, temperature)
+        prompts = [self._prompt_ids(r.messages, r.prefix) for r in requests]
+        out: list[str] = []
+        if self._store.max_tokens and self._device.type == "cpu":
+            for ids, r in zip(prompts, requests):
+                out.append(self._generate_reusing(ids, r.seed, max_new_tokens,
+                                                  float(temperature)))
+            return [r.prefix + text if r.prefix else text.strip()
+                    for r, text in zip(requests, out)]
+        for start in range(0, len(requests), self.batch_size):
+            chunk = prompts[start:start + self.batch_size]
+            seeds = [r.seed for r in requests[start:start + self.batch_size]]
+            out.extend(self._generate_chunk(chunk, seeds, max_new_tokens, float(temperature)))
+        return [r.prefix + text if r.prefix else text.strip() for r, text in zip(requests, out)]
+
+    def _generate_chunk(self, prompts: list[list[int]], seeds: list[int | None],
+                        max_new_tokens: int, temperature: float) -> list[str]:
+        torch = self._torch
+        transformers = import_transformers()
+        ids, mask = self._pad_left(prompts)
+        processors = transformers.LogitsProcessorList()
+        if temperature > 0:
+            processors.append(_SeededSampler(seeds, temperature, torch))
+        config = transformers.GenerationConfig(
+            max_new_tokens=max_new_tokens, do_sample=False, num_beams=1,
+            eos_token_id=self._eos, pad_token_id=self._pad,
+        )
+        try:
+            with torch.inference_mode():
+                gen = self.model.generate(
+                    input_ids=ids, attention_mask=mask, generation_config=config,
+                    logits_processor=processors,
+                )
+        except RuntimeError as e:
+            raise BackendError(f"generation with {self.name!r} failed: {e}") from e
+        new = gen[:, ids.shape[1]:]
+        return [self.tokenizer.decode(row, skip_special_tokens=True).rstrip() for row in new]
+
+    def _generate_reusing(self, ids: list[int], seed: int | None, max_new_tokens: int,
+                          temperature: float) -> str:
+        """Generate for one prompt, starting from its longest stored prefix."""
+        torch = self._torch
+        transformers = import_transformers()
+        _, cache = self._store.best(ids, limit=len(ids) - 1)
+        processors = transformers.LogitsProcessorList()
+        if temperature > 0:
+            processors.append(_SeededSampler([seed], temperature, torch))
+        config = transformers.GenerationConfig(
+            max_new_tokens=max_new_tokens, do_sample=False, num_beams=1,
+            eos_token_id=self._eos, pad_token_id=self._pad, return_dict_in_generate=True,
+        )
+        x = torch.tensor([ids], dtype=torch.long, device=self._device)
+        kw = {self._cache_kw: cache} if cache is not None else {}
+        try:
+            with torch.inference_mode():
+                res = self.model.generate(input_ids=x, attention_mask=torch.ones_like(x),
+                                          generation_config=config,
+                                          logits_processor=processors, **kw)
+        except RuntimeError as e:
+            raise BackendError(f"generation with {self.name!r} failed: {e}") from e
+        kv = res.get("cache", None) if hasattr(res, "get") else None
+        kv = kv if kv is not None else getattr(res, "past_key_values", None)
+        if kv is not None:
+            extra = kv.get_seq_length() - len(ids)
+            if extra > 0:
+                kv.crop(-extra)
+            self._store.put(ids, kv)
+        new = res.sequences[0, len(ids):]
+        return self.tokenizer.decode(new, skip_special_tokens=True).rstrip()
+
+    # --------------------------------------------------------------- scoring
+    def score_options(self, messages: Chat, options: Sequence[str]) -> OptionScores:
+        """Exact log-probabilities of the options as the reply's first tokens."""
+        return self.score_options_batch([ScoreRequest(messages, tuple(options))])[0]
+
+    def score_options_batch(self, requests: Sequence[ScoreRequest]) -> list[OptionScores]:
+        """:meth:`score_options` for several chats, batched, sharing chat prefixes.
+
+        Requests whose chats differ only in their last message (the protocol
+        asks two belief questions after the same transcript) share one forward
+        pass over their common token prefix: its key/value cache is computed
+        once and reused for each question (and each multi-token option).
+        Other sequences are batched with left padding.  The tests check every
+        path against a direct, unbatched computation.
+        """
+        # One sequence per chat (its prompt) scores every option's first token;
+        # a multi-token option o adds the sequence prompt + o[:-1].
+        seqs: list[list[int]] = []
+        plan: list[list[tuple[int, list[int]]]] = []  # per request: (seq index, option ids)
+        groups: dict[str, list[int]] = {}
+        for r in requests:
+            opts = check_options(r.options)
+            msgs = check_chat(r.messages)
+            prompt = self._prompt_ids(msgs)
+            base = len(seqs)
+            seqs.append(prompt)
+            members = groups.setdefault(json.dumps(msgs[:-1]), [])
+            members.append(base)
+            entries = []
+            for o in opts:
+                oid = self._option_ids(o)
+                if len(oid) == 1:
+                    entries.append((base, oid))
+                else:
+                    seqs.append(prompt + oid[:-1])
+                    members.append(len(seqs) - 1)
+                    entries.append((len(seqs) - 1, oid))
+            plan.append(entries)
+        need = [1] * len(seqs)
+        for entries in plan:
+            for si, oid in entries:
+                need[si] = max(need[si], len(oid))
+        kept: list[Any] = [None] * len(seqs)
+        plain: list[int] = []
+        for members in groups.values():
+            if len(members) > 1:
+                p = _common_prefix([seqs[i] for i in members])
+                p = min(p, *(len(seqs[i]) - need[i] for i in members))
+                if p >= self.min_shared_prefix:
+                    self._forward_shared(seqs, members, p, need, kept)
+                    continue
+            plain.extend(members)
+        order = sorted(plain, key=lambda i: len(seqs[i]))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            ids, mask = self._pad_left([seqs[i] for i in idx])
+            pos = (mask.cumsum(-1) - 1).clamp(min=0)
+            self._keep(idx, need, kept, input_ids=ids, attention_mask=mask, position_ids=pos)
+        results = []
+        for r, entries in zip(requests, plan):
+            lps = []
+            for si, oid in entries:
+                lp = kept[si]  # shape (need[si], vocab); last len(oid) rows predict oid
+                rows = lp[lp.shape[0] - len(oid):]
+                lps.append(float(sum(rows[j, t].item() for j, t in enumerate(oid))))
+            results.append(OptionScores.complete(tuple(r.options), np.array(lps)))
+        return results
+
+    #: Shortest common token prefix worth a shared forward pass.
+    min_shared_prefix = 32
+
+    def _keep(self, idx: list[int], need: list[int], kept: list, **inputs: Any) -> None:
+        """Forward pass; store each row's log-softmax over its last ``need`` positions."""
+        torch = self._torch
+        keep = max(need[i] for i in idx)
+        try:
+            with torch.inference_mode():
+                logits = self.model(**inputs, logits_to_keep=keep).logits
+        except RuntimeError as e:
+            raise BackendError(f"scoring with {self.name!r} failed: {e}") from e
+        logp = torch.log_softmax(logits.float(), dim=-1)
+        for row, i in enumerate(idx):
+            kept[i] = logp[row, keep - need[i]:, :]
+
+    def _forward_shared(self, seqs: list[list[int]], members: list[int], p: int,
+                        need: list[int], kept: list) -> None:
+        """Score sequences sharing their first ``p`` tokens with one prefix pass."""
+        torch = self._torch
+        kw = self._cache_kw
+        cache = self._prefix_cache(seqs[members[0]][:p])
+        for start in range(0, len(members), self.batch_size):
+            idx = members[start:start + self.batch_size]
+            ids, smask = self._pad_left([seqs[i][p:] for i in idx])
+            n = len(idx)
+            mask = torch.cat([torch.ones((n, p), dtype=torch.long, device=self._device), smask],
+                             dim=1)
+            pos = p + (smask.cumsum(-1) - 1).clamp(min=0)
+            c = copy.deepcopy(cache)
+            if n > 1:
+                c.batch_repeat_interleave(n)
+            self._keep(idx, need, kept, input_ids=ids, attention_mask=mask, position_ids=pos,
+                       use_cache=True, **{kw: c})
+
+
+    def _prefix_cache(self, ids: list[int]) -> Any:
+        """The key/value cache of ``ids``, from the longest stored prefix (stored after).
+
+        The returned cache belongs to the store: callers copy it before use.
+        """
+        torch = self._torch
+        n, cache = self._store.best(ids, limit=len(ids))
+        if n == len(ids):
+            return cache
+        rest = torch.tensor([ids[n:]], dtype=torch.long, device=self._device)
+        pos = torch.arange(n, len(ids), device=self._device)[None]
+        kw = {self._cache_kw: cache} if cache is not None else {}
+        try:
+            with torch.inference_mode():
+                out = self.model(input_ids=rest, position_ids=pos, use_cache=True,
+                                 logits_to_keep=1, **kw)
+        except RuntimeError as e:
+            raise BackendError(f"scoring with {self.name!r} failed: {e}") from e
+        cache = getattr(out, self._cache_kw)
+        self._store.put(ids, cache)
+        return cache
+
+
+class _PrefixStore:
+    """An LRU store of key/value caches of token prefixes, within a token budget.
+
+    Stored caches are never modified: :meth:`best` returns a copy, cut to the
+    longest common prefix with the query.
+    """
+
+    def __init__(self, max_tokens: int) -> None:
+        self.max_tokens = max_tokens
+        self.entries: OrderedDict[tuple[int, ...], Any] = OrderedDict()
+        self.tokens = 0
+
+    def best(self, ids: Sequence[int], limit: int) -> tuple[int, Any]:
+        """``(n, cache)``: a copy of the cache of the longest stored prefix of ``ids``
+        (at most ``limit`` tokens), or ``(0, None)``."""
+        best_n, best_key = 0, None
+        q = np.asarray(ids)
+        for key in self.entries:
+            m = min(len(key), len(q), limit)
+            if m <= best_n:
+                continue
+            diff = np.flatnonzero(np.asarray(key[:m]) != q[:m])
+            n = int(diff[0]) if diff.size else m
+            if n > best_n:
+                best_n, best_key = n, key
+        if best_key is None:
+            return 0, None
+        self.entries.move_to_end(best_key)
+        cache = copy.deepcopy(self.entries[best_key])
+        extra = len(best_key) - best_n
+        if extra:
+            cache.crop(-extra)  # a negative count removes tokens, in every version
+        return best_n, cache
+
+    def clear(self) -> None:
+        """Drop every stored cache."""
+        self.entries.clear()
+        self.tokens = 0
+
+    def put(self, ids: Sequence[int], cache: Any) -> None:
+        """Keep ``cache`` (the cache of exactly ``ids``), evicting the oldest."""
+        key = tuple(int(t) for t in ids)
+        if not self.max_tokens or len(key) > self.max_tokens:
+            return
+        if key in self.entries:
+            self.entries.move_to_end(key)
+            return
+        self.entries[key] = cache
+        self.tokens += len(key)
+        while self.tokens > self.max_tokens:
+            old, _ = self.entries.popitem(last=False)
+            self.tokens -= len(old)
+
+
+def _common_prefix(seqs: list[list[int]]) -> int:
+    first = seqs[0]
+    n = min(len(s) for s in seqs)
+    for k in range(n):
+        t = first[k]
+        if any(s[k] != t for s in seqs[1:]):
+            return k
+    return n
+
+
+class _SeededSampler:
+    """Logits processor that samples one token per row with the row's own generator.
+
+    It returns logits that are ``-inf`` everywhere except the sampled token, so
+    greedy decoding outside it picks exactly the sampled token.
+    """
+
+    def __init__(self, seeds: Sequence[int | None], temperature: float, torch: Any) -> None:
+        self.torch = torch
+        self.temperature = temperature
+        self.gens = []
+        for s in seeds:
+            g = torch.Generator()
+            if s is None:
+                g.seed()
+            else:
+                g.manual_seed(int(s) % (2**63))
+            self.gens.append(g)
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        torch = self.torch
+        probs = torch.softmax(scores.float() / self.temperature, dim=-1).cpu()
+        out = torch.full_like(scores, -float("inf"))
+        for i, g in enumerate(self.gens):
+            tok = torch.multinomial(probs[i], 1, generator=g)
+            out[i, tok.to(scores.device)] = 0.0
+        return out
