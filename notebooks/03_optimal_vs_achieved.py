@@ -62,12 +62,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from bayespersuade.datasets import load_embedded
-from bayespersuade.llm import (
-    ProtocolConfig,
-    TransformersBackend,
-    scripted_receiver,
-    scripted_sender,
-)
+from bayespersuade.llm import ProtocolConfig, TransformersBackend, load_backend
 from bayespersuade.llm.report import plot_achieved_vs_ceiling
 from bayespersuade.llm.runner import EvaluationConfig, run_evaluation
 
@@ -196,10 +191,11 @@ print(f"{res.n_new} instances in {time.perf_counter() - t0:.1f} s; files:",
 # What one instance recorded. The receiver's prior is its elicited
 # `P(yes)` with an empty transcript; the game of the instance is built at that
 # prior (exactly: the float's exact rational value) and solved with a certified
-# exact value. For each argument: the reported score (here unparsable: a
-# random model does not write `<score>` tags, and the bridge counts that
-# instead of inventing a score), the posterior `P(yes)` after the argument, and
-# the model-consistent gain.
+# exact value. For each argument: the status, the reported score, the
+# posterior `P(yes)` after the argument, and the model-consistent gain. (With
+# the default tiny random model the receiver writes no `<score>` tags, so its
+# answers are counted as `receiver_unparsable` and the scores are `None`: the
+# bridge never invents a score. SmolLM2 parses part of the time.)
 
 # %%
 rec = res.records[0]
@@ -232,9 +228,11 @@ print(json.dumps({k: summary[k] for k in [
     indent=1))
 
 # %% [markdown]
-# The random model's arguments barely move its own random beliefs: model
-# gains of zero and a gap near zero. The report (`report.md`) and its plots are
-# rebuilt from the two files at any time with `bayespersuade report FOLDER`.
+# With the default tiny random model, the arguments barely move the random
+# receiver's beliefs: model-consistent gains of zero and a gap near zero. (If
+# you ran it with SmolLM2, compare its gains and gap with part 2 below.) The
+# report (`report.md`) and its plots are rebuilt from the two files at any
+# time with `bayespersuade report FOLDER`.
 
 # %%
 print((out1 / "report.md").read_text()[:1500])
@@ -248,16 +246,16 @@ print((out1 / "report.md").read_text()[:1500])
 # and 3 for the two samples); the scripted receiver starts at `P(yes) = 0.2`
 # and raises it by `0.1` per unit of strength it reads, whatever the claim. A
 # Bayesian receiver would know that an argument written for the claim in every
-# state carries no information, and would not move.
+# state carries no information, and would not move. Scripted agents are
+# loaded from the same model specs the command line takes.
 
 # %%
+sender2 = load_backend("scripted:sender:strengths=1/3")
+receiver2 = load_backend("scripted:receiver:start=3,p0=0.2,dp=0.1")
 config2 = EvaluationConfig(
-    dataset="perspectrum", sender="scripted:sender[1,3]",
-    receiver="scripted:receiver[p0=0.2,dp=0.1]", protocol=ProtocolConfig("static", samples=2),
-    family="binary-truth", seed=0)
-res2 = run_evaluation(records, scripted_sender([1, 3]),
-                      scripted_receiver(start=3, p0=0.2, dp=0.1), WORK / "credulous", config2,
-                      progress=False)
+    dataset="perspectrum", sender=sender2.name, receiver=receiver2.name,
+    protocol=ProtocolConfig("static", samples=2), family="binary-truth", seed=0)
+res2 = run_evaluation(records, sender2, receiver2, WORK / "credulous", config2, progress=False)
 rd = res2.records[0]["metrics"]["rounds"][0]
 g = res2.records[0]["metrics"]["game"]
 print("posterior P(yes):      ", [round(p[1], 6) for p in rd["posteriors"]])
@@ -329,12 +327,12 @@ plt.show()
 # evidence.
 
 # %%
+sender3 = load_backend("scripted:sender:support=2,undermine=0")
 config3 = EvaluationConfig(
-    dataset="perspectrum", sender="scripted:sender[support=2,undermine=0]",
-    receiver="scripted:receiver[p0=0.2,dp=0.1]", protocol=ProtocolConfig("static"),
-    family="evidence-stance", seed=0, evidence_per_instance=4)
-res3 = run_evaluation(records[:1], scripted_sender(support=[2], undermine=[0]),
-                      scripted_receiver(start=3, p0=0.2, dp=0.1), WORK / "evidence", config3,
+    dataset="perspectrum", sender=sender3.name, receiver=receiver2.name,
+    protocol=ProtocolConfig("static"), family="evidence-stance", seed=0,
+    evidence_per_instance=4)
+res3 = run_evaluation(records[:1], sender3, receiver2, WORK / "evidence", config3,
                       progress=False)
 ev = res3.records[0]["metrics"]["evidence"][0]
 print("claim:", res3.records[0]["claim"])
