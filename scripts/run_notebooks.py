@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -29,6 +30,7 @@ import time
 from pathlib import Path
 
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _sources(paths: list[str]) -> list[Path]:
@@ -82,11 +84,12 @@ def run_one(src: Path, out_dir: Path, timeout: int, kernel: str) -> float:
         failed = out_dir / f"{src.stem}.FAILED.ipynb"
         nbformat.write(nb, failed)
         bar = "=" * 78
-        print(f"\n{bar}\nNOTEBOOK FAILED: {src}", file=sys.stderr)
-        if idx is not None:
-            print(f"cell {idx} (code cell source below):\n{'-' * 78}\n{source}\n{'-' * 78}",
-                  file=sys.stderr)
-        print(str(exc), file=sys.stderr)
+        message = _ANSI.sub("", str(exc))
+        where = f", cell {idx}" if idx is not None else ""
+        print(f"\n{bar}\nNOTEBOOK FAILED: {src}{where}", file=sys.stderr)
+        if idx is not None and source not in message:
+            print(f"{'-' * 78}\n{source}\n{'-' * 78}", file=sys.stderr)
+        print(message, file=sys.stderr)
         print(f"{bar}\npartially executed notebook: {failed}", file=sys.stderr)
         raise
     finally:
