@@ -14,11 +14,11 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # figures in doctests, headless
 
-import bayespersuade  # noqa: E402
+import bayespersuade
 
 project = "bayespersuade"
 author = "The bayespersuade developers"
-copyright = "2026, The bayespersuade developers"  # noqa: A001
+copyright = "2026, The bayespersuade developers"
 version = release = bayespersuade.__version__
 
 extensions = [

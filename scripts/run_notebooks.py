@@ -63,6 +63,7 @@ def _failing_cell(nb, exc) -> tuple[int | None, str]:
 def run_one(src: Path, out_dir: Path, timeout: int, kernel: str) -> float:
     import jupytext
     import nbformat
+    from jupyter_client import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -74,7 +75,13 @@ def run_one(src: Path, out_dir: Path, timeout: int, kernel: str) -> float:
     # Headless, but figures still land in the executed notebook: the kernel
     # inherits this (CI exports MPLBACKEND=Agg, which would drop them).
     os.environ["MPLBACKEND"] = INLINE_BACKEND
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel,
+    # IPC sockets rather than TCP on loopback: nothing listens on a port, and
+    # recent kernels warn about unencrypted TCP.  (Unix socket paths are limited
+    # to about 100 bytes; a very long temporary folder falls back to TCP.)
+    ipc = str(work / "kernel-ipc")
+    km = (KernelManager(kernel_name=kernel, transport="ipc", ip=ipc) if len(ipc) < 80
+          else KernelManager(kernel_name=kernel))
+    client = NotebookClient(nb, km=km, timeout=timeout, kernel_name=kernel,
                             resources={"metadata": {"path": str(work)}})
     t0 = time.perf_counter()
     try:
@@ -93,6 +100,8 @@ def run_one(src: Path, out_dir: Path, timeout: int, kernel: str) -> float:
         print(f"{bar}\npartially executed notebook: {failed}", file=sys.stderr)
         raise
     finally:
+        if km.has_kernel:  # nbclient shuts down only kernels it started itself
+            km.shutdown_kernel(now=True)
         if env_backend is None:
             os.environ.pop("MPLBACKEND", None)
         else:
