@@ -6,18 +6,18 @@ The subclasses say *what kind* of thing went wrong; the message says *where*
 built-in exception, so ``except ValueError`` keeps working for callers who do
 not know this library.
 
-=================================  ==============================================
-Exception                          Raised when
-=================================  ==============================================
-:class:`InvalidGameError`          a game's prior, utilities or labels are invalid
-:class:`InvalidParameterError`     an option is invalid (unknown method, bad flag)
-:class:`GameFileError`             a game file cannot be read or is malformed
-:class:`SolverError`               a solver fails (infeasible, numerical trouble)
-:class:`CertificateError`          an exact certificate is malformed
-:class:`DataError`                 a dataset file or row is malformed
-:class:`BackendError`              a language-model backend fails
-:class:`MissingDependencyError`    an optional extra is needed but not installed
-=================================  ==============================================
+===============================  ==============================================
+Exception                        Raised when
+===============================  ==============================================
+:class:`InvalidGameError`        a game's prior, utilities or labels are invalid
+:class:`InvalidParameterError`   an option is invalid (unknown method, bad flag)
+:class:`GameFileError`           a game file cannot be read or is malformed
+:class:`SolverError`             a solver fails (infeasible, numerical trouble)
+:class:`CertificateError`        an exact certificate is malformed
+:class:`DataError`               a dataset file or row is malformed
+:class:`BackendError`            a language-model backend fails
+:class:`MissingDependencyError`  an optional extra is needed but not installed
+===============================  ==============================================
 """
 
 from __future__ import annotations

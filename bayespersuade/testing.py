@@ -646,33 +646,33 @@ def degenerate_games(
     ``[min_utility, max_utility]``; the game may have further, accidental
     degeneracies.
 
-    =============================  =================================================
-    ``degeneracy``                 what is built (metadata keys)
-    =============================  =================================================
-    ``duplicate_action``           two actions with identical receiver rows and
-                                   different sender rows (``actions``)
-    ``dominated_action``           ``u(j, ·) <= u(i, ·)`` entrywise with at least one
-                                   strict inequality, everywhere strict if
-                                   ``strict`` (``action``, ``dominated_by``,
-                                   ``strict``)
-    ``face_tie``                   two actions both receiver-optimal (utility
-                                   ``max_utility``) on a whole face ``Δ(S)``, differing
-                                   off it, the sender not indifferent on it
-                                   (``actions``, ``states`` = ``S``)
-    ``prior_tie``                  two actions tied and both receiver-optimal at the
-                                   prior, with different sender values there
-                                   (``actions``); exact only when ``rational``;
-                                   the prior's denominators may exceed
-                                   ``max_denominator``
-    ``constant_receiver``          ``u(a, ω)`` does not depend on ``a``: the receiver
-                                   is indifferent everywhere
-    ``boundary_prior``             the prior is zero on the states ``zero_states``
-                                   (a non-empty proper subset)
-    ``single_action``              one action only
-    ``indifferent_sender_state``   ``v(a, ω) = c`` for all ``a`` at ``state``
-    ``duplicate_state``            two states with identical columns in both
-                                   utilities (``states``)
-    =============================  =================================================
+    ============================ =================================================
+    ``degeneracy``               what is built (metadata keys)
+    ============================ =================================================
+    ``duplicate_action``         two actions with identical receiver rows and
+                                 different sender rows (``actions``)
+    ``dominated_action``         ``u(j, ·) <= u(i, ·)`` entrywise with at least one
+                                 strict inequality, everywhere strict if
+                                 ``strict`` (``action``, ``dominated_by``,
+                                 ``strict``)
+    ``face_tie``                 two actions both receiver-optimal (utility
+                                 ``max_utility``) on a whole face ``Δ(S)``, differing
+                                 off it, the sender not indifferent on it
+                                 (``actions``, ``states`` = ``S``)
+    ``prior_tie``                two actions tied and both receiver-optimal at the
+                                 prior, with different sender values there
+                                 (``actions``); exact only when ``rational``;
+                                 the prior's denominators may exceed
+                                 ``max_denominator``
+    ``constant_receiver``        ``u(a, ω)`` does not depend on ``a``: the receiver
+                                 is indifferent everywhere
+    ``boundary_prior``           the prior is zero on the states ``zero_states``
+                                 (a non-empty proper subset)
+    ``single_action``            one action only
+    ``indifferent_sender_state`` ``v(a, ω) = c`` for all ``a`` at ``state``
+    ``duplicate_state``          two states with identical columns in both
+                                 utilities (``states``)
+    ============================ =================================================
 
     Parameters
     ----------

@@ -12,62 +12,52 @@
 # ---
 
 # %% [markdown]
-# # Quickstart: the prosecutor game, solved three ways
+# # 1. Quickstart: the prosecutor, solved exactly
 #
-# This notebook walks through the smallest interesting persuasion game, the
-# prosecutor and the judge of Kamenica & Gentzkow (2011), and computes its
-# optimal signaling scheme
+# The prosecutor example of Kamenica & Gentzkow (2011) is the smallest game in which
+# persuasion pays.  A defendant is innocent or guilty; the judge (the *receiver*)
+# convicts when she believes guilt at least as likely as innocence, and acquits
+# otherwise; the prosecutor (the *sender*) wants a conviction whatever the truth.
+# Before seeing any evidence, the prosecutor commits to an investigation: a rule saying
+# which report is issued in each state.  The judge knows the rule, sees the report, and
+# updates by Bayes' rule.
 #
-# 1. by the revelation-principle **linear program** (Dughmi & Xu 2016),
-# 2. by **concavification** (the concave envelope of the sender's value),
-#    which shares no code with the LP, so each checks the other,
-# 3. **exactly**, as a rational number carried by a certificate that anyone
-#    can re-check without solving anything.
-#
-# Nothing in this notebook is random; every number printed is computed in
-# the cells above it.
+# This notebook builds the game, solves it twice (by the revelation-principle linear
+# program and by concavification), draws the concave envelope, and checks the exact
+# certificate that proves the value.  Every number below is computed here.
 
 # %%
-import os
 import sys
-from dataclasses import replace
 from fractions import Fraction
 
 import matplotlib
 
-if "ipykernel" not in sys.modules and not os.environ.get("DISPLAY"):
-    matplotlib.use("Agg")  # run as a plain script without a display
+if "ipykernel" not in sys.modules:  # run as a plain script: draw off-screen
+    matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
 import bayespersuade
 from bayespersuade import PersuasionGame
-from bayespersuade.certify import verify_certificate
-from bayespersuade.plotting import plot_ceiling_curve, plot_envelope
 
 print("bayespersuade", bayespersuade.__version__)
 
 # %% [markdown]
 # ## The game
 #
-# A defendant is *innocent* or *guilty*; the judge (the **receiver**) believes
-# `P(guilty) = 0.3`. The judge gets utility 1 for the right verdict (acquit the
-# innocent, convict the guilty) and 0 otherwise. The prosecutor (the
-# **sender**) gets 1 from a conviction whatever the truth. Before seeing any
-# evidence, the prosecutor commits to an investigation: a *signaling scheme*
-# `π(s | ω)` that says how likely each report `s` is in each state `ω`.
-#
-# Utilities are matrices with **one row per action and one column per state**:
-# `sender_utility[a][ω] = v(a, ω)`. Entries given as integers and `Fraction`s
-# keep the game exact (rational).
+# Two states, `innocent` and `guilty`, with prior P(guilty) = 3/10.  Two actions,
+# `acquit` and `convict`.  Utilities are matrices with **one row per action and one
+# column per state**.  The judge gets 1 for a correct decision; the prosecutor gets 1
+# for a conviction.  Entries given as integers or `Fraction`s keep the game *rational*,
+# which exact solving needs.
 
 # %%
 game = PersuasionGame(
-    prior=[Fraction(7, 10), Fraction(3, 10)],  # P(innocent), P(guilty)
-    sender_utility=[[0, 0],                    # acquit
-                    [1, 1]],                   # convict
-    receiver_utility=[[1, 0],                  # acquit is right when innocent
-                      [0, 1]],                 # convict is right when guilty
+    prior=[Fraction(7, 10), Fraction(3, 10)],
+    sender_utility=[[0, 0],      # acquit
+                    [1, 1]],     # convict
+    receiver_utility=[[1, 0],    # acquit is right when innocent
+                      [0, 1]],   # convict is right when guilty
     states=["innocent", "guilty"],
     actions=["acquit", "convict"],
     name="prosecutor",
@@ -75,147 +65,167 @@ game = PersuasionGame(
 game, game.is_rational
 
 # %% [markdown]
-# ## The receiver's best response and the sender's value of a belief
+# ## Without persuasion
 #
-# At a belief `μ` the judge plays an action maximising expected utility; ties
-# go to the action the sender prefers (the convention of Kamenica & Gentzkow).
-# The sender's value of the belief is `v̂(μ) = Σ_ω μ(ω) v(a*(μ), ω)`.
-# Here the judge convicts exactly when `P(guilty) ≥ 1/2`.
+# With no information the judge acts on the prior: guilt has probability 3/10 < 1/2,
+# so she acquits and the prosecutor gets `v̂(μ0) = 0`.  If the prosecutor revealed the
+# state, the judge would convict exactly the guilty: the prosecutor would get
+# P(guilty) = 3/10.  Both values are exact fractions.
 
 # %%
-for p_guilty in [Fraction(3, 10), Fraction(1, 2), Fraction(9, 10)]:
-    belief = [1 - p_guilty, p_guilty]
-    a = game.best_response(belief)
-    print(f"P(guilty) = {p_guilty!s:>5}: judge plays {game.actions[a]!r:10} "
-          f"v̂ = {game.sender_value(belief)}")
+nd = game.no_disclosure_value(exact=True)
+fd = game.full_disclosure_value(exact=True)
+print("judge's action at the prior:", game.actions[game.best_response(game.exact_data()[0])])
+print("no disclosure   v̂(μ0) =", nd)
+print("full disclosure       =", fd)
 
 # %% [markdown]
-# Two benchmarks. **No disclosure**: the judge acts on the prior alone, and
-# acquits, so the prosecutor gets `v̂(μ0) = 0`. **Full disclosure**: the judge
-# learns the state and convicts exactly the guilty, so the prosecutor gets
-# `P(guilty) = 3/10`.
-
-# %%
-print("no disclosure   v̂(μ0) =", game.no_disclosure_value(exact=True))
-print("full disclosure       =", game.full_disclosure_value(exact=True))
-
-# %% [markdown]
-# ## 1. The optimal scheme by linear programming
+# ## The optimal scheme by linear programming
 #
-# `game.solve()` solves the revelation-principle LP with HiGHS in floating
-# point. Its value `V(μ0)` is the most the prosecutor can get in expectation;
-# the **persuasion-gain ceiling** is `ΔV = V(μ0) − v̂(μ0)`.
+# `game.solve()` solves the revelation-principle LP (Dughmi & Xu 2016) with HiGHS in
+# floating point.  Its signals are action recommendations the judge is willing to obey.
 
 # %%
-sol_lp = game.solve()          # method="lp" is the default
-print(sol_lp.summary())
+sol_float = game.solve()
+print(sol_float.summary())
 
 # %% [markdown]
-# The scheme itself, `π(s | ω)` (rows are states, columns are signals): the
-# guilty always produce the "convict" signal; the innocent produce it with
-# probability 3/7. After that signal the judge's posterior is exactly 1/2
-# (indifferent, so the tie goes to the prosecutor) and the judge convicts.
+# The same LP with `exact=True`: the optimal basis HiGHS found is re-solved in rational
+# arithmetic and the result is returned only if an exact certificate proves it (see
+# below).  The value is the fraction 3/5, not a float close to 0.6.
 
 # %%
-print(np.round(sol_lp.scheme, 6))
-print("signal probabilities:", np.round(sol_lp.probabilities, 6))
-print("posteriors P(guilty):", np.round(sol_lp.posteriors[:, 1], 6))
+sol = game.solve(exact=True)
+print(sol.summary())
+assert sol.exact
+assert sol.value == Fraction(3, 5)
+assert abs(sol_float.value - float(sol.value)) < 1e-9
 
 # %% [markdown]
-# The posteriors average back to the prior (**Bayes plausibility**): a Bayesian
-# judge cannot be fooled on average, only sorted.
-
-# %%
-mean_posterior = sol_lp.probabilities @ sol_lp.posteriors
-print("Σ_s P(s) μ_s =", np.round(mean_posterior, 12), " prior =", game.prior)
-
-# %% [markdown]
-# ## 2. The same optimum by concavification
+# **Reading the scheme.**  With probability 2/5 the report says "acquit"; the judge
+# then knows the defendant is innocent (posterior (1, 0)).  With probability 3/5 it
+# says "convict"; the judge's posterior is exactly (1/2, 1/2), where she is indifferent
+# and, by the convention of Kamenica & Gentzkow, breaks the tie for the prosecutor.
+# The prosecutor's expected utility is the probability of a conviction, 3/5; the
+# persuasion **gain** over no disclosure is 3/5 − 0 = 3/5.
 #
-# `V` is the concave envelope of `v̂` (the smallest concave function above
-# it). With two states it is computed exactly from the breakpoints where the
-# judge's best response changes; the optimal scheme splits the prior into the
-# two posteriors whose chord of the envelope passes above it.
+# The posteriors average back to the prior, as Bayes' rule requires of any scheme
+# (*Bayes plausibility*):
 
 # %%
-sol_cav = game.solve(method="concavification")
+mean_posterior = sum((s.probability * s.posterior for s in sol.signals),
+                     np.array([Fraction(0), Fraction(0)], dtype=object))
+print("Σ P(s)·μ_s =", list(mean_posterior), " prior =", list(game.exact_data()[0]))
+assert list(mean_posterior) == list(game.exact_data()[0])
+
+# %% [markdown]
+# The scheme as a matrix `π(s | ω)` (rows: states; columns: the two signals).  An
+# innocent defendant gets the "convict" report with probability 3/7, a guilty one
+# always:
+
+# %%
+print(sol.scheme)
+
+# %% [markdown]
+# ## The same optimum by concavification
+#
+# Kamenica & Gentzkow show that the optimal value is the concave envelope of
+# `v̂(μ)`, the prosecutor's value of the judge's best response to the belief `μ`,
+# evaluated at the prior.  With two states the belief is one number, μ = P(guilty),
+# and the envelope is computed exactly from the points where the judge's best response
+# changes.  This method does not use the LP, so agreement is a check.
+
+# %%
+sol_cav = game.solve(method="concavification", exact=True)
 print(sol_cav.summary())
+assert sol_cav.value == sol.value
+assert [list(s.posterior) for s in sol_cav.signals] == [list(s.posterior) for s in sol.signals]
+
 env = game.envelope()
 print("envelope breakpoints μ:", [str(x) for x in env.breakpoints])
-print("envelope values V(μ):  ", [str(x) for x in env.values])
-print("LP and concavification agree:", abs(sol_lp.value - sol_cav.value) < 1e-12)
+print("envelope values       :", [str(y) for y in env.values])
+print("cav v̂ at the prior 3/10:", env(Fraction(3, 10)))
+
+# %% [markdown]
+# The envelope rises linearly from (0, 0) to (1/2, 1) and stays at 1: V(μ) = min(2μ, 1).
+# At μ0 = 3/10 that is 3/5, the LP's value.
 
 # %% [markdown]
 # ## The envelope plot
 #
-# `v̂` (a step: 0 while the judge acquits, 1 once it convicts), its concave
-# envelope `V`, the prior and the optimal splitting. The vertical distance
-# between `V` and `v̂` at the prior is the ceiling.
+# `sol.plot()` draws `v̂` (a step function: 0 while the judge acquits, 1 from μ = 1/2
+# on), its concave envelope `V = cav v̂`, the prior, and the optimal splitting of the
+# prior into the two posteriors 0 and 1/2.
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-plot_envelope(game, ax=ax1, solution=sol_cav)
-ax1.set_title("prosecutor: v̂ and its concave envelope")
-plot_ceiling_curve(game, ax=ax2)
-ax2.set_title("V, v̂ and the ceiling at every prior")
-fig.tight_layout()
+ax = sol.plot()
+ax.figure.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## 3. The exact, certified value
+# ## Why 3/5 is exact: the certificate
 #
-# `solve(exact=True)` re-solves the optimal basis of the HiGHS solve in
-# rational arithmetic and returns a `Fraction` together with a **certificate**:
-# a primal scheme and dual prices and obedience multipliers, all rational.
+# The exact value comes with a certificate: the primal scheme `x(ω, a)` and, for the
+# dual LP, state prices `p(ω)` and obedience multipliers `λ(a, b)`, all rational.
+# `sol.verify()` checks, in exact arithmetic and without solving anything, that the
+# scheme is feasible and obeyed, that the prices are dual feasible, and that the two
+# objectives are equal.  By weak duality this proves that 3/5 is optimal.
 
 # %%
-sol = game.solve(exact=True)
-print(repr(sol.value), "exact:", sol.exact, "| algorithm:", sol.algorithm)
 cert = sol.certificate
-print("primal x(ω, a) by action:", cert.joint)
-print("dual prices p(ω):        ", cert.prices)
-print("obedience multipliers:   ", cert.multipliers)
-
-# %% [markdown]
-# `verify()` re-checks the certificate in exact arithmetic, solving nothing:
-# the primal is feasible (non-negative, it reproduces the prior, and every
-# recommendation is obeyed), the dual is feasible, and the two objectives are
-# equal. By weak duality that *proves* `V(μ0) = 3/5`.
-
-# %%
+print("prices p(ω):", dict(zip(game.states, (str(p) for p in cert.prices), strict=True)))
+print("multipliers (a, b, λ):", [(game.actions[a], game.actions[b], str(x))
+                                 for a, b, x in cert.multipliers])
 check = sol.verify()
 print(check)
-assert check
-assert sol.value == Fraction(3, 5)
+assert check.ok
 
 # %% [markdown]
-# A certificate that claims a better value does not pass; the check says
-# which condition fails. (A solver's "optimal" status carries no such proof.)
-
-# %%
-forged = replace(cert, value=Fraction(7, 10))
-bad = verify_certificate(game, forged)
-print(bool(bad))
-for problem in bad.problems:
-    print(" -", problem)
-
-# %% [markdown]
-# ## Any other scheme, for comparison
+# The prices are the supporting line of the envelope at the prior:
+# `p(innocent) + (p(guilty) − p(innocent))·μ = 0 + 2μ`, which equals `V(μ)` on
+# [0, 1/2] and lies above it beyond.  Their prior-weighted sum,
+# 7/10 · 0 + 3/10 · 2 = 3/5, is the dual objective.
 #
-# `evaluate_scheme` scores any scheme against the Bayesian judge. Full
-# disclosure (the identity scheme) earns `3/10`, half of the optimum.
+# A tampered certificate is rejected, with the reason:
 
 # %%
-full = game.evaluate_scheme([[1, 0], [0, 1]])
-print("full disclosure: value", full.value, "gain", full.gain,
-      "| Bayes-plausibility error", full.bayes_plausibility_error)
+from dataclasses import replace
+
+bad = replace(cert, value=Fraction(7, 10))
+print(bayespersuade.certify.verify_certificate(game, bad).problems)
 
 # %% [markdown]
+# ## Scoring any scheme
+#
+# `game.evaluate_scheme` scores a scheme of your own against a Bayesian judge.  Fully
+# revealing the state earns the full-disclosure value 3/10; the optimal scheme above
+# earns 3/5:
+
+# %%
+reveal = game.evaluate_scheme([[1, 0], [0, 1]])
+optimal = game.evaluate_scheme([[Fraction(4, 7), Fraction(3, 7)], [0, 1]])
+print("full disclosure: value", reveal.value, " gain", reveal.gain)
+print("optimal scheme : value", optimal.value, " gain", optimal.gain)
+
+# %% [markdown]
+# ## The value at every prior
+#
+# The ceiling `ΔV(μ0) = V(μ0) − v̂(μ0)` is what persuasion adds at a given prior.  For
+# many priors at once, `game.ceilings` evaluates the envelope in one vectorised call:
+
+# %%
+mu = np.array([0.0, 0.1, 0.3, 0.49, 0.5, 0.8])
+batch = game.ceilings(np.column_stack([1 - mu, mu]))
+batch.to_frame()[["prior[guilty]", "no_disclosure_value", "value", "gain", "n_signals"]]
+
+# %% [markdown]
+# Below 1/2 the gain is 2μ (the judge would acquit, persuasion buys a conviction with
+# probability 2μ); from 1/2 on the judge already convicts and the gain is 0.
+#
 # ## What to cite
 #
-# Every solution lists the works behind its numbers: this library, the
-# method's paper, the solver, and for exact results the exact-LP method and
-# the rational arithmetic library. `style="bibtex"` gives BibTeX.
+# Every solution lists the works behind its numbers: this library, the method's paper
+# and the solvers used (here the LP, HiGHS, and the exact-arithmetic certification).
 
 # %%
 print(sol.citations())

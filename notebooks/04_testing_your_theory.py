@@ -12,259 +12,230 @@
 # ---
 
 # %% [markdown]
-# # Testing your own theory with hypothesis strategies
+# # 4. Testing your own theory with hypothesis
 #
-# A proposition about persuasion games ("no scheme beats the ceiling", "a
-# state-independent message gains nothing") can be checked on thousands of
-# games before you try to prove it, and a false one usually fails on a small
-# game you can read. `bayespersuade.testing` provides
-# [Hypothesis](https://hypothesis.readthedocs.io) strategies that draw valid
-# random games, priors, beliefs and signaling schemes, plus deliberately
-# degenerate games where ties make solvers and proofs go wrong.
+# A proposition about persuasion games ("the sender never loses by…", "the optimal
+# scheme has at most…") can be checked on thousands of games before it is proved, and a
+# false one is refuted with a small counterexample.  `bayespersuade.testing` provides
+# [hypothesis](https://hypothesis.readthedocs.io) strategies that draw random, valid
+# persuasion games, priors, beliefs and schemes, and games built to be degenerate.
+# With rational games every check below is exact: no tolerance hides a violation.
 #
-# Everything is checked in **exact** rational arithmetic: the strategies
-# draw integer utilities and rational priors by default, and the library's
-# exact solver returns certified `Fraction`s, so an assertion failing is a
-# counterexample, never a rounding error.
-#
-# **Reproducibility.** Each check below runs with `derandomize=True` (the
-# examples are a fixed function of the test) and `database=None` (no
-# examples saved between runs), so this notebook prints the same results
-# every time. Drop `derandomize=True` in your own test suite to explore new
-# examples on every run.
+# Hypothesis is seeded here (`derandomize=True`), so the notebook draws the same games
+# every time it runs; in your own test suite you would normally let it explore.
 
 # %%
+import sys
 import time
-from fractions import Fraction
+from collections import Counter
 
+import pandas as pd
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 from bayespersuade import PersuasionGame
-from bayespersuade.testing import (
-    DEGENERACIES,
-    degenerate_games,
-    games,
-    priors,
-    schemes,
-    two_state_games,
-)
+from bayespersuade.testing import degenerate_games, games, priors, two_state_games
 
-CHECK = settings(max_examples=100, derandomize=True, database=None, deadline=None)
+SEEDED = settings(database=None, deadline=None, derandomize=True)
+print("python", sys.version.split()[0])
 
 
-def run(test):
-    """Run a @given test and report how long it took."""
+def check(test, label):
+    """Run a hypothesis test function and report how many games it checked."""
     t0 = time.perf_counter()
     test()
-    print(f"{test.__name__}: passed ({time.perf_counter() - t0:.1f} s)")
+    print(f"{label}: held on {test.n_checked} generated games ({time.perf_counter() - t0:.1f} s)")
 
 
 # %% [markdown]
-# ## What the strategies draw
+# ## A first proposition
 #
-# `games()` draws a whole game (by default 2 to 4 states, 1 to 5 actions,
-# integer utilities in `[-5, 5]`, a rational prior); `priors(n)`, `beliefs(n)`
-# and `schemes(n_states, n_signals)` draw the pieces. Hypothesis shrinks
-# towards simple values, so `find(strategy, condition)` returns the simplest
-# value it can find that satisfies a condition. That is a handy way to look at
-# what a strategy produces:
+# **Proposition 1** (Kamenica & Gentzkow 2011, and Carathéodory).  In every finite game,
+# the optimal value `V(μ0)` is at least the value of revealing nothing, `v̂(μ0)`, and at
+# least the value of revealing everything; and some optimal scheme uses at most
+# `min(|A|, |Ω|)` signals.
+#
+# `games()` draws games with 2–4 states, 1–4 actions and integer utilities in [−5, 5];
+# `solve(exact=True)` returns certified `Fraction` values, so the comparisons are exact.
 
 # %%
-simple = settings(database=None, derandomize=True, deadline=None)
-game = find(games(min_states=3, max_states=3, min_actions=3),
-            lambda g: g.solve(exact=True).gain > 0, settings=simple)
-prior, v, u = game.exact_data()
-print(game, "with a positive ceiling:")
-print("  prior", [str(p) for p in prior])
-print("  v", [[str(x) for x in r] for r in v])
-print("  u", [[str(x) for x in r] for r in u])
-print("  ceiling", game.solve(exact=True).gain)
-print("a prior with no zeros:",
-      [str(p) for p in find(priors(3, allow_zeros=False), lambda p: True, settings=simple)])
-pi = find(schemes(2, 3, allow_zeros=False), lambda s: s[0] != s[1], settings=simple)
-print("an informative 2x3 scheme:", [[str(x) for x in row] for row in pi])
+@settings(SEEDED, max_examples=100)
+@given(games(max_states=4, max_actions=4))
+def test_value_bounds(game):
+    sol = game.solve(exact=True)
+    assert sol.exact
+    assert sol.value >= game.no_disclosure_value(exact=True)
+    assert sol.value >= game.full_disclosure_value(exact=True)
+    assert sol.n_signals <= min(game.n_states, game.n_actions)
+    test_value_bounds.n_checked += 1
+
+
+test_value_bounds.n_checked = 0
+check(test_value_bounds, "Proposition 1")
 
 # %% [markdown]
-# During a test Hypothesis draws far more varied games than these simplest
-# ones, and when a test fails it shrinks the failing game the same way.
+# ## Two methods, one answer
 #
-# ## Proposition 1: no scheme beats the optimum
-#
-# For every game and every signaling scheme `π`, the value the sender gets
-# against a Bayesian receiver is at most `V(μ0)`; the ceiling is an upper
-# bound on the gain of *every* scheme. We draw a game, then a scheme with as
-# many rows as the game has states and up to four signals, and compare
-# exactly.
+# **Proposition 2.**  The revelation-principle LP and the concave envelope of `v̂` give
+# the same value (both equal `cav v̂ (μ0)`).  The library computes them independently,
+# so this is a test of the code as much as of the theory.
 
 # %%
-@CHECK
-@given(st.data())
-def test_no_scheme_beats_the_optimum(data):
-    game = data.draw(games(max_states=3, max_actions=4), label="game")
-    k = data.draw(st.integers(1, 4), label="n_signals")
-    pi = data.draw(schemes(game.n_states, k), label="scheme")
-    achieved = game.evaluate_scheme(pi)
-    optimum = game.solve(exact=True)
-    assert achieved.value <= optimum.value
-    assert achieved.gain <= optimum.gain
+@settings(SEEDED, max_examples=100)
+@given(games(max_states=3, max_actions=4))
+def test_lp_equals_concavification(game):
+    lp = game.solve(method="lp", exact=True)
+    cav = game.solve(method="concavification", exact=True)
+    assert lp.value == cav.value
+    test_lp_equals_concavification.n_checked += 1
 
 
-run(test_no_scheme_beats_the_optimum)
+test_lp_equals_concavification.n_checked = 0
+check(test_lp_equals_concavification, "Proposition 2")
 
 # %% [markdown]
-# ## Proposition 2: a message that ignores the state gains nothing
+# ## Combining strategies: concavity of the value in the prior
 #
-# The senders of Cheng & You (2025) always argue *for* the claim, whatever the
-# truth. A scheme whose signal distribution is the same in every state carries
-# no information: every posterior equals the prior, so a Bayesian receiver's
-# action and the sender's value do not change. In code: a scheme whose rows are
-# all equal has gain exactly zero and a Bayes-plausibility error of zero.
-# (Receivers that *do* move after such messages are not Bayesian; see notebook
-# 3.)
+# **Proposition 3.**  `V` is concave in the prior: for priors `μ, μ'` and
+# `λ ∈ [0, 1]`, `V(λμ + (1 − λ)μ') ≥ λ V(μ) + (1 − λ) V(μ')`.  (Any mixture of an
+# optimal splitting of `μ` and one of `μ'` is a splitting of the mixed prior.)
+#
+# Strategies compose: the test draws a game, two priors of the right length, and a
+# rational `λ`, all from one seed.
 
 # %%
-@CHECK
-@given(st.data())
-def test_state_independent_messages_gain_nothing(data):
-    game = data.draw(games(max_states=4, max_actions=5), label="game")
-    k = data.draw(st.integers(1, 5), label="n_signals")
-    row = data.draw(schemes(1, k), label="row")[0]
-    ev = game.evaluate_scheme([row] * game.n_states)
-    assert ev.gain == 0
-    assert ev.bayes_plausibility_error == 0
+@st.composite
+def game_and_two_priors(draw):
+    game = draw(games(max_states=3, max_actions=4))
+    n = game.n_states
+    mu, nu = draw(priors(n)), draw(priors(n))
+    lam = draw(st.fractions(min_value=0, max_value=1, max_denominator=12))
+    return game, mu, nu, lam
 
 
-run(test_state_independent_messages_gain_nothing)
+@settings(SEEDED, max_examples=80)
+@given(game_and_two_priors())
+def test_value_is_concave(args):
+    game, mu, nu, lam = args
+    mixed = [lam * a + (1 - lam) * b for a, b in zip(mu, nu, strict=True)]
+
+    def value(prior):
+        return game.with_prior(prior).solve(exact=True).value
+
+    assert value(mixed) >= lam * value(mu) + (1 - lam) * value(nu)
+    test_value_is_concave.n_checked += 1
+
+
+test_value_is_concave.n_checked = 0
+check(test_value_is_concave, "Proposition 3")
 
 # %% [markdown]
-# ## Proposition 3: the receiver is never hurt by the optimal scheme
+# ## A proposition with a hypothesis of its own
 #
-# The sender chooses the information, but the receiver still best-responds to
-# what it learns, so its expected utility under the sender-optimal scheme is at
-# least what it gets acting on the prior alone. We compute the receiver's
-# expected utility from the optimal signals exactly.
+# **Proposition 4.**  If the sender's utility equals the receiver's (`v = u`), revealing
+# everything is optimal: `V(μ0)` equals the full-disclosure value.  (The receiver's
+# expected utility is convex in its belief, so `v̂ = max_a u_a·μ` is convex and the
+# envelope at `μ0` is the chord through the vertices.)
+#
+# The strategy draws any game; the test builds the aligned game from its receiver
+# utility.
 
 # %%
-def receiver_value(game, signals):
-    _, _, u = game.exact_data()
-    return sum((p * sum(m * u[a][w] for w, m in enumerate(post)) for p, post, a in signals),
-               Fraction(0))
-
-
-@CHECK
-@given(games(max_states=4, max_actions=5))
-def test_receiver_not_hurt(game):
+@settings(SEEDED, max_examples=100)
+@given(games(max_states=4, max_actions=4))
+def test_aligned_interests_reveal_everything(game):
     prior, _, u = game.exact_data()
-    no_information = max(sum(p * x for p, x in zip(prior, row, strict=True)) for row in u)
-    assert receiver_value(game, game.solve(exact=True).signals) >= no_information
+    aligned = PersuasionGame(prior, u, u)
+    assert aligned.solve(exact=True).value == aligned.full_disclosure_value(exact=True)
+    test_aligned_interests_reveal_everything.n_checked += 1
 
 
-run(test_receiver_not_hurt)
+test_aligned_interests_reveal_everything.n_checked = 0
+check(test_aligned_interests_reveal_everything, "Proposition 4")
 
 # %% [markdown]
-# ## A false conjecture, and the counterexample Hypothesis finds
+# ## Refuting a false conjecture
 #
-# Conjecture: *"If the sender prefers full disclosure to saying nothing, then
-# full disclosure is optimal."* It sounds plausible and is false. `find`
-# searches for a game satisfying a condition (here: the conjecture's
-# hypothesis holds and its conclusion fails) and **shrinks** it to the
-# simplest one it can.
+# **Conjecture (false).**  "Revealing the state never hurts the sender":
+# full disclosure is worth at least no disclosure.
+#
+# `hypothesis.find` searches for a game where the conjecture fails and then *shrinks*
+# it to a simple one.
 
 # %%
 def refutes(game):
-    full = game.full_disclosure_value(exact=True)
-    none = game.no_disclosure_value(exact=True)
-    return full > none and game.solve(exact=True).value > full
+    return game.full_disclosure_value(exact=True) < game.no_disclosure_value(exact=True)
 
 
 t0 = time.perf_counter()
-counterexample = find(two_state_games(max_actions=4), refutes,
-                      settings=settings(max_examples=500, derandomize=True, database=None,
-                                        deadline=None))
+counterexample = find(two_state_games(max_actions=2), refutes, settings=SEEDED)
 print(f"found and shrunk in {time.perf_counter() - t0:.1f} s")
 prior, v, u = counterexample.exact_data()
 print("prior:", [str(p) for p in prior])
-print("sender utility v (rows: actions):", [[str(x) for x in r] for r in v])
-print("receiver utility u:              ", [[str(x) for x in r] for r in u])
-sol = counterexample.solve(exact=True)
-print(sol.summary())
-print("receiver's expected utility of each action at each optimal posterior:")
-for sig in sol.signals:
-    utilities = [sum(m * x for m, x in zip(sig.posterior, row, strict=True)) for row in u]
-    print(f"  posterior {[str(m) for m in sig.posterior]}: "
-          f"{dict(zip(counterexample.actions, map(str, utilities), strict=True))} "
-          f"-> plays {sig.action_label}")
-assert refutes(counterexample)
-
-# %% [markdown]
-# The game Hypothesis returns is typically the prosecutor game in disguise
-# (with the Hypothesis version used when this notebook was written: the sender
-# prefers `a0` in both states, and the receiver switches to `a1` when `P(s1)`
-# exceeds `1/3`). Look at the posteriors above: after the signal that gets the
-# sender its preferred action, the receiver is exactly **indifferent**, and the
-# tie goes to the sender. Full disclosure sends the receiver to certainty and
-# wastes that slack; the optimal scheme pools just enough of the unfavourable
-# state with the favourable one to reach the indifference point. (Another
-# Hypothesis version may shrink to a different, equally small game; the
-# `assert` checks only that it refutes the conjecture.)
-#
-# ## Degenerate games: where ties break things
-#
-# Random games almost never have exact ties, but persuasion optima live on
-# ties. `degenerate_games()` builds games with one deliberate degeneracy each
-# (recorded in `game.metadata["degeneracy"]`):
+pd.DataFrame({"u(a, s0)": u[:, 0], "u(a, s1)": u[:, 1], "v(a, s0)": v[:, 0],
+              "v(a, s1)": v[:, 1]}, index=list(counterexample.actions)).map(str)
 
 # %%
-print(DEGENERACIES)
+nd = counterexample.no_disclosure_value(exact=True)
+fd = counterexample.full_disclosure_value(exact=True)
+print("no disclosure  :", nd)
+print("full disclosure:", fd)
+assert fd < nd
 
 # %% [markdown]
-# A property worth checking on them: the two independent methods, the
-# revelation-principle LP and concavification, return the same **exact**
-# value, and both certificates verify.
+# Reading the counterexample: at the prior the receiver is indifferent between its two
+# actions, and the tie is broken in the sender's favour, so it plays the action the
+# sender likes.  Once the state is revealed, in one state the receiver strictly prefers
+# the action the sender dislikes.  Information can only help a sender when it moves the
+# receiver in the sender's direction, which is why the value is a *concave envelope*
+# and not simply "more is better".
+
+# %% [markdown]
+# ## Degenerate games
+#
+# Ties, duplicate or dominated actions, priors on a face of the simplex and indifferent
+# receivers are where solvers and tie-breaking rules go wrong.  `degenerate_games()`
+# builds games with one deliberate degeneracy each (recorded in `game.metadata`).
+# The exact certificate and the agreement of the two methods must survive all of them:
 
 # %%
-@CHECK
-@given(degenerate_games(max_states=3, max_actions=4))
-def test_lp_and_concavification_agree_on_degenerate_games(game):
-    lp = game.solve(exact=True)
-    cav = game.solve(method="concavification", exact=True)
-    assert lp.exact
-    assert cav.exact
-    assert lp.value == cav.value
-    assert lp.verify()
-    assert cav.verify()
+kinds = Counter()
 
 
-run(test_lp_and_concavification_agree_on_degenerate_games)
+@settings(SEEDED, max_examples=150)
+@given(degenerate_games())
+def test_certificates_survive_degeneracy(game):
+    sol = game.solve(exact=True)
+    assert sol.exact
+    assert sol.verify().ok
+    assert game.solve(method="concavification", exact=True).value == sol.value
+    kinds[game.metadata["degeneracy"]] += 1
+    test_certificates_survive_degeneracy.n_checked += 1
+
+
+test_certificates_survive_degeneracy.n_checked = 0
+check(test_certificates_survive_degeneracy, "certificates on degenerate games")
+pd.Series(kinds, name="games checked").sort_index().to_frame()
 
 # %% [markdown]
-# ## Using the strategies in your own test suite
+# ## In your own test suite
 #
-# Put the same functions in a `test_*.py` file and run `pytest`; drop
-# `derandomize=True` there so every run explores new games, and keep
-# `deadline=None` because an exact solve can take longer than Hypothesis'
-# default 200 ms deadline on its first call. For example:
+# The same tests run under pytest unchanged: put them in a `test_*.py` file, drop the
+# `n_checked` bookkeeping and the `derandomize=True` seeding if you want hypothesis to
+# explore new games on every run, and keep `deadline=None` (exact solves of larger games
+# can take longer than hypothesis' default 200 ms deadline):
 #
 # ```python
 # from hypothesis import given, settings
 # from bayespersuade.testing import games
 #
-# @settings(max_examples=500, deadline=None)
-# @given(games(max_states=3))
-# def test_ceiling_is_non_negative(game):
-#     assert game.solve(exact=True).gain >= 0
+# @settings(max_examples=200, deadline=None)
+# @given(games(max_states=4, max_actions=4))
+# def test_value_at_least_no_disclosure(game):
+#     assert game.solve(exact=True).value >= game.no_disclosure_value(exact=True)
 # ```
 #
-# The strategies need the `testing` extra: `pip install 'bayespersuade[testing]'`.
-# A last sanity check that the example above holds here:
-
-# %%
-@CHECK
-@given(games(max_states=3))
-def test_ceiling_is_non_negative(game):
-    assert game.solve(exact=True).gain >= 0
-
-
-run(test_ceiling_is_non_negative)
-assert isinstance(counterexample, PersuasionGame)
+# `games(rational=False)` draws float games to test floating-point code; `beliefs(n)`
+# and `schemes(n_states, n_signals)` draw posteriors and signaling schemes.  The
+# documentation's *Test a proposition with hypothesis strategies* guide lists the
+# options.

@@ -6,21 +6,21 @@ A CSV file (``.csv``; ``.tsv`` for tab-separated), a JSON-lines file
 (``.jsonl``, ``.jsonlist``, ``.ndjson``: one JSON object a line) or a JSON
 file (``.json``: one list of objects).  Columns (keys):
 
-==============================  ==================================================
-``claim``                       the claim's text (required)
-``id``                          the claim's identifier (optional column; without
-                                it, ids ``"001"``, ``"002"``... are given to the
-                                distinct claims in order of first appearance)
-``prior``                       ``P(true)`` in ``[0, 1]`` (optional)
-``prior_1`` .. ``prior_7``      a prior over the seven Likert positions for the
-                                normative-position family (optional; all seven or
-                                none; must sum to exactly 1)
-``source``                      where the claim comes from (optional)
-``rating_initial``,             a receiver's ratings (1..7) before and after an
-``rating_final``                argument (optional; one observation per row)
-``persuader``, ``argument``,    who wrote the argument, its text, and the rater
-``participant``                 (optional, with the ratings)
-==============================  ==================================================
+============================  ==================================================
+``claim``                     the claim's text (required)
+``id``                        the claim's identifier (optional column; without
+                              it, ids ``"001"``, ``"002"``... are given to the
+                              distinct claims in order of first appearance)
+``prior``                     ``P(true)`` in ``[0, 1]`` (optional)
+``prior_1`` .. ``prior_7``    a prior over the seven Likert positions for the
+                              normative-position family (optional; all seven or
+                              none; must sum to exactly 1)
+``source``                    where the claim comes from (optional)
+``rating_initial``,           a receiver's ratings (1..7) before and after an
+``rating_final``              argument (optional; one observation per row)
+``persuader``, ``argument``,  who wrote the argument, its text, and the rater
+``participant``               (optional, with the ratings)
+============================  ==================================================
 
 Any other column is kept in the record's ``metadata`` (from the claim's
 first row).  Several rows may share an id (one row per observation); they

@@ -4,7 +4,7 @@ A backend does two things:
 
 * :meth:`Backend.generate` — write an assistant reply to a chat;
 * :meth:`Backend.score_options` — the log-probability of each of a few
-  candidate answers (``"yes"``/``"no"``, ``"1"`` to ``"7"``) as the *start* of
+  candidate answers (``"yes"``/``"no"``, ``"1"`` .. ``"7"``) as the *start* of
   the assistant reply to a chat.
 
 Both have ``*_batch`` variants; the default implementations loop, and backends
