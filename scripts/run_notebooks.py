@@ -70,13 +70,22 @@ def _kernel_dir(root: Path) -> Path:
 def _run_one(src: Path, out_dir: Path, timeout: int, max_seconds: float) -> tuple[bool, float]:
     import jupytext
     import nbformat
+    from jupyter_client import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     nb = jupytext.read(src)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    # The kernel talks over Unix sockets in a private folder rather than TCP on
+    # loopback: no port is opened, and ipykernel does not warn about
+    # unencrypted TCP.  Socket paths are limited to about 100 bytes, so a very
+    # long temporary folder falls back to TCP.
+    sockets = Path(tempfile.mkdtemp(prefix="bp-kernel-"))
+    ipc = str(sockets / "k")
+    km = (KernelManager(kernel_name="python3", transport="ipc", ip=ipc) if len(ipc) < 80
+          else KernelManager(kernel_name="python3"))
+    client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(src.parent.resolve())}})
     t0 = time.perf_counter()
     ok = True
@@ -99,6 +108,10 @@ def _run_one(src: Path, out_dir: Path, timeout: int, max_seconds: float) -> tupl
         print(f"\n{'=' * 78}\nFAILED: {src} (could not execute it)", file=sys.stderr)
         traceback.print_exc()
         print("=" * 78, file=sys.stderr)
+    finally:
+        if km.has_kernel:  # nbclient shuts down only the kernels it started itself
+            km.shutdown_kernel(now=True)
+        shutil.rmtree(sockets, ignore_errors=True)
     elapsed = time.perf_counter() - t0
     target = out_dir / (src.stem + ".ipynb")
     nbformat.write(nb, target)
@@ -131,6 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [str(_kernel_dir(tmp / "jupyter"))] + ([jupyter_path] if jupyter_path else []))
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    # Figures go into the executed notebooks (matplotlib's inline backend is
+    # headless); CI exports MPLBACKEND=Agg, which the kernel would inherit and
+    # which would drop them.
+    mpl_backend = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     failed = []
     try:
         for src in sources:
@@ -139,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
             if not ok:
                 failed.append(src)
     finally:
+        if mpl_backend is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = mpl_backend
         if jupyter_path is None:
             os.environ.pop("JUPYTER_PATH", None)
         else:
