@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from ._version import __version__
 from .exceptions import InvalidParameterError
 
-__all__ = ["Reference", "REFERENCES", "references_for", "format_references"]
+__all__ = [
+    "Reference",
+    "REFERENCES",
+    "DATASET_REFERENCES",
+    "references_for",
+    "references_for_dataset",
+    "format_references",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,14 @@ REFERENCES: dict[str, Reference] = {
         "@article{kamenica2011,\n  author = {Kamenica, Emir and Gentzkow, Matthew},\n"
         "  title = {Bayesian Persuasion},\n  journal = {American Economic Review},\n"
         "  volume = {101},\n  number = {6},\n  pages = {2590--2615},\n  year = {2011}\n}",
+    ),
+    "aumann1995": Reference(
+        "aumann1995",
+        "Aumann, R. J. and Maschler, M. (1995). Repeated Games with Incomplete Information. "
+        "MIT Press.",
+        "@book{aumann1995,\n  author = {Aumann, Robert J. and Maschler, Michael},\n"
+        "  title = {Repeated Games with Incomplete Information},\n  publisher = {MIT Press},\n"
+        "  year = {1995}\n}",
     ),
     "dughmi2016": Reference(
         "dughmi2016",
@@ -102,24 +117,104 @@ REFERENCES: dict[str, Reference] = {
         "  booktitle = {International Conference on Learning Representations},\n"
         "  year = {2026},\n  note = {arXiv:2509.22989}\n}",
     ),
+    "chen2019": Reference(
+        "chen2019",
+        "Chen, S., Khashabi, D., Yin, W., Callison-Burch, C. and Roth, D. (2019). Seeing "
+        "things from a different angle: discovering diverse perspectives about claims. "
+        "NAACL 2019.",
+        "@inproceedings{chen2019,\n  author = {Chen, Sihao and Khashabi, Daniel and Yin, "
+        "Wenpeng and Callison-Burch, Chris and Roth, Dan},\n  title = {Seeing Things from a "
+        "Different Angle: Discovering Diverse Perspectives about Claims},\n  booktitle = "
+        "{Proceedings of NAACL-HLT},\n  year = {2019}\n}",
+    ),
+    "durmus2024": Reference(
+        "durmus2024",
+        "Durmus, E., Lovitt, L., Tamkin, A., Ritchie, S., Clark, J. and Ganguli, D. (2024). "
+        "Measuring the persuasiveness of language models. Anthropic.",
+        "@misc{durmus2024,\n  author = {Durmus, Esin and Lovitt, Liane and Tamkin, Alex and "
+        "Ritchie, Stuart and Clark, Jack and Ganguli, Deep},\n  title = {Measuring the "
+        "Persuasiveness of Language Models},\n  publisher = {Anthropic},\n  year = {2024}\n}",
+    ),
+    "tan2016": Reference(
+        "tan2016",
+        "Tan, C., Niculae, V., Danescu-Niculescu-Mizil, C. and Lee, L. (2016). Winning "
+        "arguments: interaction dynamics and persuasion strategies in good-faith online "
+        "discussions. WWW 2016.",
+        "@inproceedings{tan2016,\n  author = {Tan, Chenhao and Niculae, Vlad and "
+        "Danescu-Niculescu-Mizil, Cristian and Lee, Lillian},\n  title = {Winning Arguments: "
+        "Interaction Dynamics and Persuasion Strategies in Good-faith Online Discussions},\n"
+        "  booktitle = {Proceedings of WWW},\n  year = {2016}\n}",
+    ),
+    "durmus2019": Reference(
+        "durmus2019",
+        "Durmus, E. and Cardie, C. (2019). A corpus for modeling user and language effects "
+        "in argumentation on online debating. ACL 2019.",
+        "@inproceedings{durmus2019,\n  author = {Durmus, Esin and Cardie, Claire},\n"
+        "  title = {A Corpus for Modeling User and Language Effects in Argumentation on "
+        "Online Debating},\n  booktitle = {Proceedings of ACL},\n  year = {2019}\n}",
+    ),
+}
+
+#: The reference of each dataset the loaders read.
+DATASET_REFERENCES = {
+    "perspectrum": "chen2019",
+    "anthropic": "durmus2024",
+    "cmv": "tan2016",
+    "ddo": "durmus2019",
 }
 
 
-def references_for(method: str, backend: str, exact: bool) -> list[Reference]:
+def references_for(
+    method: str, backend: str, exact: bool, n_states: int | None = None
+) -> list[Reference]:
     """The references behind a result computed by ``method`` on ``backend``.
+
+    Parameters
+    ----------
+    method : {"lp", "concavification"}
+    backend : {"highs", "cvxpy"}
+    exact : bool
+        Whether the result was certified in exact arithmetic.
+    n_states : int, optional
+        The concavification of a two-state game needs no LP solver (its
+        envelope is computed directly); other games solve an LP over the
+        region vertices with HiGHS.
 
     Examples
     --------
     >>> [r.key for r in references_for("lp", "highs", exact=True)]
     ['bayespersuade', 'kamenica2011', 'dughmi2016', 'highs', 'applegate2007', 'flint']
+    >>> [r.key for r in references_for("concavification", "highs", False, n_states=2)]
+    ['bayespersuade', 'kamenica2011', 'aumann1995']
     """
     keys = ["bayespersuade", "kamenica2011"]
     if method == "lp":
         keys.append("dughmi2016")
-    keys.append("cvxpy" if backend == "cvxpy" else "highs")
+    else:
+        keys.append("aumann1995")
+    if backend == "cvxpy":
+        keys.append("cvxpy")
+    elif method == "lp" or n_states != 2 or exact:
+        keys.append("highs")
     if exact:
         keys += ["applegate2007", "flint"]
     return [REFERENCES[k] for k in keys]
+
+
+def references_for_dataset(name: str) -> list[Reference]:
+    """What to cite for results built from a dataset: its authors and the paper.
+
+    Examples
+    --------
+    >>> [r.key for r in references_for_dataset("perspectrum")]
+    ['chen2019', 'cheng2025']
+    """
+    key = DATASET_REFERENCES.get(name)
+    if key is None:
+        raise InvalidParameterError(
+            f"unknown dataset {name!r}; known: {', '.join(sorted(DATASET_REFERENCES))}"
+        )
+    return [REFERENCES[key], REFERENCES["cheng2025"]]
 
 
 def format_references(refs: list[Reference], style: str = "text") -> str:

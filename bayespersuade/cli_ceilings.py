@@ -283,6 +283,7 @@ def _run(args: argparse.Namespace) -> int:
         "arguments": {k: v for k, v in vars(args).items() if k != "func"},
         "family": family, "p": stem_p, "provenance": provenance(), "datasets": loads,
         "files": written,
+        "cite": [r.text for r in _references(list(tables))],
     }
     (out / "run.json").write_text(json.dumps(run_info, indent=2, default=str) + "\n")
     shown = [c for c in ("dataset", "n_instances", "n_skipped", "mean_vhat", "mean_V",
@@ -300,6 +301,15 @@ def _run(args: argparse.Namespace) -> int:
               "another --prior-source", file=sys.stderr)
         return 1
     return 0
+
+
+def _references(datasets: list[str]) -> list:
+    """The library, the model, the family's paper and each dataset's authors."""
+    from .citations import DATASET_REFERENCES, REFERENCES
+
+    keys = ["bayespersuade", "kamenica2011", "aumann1995", "cheng2025"]
+    keys += [DATASET_REFERENCES[d] for d in datasets if d in DATASET_REFERENCES]
+    return [REFERENCES[k] for k in dict.fromkeys(keys)]
 
 
 def _plots(table, base, out: Path, stem: str, family: str) -> list[str]:

@@ -209,7 +209,8 @@ class Solution:
         >>> print(prosecutor().solve().citations().splitlines()[1])
         Kamenica, E. and Gentzkow, M. (2011). Bayesian persuasion. American Economic Review 101(6), 2590-2615.
         """  # noqa: E501
-        return format_references(references_for(self.method, self.backend, self.exact), style)
+        refs = references_for(self.method, self.backend, self.exact, self.game.n_states)
+        return format_references(refs, style)
 
     def summary(self) -> str:
         """A human-readable report: values, the scheme, and how it was computed.

@@ -374,11 +374,13 @@ def render_markdown(run: Mapping, records: Sequence[Mapping], summary: Mapping,
                 "v̂(μ0)", "scheme gain / ceiling"]
         lines += _table(head, ev_rows)
 
-    lines += ["## References", "",
-              "- Cheng, Z. and You, J. (2025). Towards strategic persuasion with language "
-              "models. arXiv:2509.22989 (ICLR 2026).",
-              "- Kamenica, E. and Gentzkow, M. (2011). Bayesian persuasion. American Economic "
-              "Review 101(6), 2590–2615.", ""]
+    from ..citations import DATASET_REFERENCES, REFERENCES
+
+    keys = ["bayespersuade", "cheng2025", "kamenica2011"]
+    keys += [DATASET_REFERENCES[d] for d in summary["datasets"] if d in DATASET_REFERENCES]
+    lines += ["## References", ""]
+    lines += [f"- {REFERENCES[k].text}" for k in dict.fromkeys(keys)]
+    lines += [""]
     lines += [f"Scale: 1..{SCALE}."]
     return "\n".join(lines) + "\n"
 
