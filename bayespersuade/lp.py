@@ -97,6 +97,9 @@ Chvátal, V. (1983). *Linear Programming*. W. H. Freeman.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
 from dataclasses import dataclass, replace
 
@@ -724,6 +727,29 @@ def _solve_generated(lp: ObedienceLP, time_limit: float | None) -> LPResult:
     )
 
 
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Silence the process's standard output (file descriptor 1) for a moment.
+
+    Solvers write to the C-level stdout, which ``contextlib.redirect_stdout``
+    does not reach; this swaps the descriptor itself.
+    """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # pragma: no cover - no usable descriptor 1
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def solve_obedience_lp_cvxpy(
     prior: np.ndarray,
     sender_utility: np.ndarray,
@@ -773,7 +799,8 @@ def solve_obedience_lp_cvxpy(
     prob = cp.Problem(cp.Maximize(cp.sum(cp.multiply(X, v))), cons)
     if solver is None:
         solver = "HIGHS" if "HIGHS" in cp.installed_solvers() else None
-    prob.solve(solver=solver)
+    with _quiet_stdout():  # highspy prints a licence banner on its first use
+        prob.solve(solver=solver)
     if prob.status not in ("optimal",):
         raise SolverError(f"cvxpy ({solver}) returned status {prob.status!r}")
     used = prob.solver_stats.solver_name if prob.solver_stats else str(solver)
