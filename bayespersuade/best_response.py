@@ -22,13 +22,13 @@ Review* 101(6), 2590-2615.
 
 from __future__ import annotations
 
-import math
 import weakref
 from fractions import Fraction
 from typing import Literal
 
 import numpy as np
 
+from ._numeric import to_integer_array
 from .exceptions import InvalidParameterError
 
 __all__ = [
@@ -184,14 +184,7 @@ def _int_form(arr: np.ndarray) -> tuple[np.ndarray, int]:
     hit = _INT_FORMS.get(key)
     if hit is not None and hit[0]() is arr:
         return hit[1], hit[2]
-    den = 1
-    for x in arr.ravel():
-        d = Fraction(x).denominator
-        den = den * d // math.gcd(den, d)
-    ints = np.empty(arr.shape, dtype=object)
-    for idx in np.ndindex(arr.shape):
-        x = Fraction(arr[idx])
-        ints[idx] = x.numerator * (den // x.denominator)
+    ints, den = to_integer_array(arr)
     try:
         ref = weakref.ref(arr)
     except TypeError:  # pragma: no cover - plain ndarrays support weak references
@@ -204,14 +197,6 @@ def _int_form(arr: np.ndarray) -> tuple[np.ndarray, int]:
 
 def _dot(row, belief) -> Fraction:
     return sum((a * b for a, b in zip(row, belief, strict=True) if b), Fraction(0))
-
-
-def _belief_ints(belief) -> np.ndarray:
-    qs = [Fraction(b) for b in belief]
-    den = 1
-    for q in qs:
-        den = den * q.denominator // math.gcd(den, q.denominator)
-    return np.array([q.numerator * (den // q.denominator) for q in qs], dtype=object)
 
 
 def best_response_exact(
@@ -247,7 +232,7 @@ def best_response_exact(
     1
     """
     _check_tie_break(tie_break)
-    b = _belief_ints(belief)
+    b, _ = to_integer_array(belief)
     u_int, _ = _int_form(np.asarray(receiver_utility, dtype=object))
     U = u_int.dot(b)  # proportional to the expected utilities, exactly
     top = max(U)

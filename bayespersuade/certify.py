@@ -41,7 +41,6 @@ solutions to linear programming problems. *Operations Research Letters*
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -49,7 +48,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._linalg_q import solve_rational
-from ._numeric import as_fraction
+from ._numeric import as_fraction, common_denominator
 from .best_response import _int_form
 from .exceptions import CertificateError
 
@@ -175,14 +174,6 @@ class CertificateCheck:
 # ---------------------------------------------------------------- verification
 
 
-def _lcm_den(values) -> int:
-    den = 1
-    for x in values:
-        d = x.denominator
-        den = den * d // math.gcd(den, d)
-    return den
-
-
 def _int_matmul(A: list[list[int]], B: list[list[int]]) -> list[list[int]]:
     """Exact integer matrix product (FLINT when available)."""
     if not A or not B or not B[0]:
@@ -275,11 +266,11 @@ def verify_certificate(game: PersuasionGame, certificate: Certificate) -> Certif
             problems.append(
                 f"state {w}: the scheme's mass {totals[w]} differs from the prior {prior[w]}"
             )
-    den_u = _lcm_den(u.ravel())
+    den_u = common_denominator(u.ravel())
     u_int = [[int(x * den_u) for x in row] for row in u]
     actions = [a for a, _ in certificate.joint]
     if actions:
-        dens = [_lcm_den(xs) for _, xs in certificate.joint]
+        dens = [common_denominator(xs) for _, xs in certificate.joint]
         X = [[int(xs[w] * d) for (_, xs), d in zip(certificate.joint, dens, strict=True)]
              for w in range(n)]  # (n, K)
         W = _int_matmul(u_int, X)  # W[b][k] = den_u * d_k * Σ_ω u(b, ω) x(ω, a_k)
@@ -306,8 +297,8 @@ def verify_certificate(game: PersuasionGame, certificate: Certificate) -> Certif
     prices = certificate.prices
     u_i, du = _int_form(u)
     v_i, dv = _int_form(v)
-    dp = _lcm_den(prices)
-    dl = _lcm_den([x for _, _, x in certificate.multipliers])
+    dp = common_denominator(prices)
+    dl = common_denominator([x for _, _, x in certificate.multipliers])
     P = np.array([int(p * dp) for p in prices], dtype=object)
     lam: dict[int, list[tuple[int, int]]] = {}
     for a, b, x in certificate.multipliers:
@@ -511,7 +502,7 @@ def certify_basis(
         return None, (
             f"the basis is not square ({k} basic columns, {active_rows.size} active rows)"
         )
-    den_u = _lcm_den(u.ravel())
+    den_u = common_denominator(u.ravel())
     col_pos = {int(j): i for i, j in enumerate(basic_cols)}
     entries: dict[tuple[int, int], int] = {}
     rhs: list[Fraction] = []
