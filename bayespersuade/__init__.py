@@ -5,7 +5,6 @@ The public entry point is :class:`PersuasionGame`; ``game.solve()`` returns a
 """
 
 from ._version import __version__
-from .certify import Certificate, CertificateCheck, verify_certificate
 from .exceptions import (
     BackendError,
     BayesPersuadeError,
@@ -17,9 +16,10 @@ from .exceptions import (
     MissingDependencyError,
     SolverError,
 )
-from .game import PersuasionGame
-from .io import load_game, save_game
+from .game import PersuasionGame, load_game
+from .io import save_game
 from .solution import Signal, Solution
+from .solvers.certify import Certificate, CertificateCheck, verify_certificate
 
 __all__ = [
     "Certificate",

@@ -1,7 +1,7 @@
-"""``python -m bayespersuade``: the command line (see :mod:`bayespersuade.cli`)."""
+"""``python -m bayespersuade``: the command line (see :mod:`bayespersuade.cli.main`)."""
 
 import sys
 
-from .cli import main
+from .cli.main import main
 
 sys.exit(main())

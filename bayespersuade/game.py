@@ -1,31 +1,33 @@
 """The :class:`PersuasionGame` class: one finite Bayesian persuasion game.
 
 A thin, immutable container whose methods call the pure algorithm functions in
-:mod:`bayespersuade.best_response`, :mod:`bayespersuade.lp`,
-:mod:`bayespersuade.concavification`, :mod:`bayespersuade.certify` and
-:mod:`bayespersuade.evaluate`.
+:mod:`bayespersuade.solvers.best_response`, :mod:`bayespersuade.solvers.lp`,
+:mod:`bayespersuade.solvers.concavification`, :mod:`bayespersuade.solvers.certify` and
+:mod:`bayespersuade.solvers.evaluate`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+import os
+from collections.abc import Hashable, Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from . import best_response as _br
-from ._numeric import PRIOR_SUM_TOL, coerce_array
-from .exceptions import InvalidGameError
+from . import io as _io
+from .exceptions import GameFileError, InvalidGameError
+from .solvers import best_response as _br
+from .solvers._numeric import PRIOR_SUM_TOL, coerce_array
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from .concavification import Envelope
-    from .evaluate import SchemeEvaluation
     from .solution import Solution
+    from .solvers.concavification import Envelope
+    from .solvers.evaluate import SchemeEvaluation
 
-__all__ = ["PersuasionGame"]
+__all__ = ["PersuasionGame", "game_from_dict", "load_game", "loads_game"]
 
 Method = Literal["lp", "concavification"]
 
@@ -523,12 +525,13 @@ class PersuasionGame:
         >>> round(sol.value, 6), sol.n_signals
         (0.6, 2)
         """
-        from .solve import solve_game
+        from .solution import Solution
+        from .solvers.dispatch import solve_game
 
-        return solve_game(
+        return Solution.from_output(self, solve_game(
             self, method=method, exact=exact, lp_method=lp_method, backend=backend,
             time_limit=time_limit,
-        )
+        ))
 
     def envelope(self, *, exact: bool | None = None) -> Envelope:
         """The concave envelope of ``v̂`` for a two-state game.
@@ -542,7 +545,7 @@ class PersuasionGame:
         >>> [str(x) for x in env.breakpoints]
         ['0', '1/2', '1']
         """
-        from .concavification import two_state_envelope
+        from .solvers.concavification import two_state_envelope
 
         return two_state_envelope(self, exact=exact)
 
@@ -550,9 +553,9 @@ class PersuasionGame:
                         ) -> SchemeEvaluation:
         """Evaluate any signaling scheme ``π(s | ω)`` (rows: states).
 
-        See :func:`bayespersuade.evaluate.evaluate_scheme`.
+        See :func:`bayespersuade.solvers.evaluate.evaluate_scheme`.
         """
-        from .evaluate import evaluate_scheme
+        from .solvers.evaluate import evaluate_scheme
 
         return evaluate_scheme(self, scheme, tie_break=tie_break)
 
@@ -560,38 +563,34 @@ class PersuasionGame:
         self, weights: Any, posteriors: Any, *, tie_break: _br.TieBreak = "sender"
     ) -> SchemeEvaluation:
         """Evaluate (weight, posterior) pairs; see
-        :func:`bayespersuade.evaluate.evaluate_splitting`."""
-        from .evaluate import evaluate_splitting
+        :func:`bayespersuade.solvers.evaluate.evaluate_splitting`."""
+        from .solvers.evaluate import evaluate_splitting
 
         return evaluate_splitting(self, weights, posteriors, tie_break=tie_break)
 
     def ceilings(self, priors: Any):
         """``V``, ``v̂`` and the gain ceiling at many priors at once.
 
-        See :func:`bayespersuade.batch.batch_ceilings`.
+        See :func:`bayespersuade.solvers.batch.batch_ceilings`.
         """
-        from .batch import batch_ceilings
+        from .solvers.batch import batch_ceilings
 
         return batch_ceilings(self, priors)
 
     def plot(self, ax: Axes | None = None, solution: Solution | None = None, **kwargs) -> Axes:
-        """Plot the game (two or three states); see :mod:`bayespersuade.plotting`."""
-        from .plotting import plot_game
+        """Plot the game (two or three states); see :mod:`bayespersuade.plots.games`."""
+        from .plots.games import plot_game
 
         return plot_game(self, ax=ax, solution=solution, **kwargs)
 
     # --------------------------------------------------------------------- io
     def to_dict(self) -> dict:
         """The game in the documented JSON format (see :mod:`bayespersuade.io`)."""
-        from .io import game_to_dict
-
-        return game_to_dict(self)
+        return _io.game_to_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict, *, source: str = "<dict>") -> PersuasionGame:
         """Build a game from the documented JSON format (see :mod:`bayespersuade.io`)."""
-        from .io import game_from_dict
-
         return game_from_dict(data, source=source)
 
     def save(self, path) -> None:
@@ -602,9 +601,7 @@ class PersuasionGame:
         the format are in ``bayespersuade/example_games/``
         (:func:`bayespersuade.io.example_path`).
         """
-        from .io import save_game
-
-        save_game(self, path)
+        _io.save_game(self, path)
 
     @classmethod
     def load(cls, path) -> PersuasionGame:
@@ -620,8 +617,6 @@ class PersuasionGame:
         >>> PersuasionGame.load(example_path("prosecutor")).solve(exact=True).value
         Fraction(3, 5)
         """
-        from .io import load_game
-
         return load_game(path)
 
     # ------------------------------------------------------------------ dunder
@@ -649,3 +644,122 @@ class PersuasionGame:
         return (f"<PersuasionGame{nm}: {self.n_states} states x {self.n_actions} actions, "
                 f"{kind}>")
 
+
+# ------------------------------------------------------------- game files
+def _from_kwargs(kwargs: dict[str, Any], src: str) -> PersuasionGame:
+    """Build a game from checked game-file fields; its validation errors name the file."""
+    try:
+        return PersuasionGame(**kwargs)
+    except GameFileError:
+        raise
+    except InvalidGameError as exc:
+        raise GameFileError(f"{src}: {exc}") from exc
+
+
+def game_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> PersuasionGame:
+    """Build a game from a dict in the documented JSON format.
+
+    Parameters
+    ----------
+    data : Mapping
+        A parsed game file: JSON types only (``dict``, ``list``, ``str``,
+        ``int``, ``float``, ``bool``, ``None``; tuples are accepted as arrays).
+        Exact numbers are ints or strings such as ``"3/10"``; a
+        :class:`~fractions.Fraction` object is not part of the format.
+    source : str, default "<dict>"
+        Where the data came from, named at the start of every error message.
+
+    Returns
+    -------
+    PersuasionGame
+
+    Raises
+    ------
+    GameFileError
+        If anything is missing, unknown, mistyped, mis-shaped or invalid; the
+        message names ``source`` and the field (and index) at fault.
+
+    Examples
+    --------
+    >>> from bayespersuade.game import game_from_dict
+    >>> game = game_from_dict({
+    ...     "format": "bayespersuade.game", "version": 1,
+    ...     "states": ["bad", "good"], "actions": ["reject", "accept"],
+    ...     "prior": ["2/3", "1/3"],
+    ...     "sender_utility": [[0, 0], [1, 1]],
+    ...     "receiver_utility": [[1, 0], [0, 1]]})
+    >>> game.n_states, game.n_actions, game.is_rational
+    (2, 2, True)
+    >>> game_from_dict({"format": "bayespersuade.game", "version": 1,
+    ...                 "prior": [0.5, "x"], "sender_utility": [[0, 0]],
+    ...                 "receiver_utility": [[0, 0]]}, source="mine")
+    Traceback (most recent call last):
+    ...
+    bayespersuade.exceptions.GameFileError: mine: prior[1] is "x" (a string), which is not...
+    """
+    return _from_kwargs(_io.parse_game_dict(data, source=source), str(source))
+
+
+def loads_game(text: str | bytes, *, source: str = "<string>") -> PersuasionGame:
+    """Read a game from JSON text (see the module documentation for the format).
+
+    Parameters
+    ----------
+    text : str or bytes
+        The JSON document; bytes must be UTF-8.
+    source : str, default "<string>"
+        Named at the start of every error message.
+
+    Returns
+    -------
+    PersuasionGame
+
+    Raises
+    ------
+    GameFileError
+        If the text is not UTF-8, not JSON, or not a valid game.
+
+    Examples
+    --------
+    >>> from bayespersuade.game import loads_game
+    >>> g = loads_game('{"format": "bayespersuade.game", "version": 1, '
+    ...                '"prior": [0.25, 0.75], "sender_utility": [[1, 0]], '
+    ...                '"receiver_utility": [[0, 0]]}')
+    >>> g.is_rational, g.prior
+    (False, array([0.25, 0.75]))
+    >>> loads_game('{"format": "bayespersuade.game", "version": 1, "prior": [NaN, 1], '
+    ...            '"sender_utility": [[1, 0]], "receiver_utility": [[0, 0]]}')
+    Traceback (most recent call last):
+    ...
+    bayespersuade.exceptions.GameFileError: <string>: prior[0] is NaN; entries must be finite...
+    """
+    return _from_kwargs(_io.parse_game_json(text, source=source), str(source))
+
+
+def load_game(path: str | os.PathLike[str]) -> PersuasionGame:
+    """Read a game from a JSON file in the ``bayespersuade.game`` format.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file (UTF-8; a leading byte-order mark is accepted).
+
+    Returns
+    -------
+    PersuasionGame
+
+    Raises
+    ------
+    GameFileError
+        If the file does not exist or cannot be read, is not UTF-8, is not
+        JSON, or is not a valid game; the message starts with the file name.
+
+    Examples
+    --------
+    >>> from bayespersuade.game import load_game
+    >>> from bayespersuade.io import example_path
+    >>> game = load_game(example_path("prosecutor"))
+    >>> game.name, game.states, game.exact_data()[0]
+    ('prosecutor', ('innocent', 'guilty'), array([Fraction(7, 10), Fraction(3, 10)], dtype=object))
+    """
+    return _from_kwargs(_io.read_game_file(path), os.fspath(path))

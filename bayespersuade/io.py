@@ -101,7 +101,8 @@ Bundled example files (:func:`example_path`) live in
 
 Examples
 --------
->>> from bayespersuade.io import dumps_game, loads_game
+>>> from bayespersuade.game import loads_game
+>>> from bayespersuade.io import dumps_game
 >>> text = '''{"format": "bayespersuade.game", "version": 1,
 ...   "prior": ["0.7", "3/10"],
 ...   "sender_utility": [[0, 0], [1, 1]],
@@ -130,17 +131,17 @@ import numpy as np
 from .exceptions import GameFileError, InvalidGameError, InvalidParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .game import PersuasionGame
+    from .solvers.game_data import GameLike
 
 __all__ = [
     "FORMAT",
     "VERSION",
     "dumps_game",
     "example_path",
-    "game_from_dict",
+    "parse_game_dict",
+    "parse_game_json",
+    "read_game_file",
     "game_to_dict",
-    "load_game",
-    "loads_game",
     "save_game",
 ]
 
@@ -360,8 +361,11 @@ def _check_json_tree(x: Any, where: str, src: str) -> None:
 
 
 # ------------------------------------------------------------------ reading
-def game_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> PersuasionGame:
-    """Build a game from a dict in the documented JSON format.
+def parse_game_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> dict[str, Any]:
+    """Check a dict in the documented JSON format; return the game's constructor arguments.
+
+    :func:`bayespersuade.game.game_from_dict` builds the game from them (and
+    reports the game's own validation errors as :class:`~bayespersuade.GameFileError`).
 
     Parameters
     ----------
@@ -375,33 +379,24 @@ def game_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Persua
 
     Returns
     -------
-    PersuasionGame
+    dict
+        ``prior``, ``sender_utility``, ``receiver_utility`` (ints, Fractions or
+        floats), ``states``, ``actions``, ``name``, ``metadata``.
 
     Raises
     ------
     GameFileError
-        If anything is missing, unknown, mistyped, mis-shaped or invalid; the
-        message names ``source`` and the field (and index) at fault.
+        If anything is missing, unknown, mistyped or mis-shaped; the message names
+        ``source`` and the field (and index) at fault.
 
     Examples
     --------
-    >>> from bayespersuade.io import game_from_dict
-    >>> game = game_from_dict({
-    ...     "format": "bayespersuade.game", "version": 1,
-    ...     "states": ["bad", "good"], "actions": ["reject", "accept"],
-    ...     "prior": ["2/3", "1/3"],
-    ...     "sender_utility": [[0, 0], [1, 1]],
-    ...     "receiver_utility": [[1, 0], [0, 1]]})
-    >>> game.n_states, game.n_actions, game.is_rational
-    (2, 2, True)
-    >>> game_from_dict({"format": "bayespersuade.game", "version": 1,
-    ...                 "prior": [0.5, "x"], "sender_utility": [[0, 0]],
-    ...                 "receiver_utility": [[0, 0]]}, source="mine")
-    Traceback (most recent call last):
-    ...
-    bayespersuade.exceptions.GameFileError: mine: prior[1] is "x" (a string), which is not...
+    >>> from bayespersuade.io import parse_game_dict
+    >>> parse_game_dict({"format": "bayespersuade.game", "version": 1,
+    ...                  "prior": ["1/2", "1/2"], "sender_utility": [[0, 1]],
+    ...                  "receiver_utility": [[0, 0]]})["prior"]
+    [Fraction(1, 2), Fraction(1, 2)]
     """
-    from .game import PersuasionGame
 
     src = str(source)
     if not isinstance(data, Mapping):
@@ -465,48 +460,17 @@ def game_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Persua
     sender = _matrix(data["sender_utility"], "sender_utility", src)
     receiver = _matrix(data["receiver_utility"], "receiver_utility", src)
 
-    try:
-        return PersuasionGame(
-            prior, sender, receiver, states, actions, name=name, metadata=metadata
-        )
-    except GameFileError:
-        raise
-    except InvalidGameError as exc:
-        raise GameFileError(f"{src}: {exc}") from exc
+    return {"prior": prior, "sender_utility": sender, "receiver_utility": receiver,
+            "states": states, "actions": actions, "name": name, "metadata": metadata}
 
 
-def loads_game(text: str | bytes, *, source: str = "<string>") -> PersuasionGame:
-    """Read a game from JSON text (see the module documentation for the format).
 
-    Parameters
-    ----------
-    text : str or bytes
-        The JSON document; bytes must be UTF-8.
-    source : str, default "<string>"
-        Named at the start of every error message.
 
-    Returns
-    -------
-    PersuasionGame
+def parse_game_json(text: str | bytes, *, source: str = "<string>") -> dict[str, Any]:
+    """Check JSON text in the documented format; return the game's constructor arguments.
 
-    Raises
-    ------
-    GameFileError
-        If the text is not UTF-8, not JSON, or not a valid game.
-
-    Examples
-    --------
-    >>> from bayespersuade.io import loads_game
-    >>> g = loads_game('{"format": "bayespersuade.game", "version": 1, '
-    ...                '"prior": [0.25, 0.75], "sender_utility": [[1, 0]], '
-    ...                '"receiver_utility": [[0, 0]]}')
-    >>> g.is_rational, g.prior
-    (False, array([0.25, 0.75]))
-    >>> loads_game('{"format": "bayespersuade.game", "version": 1, "prior": [NaN, 1], '
-    ...            '"sender_utility": [[1, 0]], "receiver_utility": [[0, 0]]}')
-    Traceback (most recent call last):
-    ...
-    bayespersuade.exceptions.GameFileError: <string>: prior[0] is NaN; entries must be finite...
+    Raises :class:`~bayespersuade.GameFileError` if the text is not UTF-8, not
+    JSON, or not a valid game file (see :func:`parse_game_dict`).
     """
     src = str(source)
     if isinstance(text, bytes | bytearray):
@@ -518,33 +482,14 @@ def loads_game(text: str | bytes, *, source: str = "<string>") -> PersuasionGame
         raise GameFileError(f"{src}: expected JSON text, got {type(text).__name__}")
     elif text.startswith("\ufeff"):
         text = text[1:]
-    return game_from_dict(_parse_json(text, src), source=src)
+    return parse_game_dict(_parse_json(text, src), source=src)
 
 
-def load_game(path: str | os.PathLike[str]) -> PersuasionGame:
-    """Read a game from a JSON file in the ``bayespersuade.game`` format.
+def read_game_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and check a game file; return the game's constructor arguments.
 
-    Parameters
-    ----------
-    path : str or path-like
-        The file (UTF-8; a leading byte-order mark is accepted).
-
-    Returns
-    -------
-    PersuasionGame
-
-    Raises
-    ------
-    GameFileError
-        If the file does not exist or cannot be read, is not UTF-8, is not
-        JSON, or is not a valid game; the message starts with the file name.
-
-    Examples
-    --------
-    >>> from bayespersuade.io import example_path, load_game
-    >>> game = load_game(example_path("prosecutor"))
-    >>> game.name, game.states, game.exact_data()[0]
-    ('prosecutor', ('innocent', 'guilty'), array([Fraction(7, 10), Fraction(3, 10)], dtype=object))
+    Raises :class:`~bayespersuade.GameFileError` naming the file if it does not
+    exist, cannot be read, or is not a valid game file.
     """
     src = os.fspath(path)
     p = Path(src)
@@ -556,10 +501,9 @@ def load_game(path: str | os.PathLike[str]) -> PersuasionGame:
         raise GameFileError(f"{src}: is a directory, not a game file") from None
     except OSError as exc:
         raise GameFileError(f"{src}: cannot be read ({exc.strerror or exc})") from None
-    return loads_game(raw, source=src)
+    return parse_game_json(raw, source=src)
 
 
-# ------------------------------------------------------------------ writing
 def _exact_entry(q: Fraction) -> int | str:
     return q.numerator if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
 
@@ -596,7 +540,7 @@ def _json_metadata(x: Any, where: str) -> Any:
     )
 
 
-def game_to_dict(game: PersuasionGame) -> dict[str, Any]:
+def game_to_dict(game: GameLike) -> dict[str, Any]:
     """The game as a dict in the documented JSON format.
 
     Rational games are written exactly (integers as ints, other rationals as
@@ -605,7 +549,7 @@ def game_to_dict(game: PersuasionGame) -> dict[str, Any]:
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
 
     Returns
     -------
@@ -626,9 +570,7 @@ def game_to_dict(game: PersuasionGame) -> dict[str, Any]:
     >>> d["prior"], d["sender_utility"]
     (['7/10', '3/10'], [[0, 0], [1, 1]])
     """
-    from .game import PersuasionGame
-
-    if not isinstance(game, PersuasionGame):
+    if not all(hasattr(game, a) for a in ("is_rational", "exact_data", "prior", "states")):
         raise InvalidGameError(f"expected a PersuasionGame, got {type(game).__name__}")
     if game.is_rational:
         prior_q, v_q, u_q = game.exact_data()
@@ -670,7 +612,7 @@ def _format(d: dict[str, Any], ascii_only: bool) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
-def dumps_game(game: PersuasionGame) -> str:
+def dumps_game(game: GameLike) -> str:
     """The game as JSON text, one utility row per line.
 
     Non-ASCII labels are written as UTF-8 characters; a string that cannot be
@@ -679,7 +621,7 @@ def dumps_game(game: PersuasionGame) -> str:
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
 
     Returns
     -------
@@ -688,7 +630,8 @@ def dumps_game(game: PersuasionGame) -> str:
     Examples
     --------
     >>> from bayespersuade.examples import prosecutor
-    >>> from bayespersuade.io import dumps_game, loads_game
+    >>> from bayespersuade.game import loads_game
+    >>> from bayespersuade.io import dumps_game
     >>> print(dumps_game(prosecutor()))
     {
       "format": "bayespersuade.game",
@@ -722,7 +665,7 @@ def dumps_game(game: PersuasionGame) -> str:
     return text
 
 
-def save_game(game: PersuasionGame, path: str | os.PathLike[str]) -> None:
+def save_game(game: GameLike, path: str | os.PathLike[str]) -> None:
     """Write a game to a JSON file (UTF-8), replacing any existing file.
 
     The text is built completely before the file is opened, so a game that
@@ -730,7 +673,7 @@ def save_game(game: PersuasionGame, path: str | os.PathLike[str]) -> None:
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
     path : str or path-like
 
     Raises
@@ -744,7 +687,8 @@ def save_game(game: PersuasionGame, path: str | os.PathLike[str]) -> None:
     --------
     >>> import os, tempfile
     >>> from bayespersuade.examples import likert_quadratic
-    >>> from bayespersuade.io import load_game, save_game
+    >>> from bayespersuade import load_game
+    >>> from bayespersuade.io import save_game
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = os.path.join(tmp, "likert.json")
     ...     save_game(likert_quadratic("1/3"), path)
@@ -783,7 +727,8 @@ def example_path(name: str) -> Path:
 
     Examples
     --------
-    >>> from bayespersuade.io import example_path, load_game
+    >>> from bayespersuade import load_game
+    >>> from bayespersuade.io import example_path
     >>> example_path("likert-quadratic").name
     'likert-quadratic.json'
     >>> load_game(example_path("likert-quadratic")).actions

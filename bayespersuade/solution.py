@@ -8,21 +8,22 @@ records the method, the backend and whether its numbers are exact.
 from __future__ import annotations
 
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .certify import Certificate, CertificateCheck, verify_certificate
 from .citations import format_references, references_for
+from .solvers.certify import Certificate, CertificateCheck, verify_certificate
+from .solvers.dispatch import Signal, SolverOutput
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from .concavification import Envelope
-    from .game import PersuasionGame
+    from .solvers.concavification import Envelope
+    from .solvers.game_data import GameLike
 
 __all__ = ["Signal", "Solution", "provenance"]
 
@@ -53,35 +54,6 @@ def _fmt(x: Any) -> str:
     if isinstance(x, Fraction):
         return str(x) if x.denominator != 1 else str(x.numerator)
     return f"{float(x):.6g}"
-
-
-@dataclass(frozen=True)
-class Signal:
-    """One signal of a scheme: its probability, the posterior, the action.
-
-    Attributes
-    ----------
-    probability : float or Fraction
-        ``P(s) = Σ_ω μ0(ω) π(s | ω)``.
-    posterior : numpy.ndarray, shape (n_states,)
-        The receiver's belief after the signal.
-    action : int
-        The receiver's (recommended, obeyed) action.
-    action_label : str or int
-        ``game.actions[action]``.
-    sender_value : float or Fraction
-        The sender's expected utility given the signal, ``v(a)·μ_s``.
-    """
-
-    probability: Any
-    posterior: np.ndarray
-    action: int
-    action_label: Any
-    sender_value: Any
-
-    def __iter__(self):
-        """Unpack as ``(probability, posterior, action)`` triples."""
-        return iter((self.probability, self.posterior, self.action))
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,7 +101,7 @@ class Solution:
     message : str
     """
 
-    game: PersuasionGame
+    game: GameLike
     value: Any
     gain: Any
     no_disclosure_value: Any
@@ -149,6 +121,20 @@ class Solution:
     provenance: dict = field(default_factory=provenance)
     success: bool = True
     message: str = "optimal"
+
+    @classmethod
+    def from_output(cls, game: GameLike, output: SolverOutput) -> Solution:
+        """The solution of ``game`` from what :func:`~.solvers.dispatch.solve_game` returned.
+
+        Examples
+        --------
+        >>> from bayespersuade.examples import prosecutor
+        >>> from bayespersuade.solvers.dispatch import solve_game
+        >>> game = prosecutor()
+        >>> Solution.from_output(game, solve_game(game, exact=True)).value
+        Fraction(3, 5)
+        """
+        return cls(game=game, **{f.name: getattr(output, f.name) for f in fields(output)})
 
     # -------------------------------------------------------------- derived
     @property
@@ -305,9 +291,9 @@ class Solution:
     def plot(self, ax: Axes | None = None, **kwargs) -> Axes:
         """Plot the game with this solution (two or three states).
 
-        See :func:`bayespersuade.plotting.plot_game`.
+        See :func:`bayespersuade.plots.games.plot_game`.
         """
-        from .plotting import plot_game
+        from .plots.games import plot_game
 
         return plot_game(self.game, ax=ax, solution=self, **kwargs)
 

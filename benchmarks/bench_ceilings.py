@@ -8,7 +8,7 @@ Run::
 For each instance family and loss it builds every claim's prior (after
 loading, which is not timed), then times
 
-* **batch**: :func:`bayespersuade.ceilings.ceiling_table` with
+* **batch**: :func:`bayespersuade.instances.ceilings.ceiling_table` with
   ``method="batch"`` (one concave envelope for all claims; best of
   ``--repeat`` runs), against the issue's target of one second;
 * **lp**: the same table with ``method="lp"``, one revelation-principle LP per
@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bayespersuade.ceilings import ceiling_table
 from bayespersuade.datasets import load_embedded, load_perspectrum
+from bayespersuade.instances.ceilings import ceiling_table
 
 CONFIGS = [
     ("evidence-stance", "quadratic"), ("evidence-stance", "absolute"),

@@ -11,14 +11,14 @@ It prints one Markdown report:
 
 1. ``game.solve()`` (float; HiGHS through highspy, LP build and solution
    assembly included) beside the straightforward cvxpy formulation of the
-   same LP (:func:`bayespersuade.lp.solve_obedience_lp_cvxpy`, cvxpy + HiGHS,
+   same LP (:func:`bayespersuade.solvers.lp.solve_obedience_lp_cvxpy`, cvxpy + HiGHS,
    cvxpy's model build included), on random games with integer utilities
    ``0..10`` and random rational priors;
-2. :func:`bayespersuade.batch.batch_ceilings` on 10,000 priors of a 2-state,
+2. :func:`bayespersuade.solvers.batch.batch_ceilings` on 10,000 priors of a 2-state,
    7-action game beside a loop of per-prior LP solves and beside cvxpy per
    prior (on a subsample, extrapolated and labelled as such);
 3. ``game.solve(exact=True)`` and the certification step alone
-   (:func:`bayespersuade.certify.certify_basis`) beside the float solve;
+   (:func:`bayespersuade.solvers.certify.certify_basis`) beside the float solve;
 4. the peak resident memory of a 200 x 200 float solve, measured in a fresh
    subprocess (``ru_maxrss``);
 
@@ -159,7 +159,7 @@ def versions() -> dict[str, str]:
 
 
 def bench_float(sizes, seed: int, out: list[str], results: dict) -> None:
-    from bayespersuade.lp import (
+    from bayespersuade.solvers.lp import (
         build_obedience_lp,
         choose_lp_method,
         solve_obedience_lp,
@@ -214,7 +214,7 @@ def bench_float(sizes, seed: int, out: list[str], results: dict) -> None:
 
 def bench_spread(seed: int, n: int, m: int, n_instances: int, out: list[str],
                  results: dict) -> None:
-    from bayespersuade.lp import solve_obedience_lp_cvxpy
+    from bayespersuade.solvers.lp import solve_obedience_lp_cvxpy
 
     out.append(f"### Instance spread at {n} × {m}\n")
     out.append(f"{n_instances} further random instances, one interleaved run each "
@@ -239,8 +239,12 @@ def bench_spread(seed: int, n: int, m: int, n_instances: int, out: list[str],
 
 
 def bench_batch(seed: int, quick: bool, out: list[str], results: dict) -> None:
-    from bayespersuade.batch import batch_ceilings
-    from bayespersuade.lp import build_obedience_lp, solve_obedience_lp, solve_obedience_lp_cvxpy
+    from bayespersuade.solvers.batch import batch_ceilings
+    from bayespersuade.solvers.lp import (
+        build_obedience_lp,
+        solve_obedience_lp,
+        solve_obedience_lp_cvxpy,
+    )
 
     n_priors = 10_000
     n_loop = 1_000 if quick else n_priors
@@ -293,8 +297,8 @@ def bench_batch(seed: int, quick: bool, out: list[str], results: dict) -> None:
 
 
 def bench_exact(sizes, seed: int, out: list[str], results: dict) -> None:
-    from bayespersuade.certify import certify_basis
-    from bayespersuade.lp import build_obedience_lp, solve_obedience_lp
+    from bayespersuade.solvers.certify import certify_basis
+    from bayespersuade.solvers.lp import build_obedience_lp, solve_obedience_lp
 
     out.append("## 3. Exact certification vs the float solve\n")
     out.append("`game.solve(exact=True)` (float solve, exact basis re-solve over ℚ, exact "
@@ -336,7 +340,7 @@ _MEMORY_SCRIPT = textwrap.dedent("""
     sys.path.insert(0, {root!r})
     sys.path.insert(0, {bench!r})
     from bench_core import random_game
-    import bayespersuade.lp, bayespersuade.solve  # imports before the baseline
+    import bayespersuade.solvers.lp, bayespersuade.solvers.dispatch  # imports before the baseline
 
     def hwm_kib():
         try:
@@ -466,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_memory(args.seed, *mem_size, mem_out, results)
 
     # warm-up: imports and first-call overheads of both libraries
-    import bayespersuade.lp as _lp
+    import bayespersuade.solvers.lp as _lp
 
     warm = random_game(2, 2, 0)
     warm.solve()

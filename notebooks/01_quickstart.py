@@ -192,7 +192,7 @@ assert check.ok
 from dataclasses import replace
 
 bad = replace(cert, value=Fraction(7, 10))
-print(bayespersuade.certify.verify_certificate(game, bad).problems)
+print(bayespersuade.solvers.certify.verify_certificate(game, bad).problems)
 
 # %% [markdown]
 # ## Scoring any scheme

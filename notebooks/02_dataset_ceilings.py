@@ -37,10 +37,10 @@ if "ipykernel" not in sys.modules:  # run as a plain script: draw off-screen
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from bayespersuade.ceilings import AVERAGE_LABEL, ceiling_table, summarize_ceilings
-from bayespersuade.dataset_plots import plot_ceiling_distribution, plot_envelope_with_priors
 from bayespersuade.datasets import load_dataset, load_embedded
-from bayespersuade.families import evidence_stance_game, evidence_support_share
+from bayespersuade.instances.ceilings import AVERAGE_LABEL, ceiling_table, summarize_ceilings
+from bayespersuade.instances.families import evidence_stance_game, evidence_support_share
+from bayespersuade.plots.ceilings import plot_ceiling_distribution, plot_envelope_with_priors
 
 pd.set_option("display.width", 120)
 pd.set_option("display.max_colwidth", 40)

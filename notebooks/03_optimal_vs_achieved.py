@@ -65,14 +65,15 @@ import pandas as pd
 import torch
 
 from bayespersuade.datasets import load_embedded
-from bayespersuade.families import binary_truth_game
+from bayespersuade.instances.families import binary_truth_game
 from bayespersuade.llm import (
     ProtocolConfig,
     TransformersBackend,
     scripted_receiver,
     scripted_sender,
 )
-from bayespersuade.llm.runner import EvaluationConfig, read_results, run_evaluation
+from bayespersuade.llm.runner import EvaluationConfig, run_evaluation
+from bayespersuade.llm.store import read_results
 
 # tqdm's notebook progress bars need ipywidgets; the runs below show no progress bars.
 warnings.filterwarnings("ignore", message="IProgress not found")

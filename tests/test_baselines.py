@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bayespersuade.baselines import human_baselines
 from bayespersuade.datasets import load_anthropic, load_cmv, load_ddo
 from bayespersuade.exceptions import InvalidParameterError
+from bayespersuade.instances.baselines import human_baselines
 
 FIX = Path(__file__).parent / "fixtures" / "datasets"
 
@@ -103,7 +103,7 @@ def test_achieved_vs_ceiling_plot(anthropic):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from bayespersuade.dataset_plots import plot_achieved_vs_ceiling
+    from bayespersuade.plots.ceilings import plot_achieved_vs_ceiling
 
     b = human_baselines(anthropic)
     fig, ax = plt.subplots()

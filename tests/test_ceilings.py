@@ -7,15 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bayespersuade.ceilings import (
+from bayespersuade.datasets import load_anthropic, load_cmv, load_embedded, load_perspectrum
+from bayespersuade.exceptions import InvalidParameterError
+from bayespersuade.instances.ceilings import (
     AVERAGE_LABEL,
     base_game,
     ceiling_table,
     summarize_ceilings,
     write_ceilings,
 )
-from bayespersuade.datasets import load_anthropic, load_cmv, load_embedded, load_perspectrum
-from bayespersuade.exceptions import InvalidParameterError
 
 FIX = Path(__file__).parent / "fixtures" / "datasets"
 
@@ -175,7 +175,7 @@ def test_bad_method(persp):
 def _run_cli(argv, capsys):
     import argparse
 
-    from bayespersuade.cli_ceilings import add_parser
+    from bayespersuade.cli.ceilings import add_parser
 
     parser = argparse.ArgumentParser(prog="bayespersuade")
     add_parser(parser.add_subparsers(dest="command", required=True))
@@ -261,7 +261,7 @@ def test_plots(persp, sample):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from bayespersuade.dataset_plots import plot_ceiling_distribution, plot_envelope_with_priors
+    from bayespersuade.plots.ceilings import plot_ceiling_distribution, plot_envelope_with_priors
 
     a = ceiling_table(sample, "evidence-stance")
     b = ceiling_table(sample, "evidence-stance", loss="absolute")

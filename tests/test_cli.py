@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 import bayespersuade
-from bayespersuade import PersuasionGame, __version__, cli
-from bayespersuade.cli import main
+from bayespersuade import PersuasionGame, __version__
+from bayespersuade.cli import main as cli
+from bayespersuade.cli.main import main
 from bayespersuade.examples import get_example, likert_quadratic, prosecutor
-from bayespersuade.io import game_from_dict, load_game, loads_game, save_game
+from bayespersuade.game import game_from_dict, load_game, loads_game
+from bayespersuade.io import save_game
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

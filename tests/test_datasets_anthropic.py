@@ -8,7 +8,7 @@ import pytest
 from bayespersuade.datasets import load_anthropic, load_dataset
 from bayespersuade.datasets.anthropic import is_control
 from bayespersuade.exceptions import DataError
-from bayespersuade.families import record_prior
+from bayespersuade.instances.families import record_prior
 
 FIX = Path(__file__).parent / "fixtures" / "datasets" / "anthropic" / "persuasion_data.csv"
 

@@ -7,7 +7,7 @@ import pytest
 
 from bayespersuade.datasets import load_claims, load_dataset
 from bayespersuade.exceptions import DataError, InvalidParameterError
-from bayespersuade.families import record_prior
+from bayespersuade.instances.families import record_prior
 
 FIX = Path(__file__).parent / "fixtures" / "datasets" / "claims"
 

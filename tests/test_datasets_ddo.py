@@ -8,7 +8,7 @@ import pytest
 
 from bayespersuade.datasets import load_dataset, load_ddo
 from bayespersuade.exceptions import DataError, InvalidParameterError
-from bayespersuade.families import record_prior
+from bayespersuade.instances.families import record_prior
 
 FIX = Path(__file__).parent / "fixtures" / "datasets" / "ddo"
 

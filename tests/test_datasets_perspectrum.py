@@ -7,7 +7,7 @@ import pytest
 
 from bayespersuade.datasets import load_perspectrum
 from bayespersuade.exceptions import DataError, InvalidParameterError
-from bayespersuade.families import evidence_position_prior, evidence_support_share
+from bayespersuade.instances.families import evidence_position_prior, evidence_support_share
 
 FIX = Path(__file__).parent / "fixtures" / "datasets" / "perspectrum"
 

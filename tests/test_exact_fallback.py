@@ -5,15 +5,15 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-import bayespersuade.solve as solve_mod
+import bayespersuade.solvers.dispatch as solve_mod
 from bayespersuade import PersuasionGame
-from bayespersuade.certify import (
+from bayespersuade.examples import likert_quadratic, prosecutor
+from bayespersuade.solvers.certify import (
     EXACT_FALLBACK_MAX_VARIABLES,
     Certificate,
     certify_small_game_exactly,
     verify_certificate,
 )
-from bayespersuade.examples import likert_quadratic, prosecutor
 
 
 def _no_basis(game, lp, result):
@@ -110,7 +110,7 @@ def test_primal_infeasible_certificate_is_rejected_with_a_reason():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from bayespersuade._exact_lp import exact_simplex, solve_lp_exactly  # noqa: E402
+from bayespersuade.solvers._exact_lp import exact_simplex, solve_lp_exactly  # noqa: E402
 
 small_int = st.integers(-4, 4)
 

@@ -7,7 +7,7 @@ import pytest
 
 from bayespersuade.datasets import ClaimRecord, Evidence, RatingObservation
 from bayespersuade.exceptions import InvalidGameError, InvalidParameterError
-from bayespersuade.families import (
+from bayespersuade.instances.families import (
     binary_truth_game,
     evidence_position_prior,
     evidence_stance_game,

@@ -13,15 +13,13 @@ from hypothesis import given, settings
 from bayespersuade import GameFileError, InvalidGameError, PersuasionGame
 from bayespersuade.examples import EXAMPLES, likert_quadratic, prosecutor
 from bayespersuade.exceptions import InvalidParameterError
+from bayespersuade.game import game_from_dict, load_game, loads_game
 from bayespersuade.io import (
     FORMAT,
     VERSION,
     dumps_game,
     example_path,
-    game_from_dict,
     game_to_dict,
-    load_game,
-    loads_game,
     save_game,
 )
 from bayespersuade.testing import degenerate_games, games

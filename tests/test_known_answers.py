@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from bayespersuade import PersuasionGame
-from bayespersuade.certify import verify_certificate
 from bayespersuade.examples import likert_quadratic, prosecutor
-from bayespersuade.families import binary_truth_game
+from bayespersuade.instances.families import binary_truth_game
+from bayespersuade.solvers.certify import verify_certificate
 
 METHODS = ["lp", "concavification"]
 

@@ -9,7 +9,7 @@ from bayespersuade.exceptions import MissingDependencyError
 
 
 def test_import_does_not_load_torch():
-    code = ("import sys, bayespersuade, bayespersuade.llm, bayespersuade.llm.cli_evaluate; "
+    code = ("import sys, bayespersuade, bayespersuade.llm, bayespersuade.cli.evaluate; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('torch', 'transformers')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

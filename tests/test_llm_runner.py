@@ -9,17 +9,14 @@ import pytest
 
 from bayespersuade.datasets.records import ClaimRecord, Evidence
 from bayespersuade.exceptions import BackendError, DataError, InvalidParameterError
-from bayespersuade.llm import cli_evaluate
+from bayespersuade.cli import evaluate as cli_evaluate
 from bayespersuade.llm.backends.base import Backend
 from bayespersuade.llm.backends.scripted import scripted_receiver, scripted_sender
 from bayespersuade.llm.prompts import PROMPT_VERSION
 from bayespersuade.llm.protocol import ProtocolConfig
 from bayespersuade.llm.report import write_report
-from bayespersuade.llm.runner import (
-    EvaluationConfig,
-    read_results,
-    run_evaluation,
-)
+from bayespersuade.llm.runner import EvaluationConfig, run_evaluation
+from bayespersuade.llm.store import read_results
 
 RECORDS = [ClaimRecord("demo", str(i), f"Claim number {i}.") for i in range(4)]
 
@@ -444,7 +441,7 @@ def test_confidence_bins_and_ratio_of_means(tmp_path):
 
 
 def test_wired_into_the_main_cli(tmp_path, fake_dataset, capsys):
-    from bayespersuade.cli import main
+    from bayespersuade.cli.main import main
 
     assert main(["evaluate", "--dataset", "demo", "--sender", "scripted:sender",
                  "--receiver", "scripted:receiver", "--limit", "1", "--out", str(tmp_path),

@@ -22,7 +22,7 @@ torch = pytest.importorskip(
 pytest.importorskip("transformers", reason="needs the llm extra: pip install 'bayespersuade[llm]'")
 
 from bayespersuade.datasets.records import ClaimRecord  # noqa: E402
-from bayespersuade.llm import cli_evaluate  # noqa: E402
+from bayespersuade.cli import evaluate as cli_evaluate  # noqa: E402
 
 
 def test_smollm2_evaluation_end_to_end(tmp_path, monkeypatch, capsys):

@@ -6,7 +6,7 @@ independent cvxpy formulation must agree on the optimal value of many random
 and degenerate games; the generated basis must be an optimal basis of the
 *full* LP, so that exact certification still succeeds and checks every row and
 column of the game; and the block-structured exact basis solve of
-:mod:`bayespersuade.certify` must agree with the general exact solve.
+:mod:`bayespersuade.solvers.certify` must agree with the general exact solve.
 No timings are asserted here (see ``benchmarks/bench_core.py``).
 """
 
@@ -20,12 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import bayespersuade.certify as certify_mod
-import bayespersuade.solve as solve_mod
+import bayespersuade.solvers.certify as certify_mod
+import bayespersuade.solvers.dispatch as solve_mod
 from bayespersuade import PersuasionGame
-from bayespersuade.certify import certify_basis, verify_certificate
 from bayespersuade.exceptions import InvalidParameterError, SolverError
-from bayespersuade.lp import (
+from bayespersuade.solvers.certify import certify_basis, verify_certificate
+from bayespersuade.solvers.lp import (
     GENERATE_MIN_VARIABLES,
     GENERATION_TOL,
     build_obedience_lp,

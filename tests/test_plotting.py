@@ -17,7 +17,7 @@ from matplotlib.path import Path as MplPath
 
 from bayespersuade import InvalidGameError, InvalidParameterError, PersuasionGame
 from bayespersuade.examples import likert_quadratic, prosecutor
-from bayespersuade.plotting import (
+from bayespersuade.plots.games import (
     LABEL_ENVELOPE,
     LABEL_POSTERIORS,
     LABEL_VHAT,

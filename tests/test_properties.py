@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bayespersuade import PersuasionGame
-from bayespersuade.best_response import best_response_exact
-from bayespersuade.certify import verify_certificate
+from bayespersuade.solvers.best_response import best_response_exact
+from bayespersuade.solvers.certify import verify_certificate
 from bayespersuade.testing import degenerate_games, games, priors, two_state_games
 
 PROPS = settings(

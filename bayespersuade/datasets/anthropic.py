@@ -43,7 +43,7 @@ row is flagged ``extra["control"] = True`` when its ``source`` or its
 ``prompt_type`` equals ``"control"`` or contains the word ``control``
 (case-insensitively).  Control rows are loaded like the others (their
 initial ratings are pre-treatment ratings of their claim); the human
-baselines (:mod:`bayespersuade.baselines`) leave them out unless asked.  The
+baselines (:mod:`bayespersuade.instances.baselines`) leave them out unless asked.  The
 public release may contain no such rows; the rule is documented here so that
 a copy that does is handled consistently.
 

@@ -32,12 +32,7 @@ from typing import Any
 
 from ..exceptions import DataError, InvalidParameterError
 from ._rows import RowError, RowSink, read_json
-from .perspectrum import (
-    FILES,
-    _check_split,
-    _collect,
-    _split_note,
-)
+from .perspectrum import FILES, _check_split, _collect, _split_note
 from .records import LoadResult
 
 __all__ = ["EMBEDDED", "UPSTREAM", "build_perspectrum_subset", "embedded_path", "load_embedded"]

@@ -34,7 +34,7 @@ The gold coarse label and the crowd votes disagree for a few clusters: in
 v1.0, 24 of the 5,095 clusters have a gold label opposite to the majority of
 their stance votes, and 106 clusters (all labelled UNDERMINE) received only
 "not a valid perspective" votes.  Both are kept verbatim; the
-evidence-stance prior (:func:`bayespersuade.families.evidence_support_share`)
+evidence-stance prior (:func:`bayespersuade.instances.families.evidence_support_share`)
 documents which it uses.
 
 Malformed rows

@@ -28,7 +28,7 @@ Pieces
                                        Bayes-plausibility gap, empirical schemes
 :mod:`~.runner`, :mod:`~.report`       resumable JSON-lines runs; the report
 :mod:`~.reward`                        RL rewards (score difference, normalised)
-:mod:`~.cli_evaluate`                  ``bayespersuade evaluate`` / ``report``
+:mod:`bayespersuade.cli.evaluate`      ``bayespersuade evaluate`` / ``report``
 =====================================  ==========================================
 
 Command line

@@ -17,7 +17,7 @@ Per instance (from the transcript record of :func:`~.protocol.run_instance`):
   model-consistent gain over the ceiling), the posteriors' mean value
   ``(1/K) Σ_m v̂(μ_m)``, and the **Bayes-plausibility gap**
   ``‖(1/K) Σ_m μ_m − μ0‖₁`` (the L1 norm, as in
-  :func:`bayespersuade.evaluate.evaluate_splitting`).  A Bayesian receiver's
+  :func:`bayespersuade.solvers.evaluate.evaluate_splitting`).  A Bayesian receiver's
   posteriors average back to its prior, so a positive gap measures
   non-Bayesian updating; only with a gap can the achieved gain exceed the
   ceiling (Kamenica & Gentzkow 2011).
@@ -54,10 +54,15 @@ from typing import Any
 
 import numpy as np
 
-from ..evaluate import evaluate_scheme, evaluate_splitting
 from ..exceptions import InvalidParameterError
-from ..families import make_game, prior_from_model_belief, prior_from_rating, prior_origin
 from ..game import PersuasionGame
+from ..instances.families import (
+    make_game,
+    prior_from_model_belief,
+    prior_from_rating,
+    prior_origin,
+)
+from ..solvers.evaluate import evaluate_scheme, evaluate_splitting
 
 __all__ = [
     "CONFIDENCE_EDGES",
@@ -144,7 +149,7 @@ def family_game(
 ) -> PersuasionGame:
     """The game of an instance family at an exact prior over its states.
 
-    A thin wrapper of :func:`bayespersuade.families.make_game` taking the full
+    A thin wrapper of :func:`bayespersuade.instances.families.make_game` taking the full
     prior vector: ``binary-truth`` takes ``(P(false), P(true))``,
     ``evidence-stance`` ``(P(undermine), P(support))``, ``normative-position``
     seven probabilities.
@@ -386,7 +391,7 @@ def empirical_scheme(
         A transcript record whose dialogues carry ``evidence`` (with stance).
     prior_support : Fraction
         ``μ0(support)``: the claim's share of supporting evidence
-        (:func:`bayespersuade.families.evidence_support_share`).
+        (:func:`bayespersuade.instances.families.evidence_support_share`).
     round : int, default 1
         Which round's outcome is the signal.
     loss : {"quadratic", "absolute"}

@@ -19,54 +19,24 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import DataError
 from .metrics import SCALE, summarize
-from .runner import RESULTS, RUN, _write_json_atomic, read_results
+from .store import load_run, write_json_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
 __all__ = [
-    "load_run",
     "plot_achieved_vs_ceiling",
     "plot_gains_by_dataset",
     "plot_gains_by_round",
     "render_markdown",
     "write_report",
 ]
-
-
-def load_run(out_dir: str | os.PathLike) -> tuple[dict, list[dict]]:
-    """Read an evaluation directory: its ``run.json`` and its instance records.
-
-    Raises
-    ------
-    DataError
-        If ``run.json`` is missing or unreadable, or ``results.jsonl`` is
-        damaged (a cut-short last line is reported, not repaired, here).
-
-    Examples
-    --------
-    >>> load_run("/nonexistent")
-    Traceback (most recent call last):
-    ...
-    bayespersuade.exceptions.DataError: file /nonexistent/run.json: no run.json in ...
-    """
-    d = Path(out_dir)
-    p = d / RUN
-    if not p.is_file():
-        raise DataError(f"no {RUN} in {d}; not an evaluation directory", path=str(p))
-    try:
-        run = json.loads(p.read_text(encoding="utf-8"))
-    except ValueError as e:
-        raise DataError(f"cannot parse: {e}", path=str(p)) from None
-    return run, read_results(d / RESULTS)
 
 
 def _figure(ax):
@@ -460,7 +430,7 @@ def write_report(out_dir: str | os.PathLike, *, format: str = "md") -> Path:
     d = Path(out_dir)
     run, records = load_run(d)
     summary = summarize(records)
-    _write_json_atomic(d / "summary.json", summary)
+    write_json_atomic(d / "summary.json", summary)
     (d / "plots").mkdir(exist_ok=True)
     plots = {}
     for fname, title, fn, arg in (

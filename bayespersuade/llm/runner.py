@@ -42,25 +42,27 @@ from typing import Any
 
 from .._version import __version__
 from ..exceptions import DataError, InvalidGameError, InvalidParameterError
-from ..families import evidence_support_share
+from ..instances.families import evidence_support_share
 from . import prompts
 from .backends.base import Backend
 from .metrics import FAMILIES, instance_metrics, summarize
 from .protocol import ProtocolConfig, derive_seed, run_instance, select_evidence
+from .store import (
+    INSTANCE_SCHEMA,
+    RESULTS,
+    RUN,
+    RUN_SCHEMA,
+    append_record,
+    read_results,
+    write_json_atomic,
+)
 
 __all__ = [
-    "INSTANCE_SCHEMA",
-    "RUN_SCHEMA",
     "EvaluationConfig",
     "EvaluationResult",
-    "read_results",
     "run_evaluation",
 ]
 
-RUN_SCHEMA = "bayespersuade.llm.run/1"
-INSTANCE_SCHEMA = "bayespersuade.llm.instance/1"
-RESULTS = "results.jsonl"
-RUN = "run.json"
 
 # Backend facts that may change between sessions without changing results.
 _VOLATILE = {"cache", "device", "path", "gguf_path"}
@@ -165,103 +167,6 @@ class EvaluationResult:
 
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-
-
-def read_results(path: str | os.PathLike, *, repair: bool = False) -> list[dict]:
-    """Read a ``results.jsonl`` file, checking every line.
-
-    Parameters
-    ----------
-    path : path-like
-    repair : bool, default False
-        If the *last* line was cut short (no final newline, or invalid JSON),
-        remove it from the file (with a warning) instead of raising.
-
-    Returns
-    -------
-    list of dict
-
-    Raises
-    ------
-    DataError
-        If a line other than a cut-short last line is not a valid instance
-        record, or two lines record the same instance.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "results.jsonl"
-    >>> _ = p.write_text('{"schema": "bayespersuade.llm.instance/1", "key": "d/1"}\\n{"sch')
-    >>> read_results(p)
-    Traceback (most recent call last):
-    ...
-    bayespersuade.exceptions.DataError: file ...results.jsonl, row 2: the last line is cut ...
-    >>> import warnings
-    >>> with warnings.catch_warnings(record=True) as w:
-    ...     [r["key"] for r in read_results(p, repair=True)]
-    ['d/1']
-    >>> "cut-short" in str(w[0].message)
-    True
-    """
-    p = Path(path)
-    if not p.exists():
-        return []
-    data = p.read_bytes()
-    lines = data.split(b"\n")
-    # data ends with "\n" -> the final element is b"" (no partial line).
-    partial = lines.pop()
-    out: list[dict] = []
-    seen: dict[str, int] = {}
-    good_end = 0
-    cut_reason = None
-    for i, raw in enumerate(lines, start=1):
-        try:
-            rec = json.loads(raw)
-            if not isinstance(rec, dict) or rec.get("schema") != INSTANCE_SCHEMA or (
-                "key" not in rec
-            ):
-                raise ValueError("not an instance record")
-        except ValueError as e:
-            if i == len(lines) and not partial:
-                cut_reason = f"invalid JSON ({e})"
-                break
-            raise DataError(f"line is not a valid instance record: {e}", path=str(p),
-                            row=i) from None
-        if rec["key"] in seen:
-            raise DataError(f"instance {rec['key']!r} is recorded twice (rows "
-                            f"{seen[rec['key']]} and {i})", path=str(p), row=i)
-        seen[rec["key"]] = i
-        out.append(rec)
-        good_end += len(raw) + 1
-    if partial:
-        cut_reason = "no final newline"
-    if cut_reason is not None:
-        row = len(out) + 1
-        if not repair:
-            raise DataError(f"the last line is cut short ({cut_reason}); an interrupted run "
-                            f"leaves this, and resuming removes it", path=str(p), row=row)
-        warnings.warn(f"{p}: removing a cut-short last line (row {row}: {cut_reason}); "
-                      f"that instance will be run again", stacklevel=2)
-        with open(p, "r+b") as f:
-            f.truncate(good_end)
-            f.flush()
-            os.fsync(f.fileno())
-    return out
-
-
-def _append(path: Path, record: Mapping) -> None:
-    line = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(line + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _stable(desc: Mapping) -> dict:
@@ -429,7 +334,7 @@ def run_evaluation(
         if run.get("library_version") != __version__:
             session["library_version_changed_from"] = run.get("library_version")
     run["sessions"].append(session)
-    _write_json_atomic(out / RUN, run)
+    write_json_atomic(out / RUN, run)
 
     todo = [(i, rec) for i, rec in enumerate(scope) if f"{rec.dataset}/{rec.id}" not in done_keys]
     n_resumed = len(scope) - len(todo)
@@ -442,18 +347,18 @@ def run_evaluation(
             result = _run_one(rec, i, seed, sender, receiver, config)
             result["elapsed_s"] = round(time.perf_counter() - t0, 3)
             result["finished"] = _now()
-            _append(out / RESULTS, result)
+            append_record(out / RESULTS, result)
             new.append(result)
             bar.update(1)
     finally:
         bar.close()
         session["finished"] = _now()
         session["n_new"] = len(new)
-        _write_json_atomic(out / RUN, run)
+        write_json_atomic(out / RUN, run)
     all_recs = read_results(out / RESULTS)
     in_scope = {f"{r.dataset}/{r.id}" for r in scope}
     summary = summarize([r for r in all_recs if r["key"] in in_scope])
-    _write_json_atomic(out / "summary.json", summary)
+    write_json_atomic(out / "summary.json", summary)
     report_path = None
     if report is not None:
         from .report import write_report

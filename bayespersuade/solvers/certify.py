@@ -1,7 +1,7 @@
 """Exact optimality certificates for the revelation-principle LP.
 
 A :class:`Certificate` is a primal-dual pair of the LP in
-:mod:`bayespersuade.lp`, in exact rationals:
+:mod:`bayespersuade.solvers.lp`, in exact rationals:
 
 * the primal: a joint distribution ``x(ω, a)`` of states and recommended
   actions (the scheme ``π(a | ω) = x(ω, a) / μ0(ω)``);
@@ -47,13 +47,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..exceptions import CertificateError
 from ._linalg_q import solve_rational
 from ._numeric import as_fraction, common_denominator
 from .best_response import _int_form
-from .exceptions import CertificateError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .game import PersuasionGame
+    from .game_data import GameLike
     from .lp import LPResult, ObedienceLP
 
 __all__ = [
@@ -188,12 +188,12 @@ def _int_matmul(A: list[list[int]], B: list[list[int]]) -> list[list[int]]:
         return [[sum(a * b for a, b in zip(row, col, strict=True)) for col in Bt] for row in A]
 
 
-def verify_certificate(game: PersuasionGame, certificate: Certificate) -> CertificateCheck:
+def verify_certificate(game: GameLike, certificate: Certificate) -> CertificateCheck:
     """Check an exact optimality certificate without solving anything.
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
         A rational game.
     certificate : Certificate
 
@@ -470,13 +470,13 @@ def _solve_basis_by_blocks(
 
 
 def certify_basis(
-    game: PersuasionGame, lp: ObedienceLP, result: LPResult
+    game: GameLike, lp: ObedienceLP, result: LPResult
 ) -> tuple[Certificate | None, str | None]:
     """Turn the optimal basis of a float solve into an exact certificate.
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
         A rational game.
     lp : ObedienceLP
         The LP that was solved (built from the game's float data; its
@@ -565,12 +565,12 @@ def certify_basis(
     return cert, None
 
 
-def certify_small_game_exactly(game: PersuasionGame) -> tuple[Certificate | None, str | None]:
+def certify_small_game_exactly(game: GameLike) -> tuple[Certificate | None, str | None]:
     """Solve the LP and its dual with an exact simplex (small games only).
 
     The fallback when the float basis is not exactly optimal: a two-phase
     tableau simplex over ℚ with Bland's rule
-    (:func:`bayespersuade._exact_lp.exact_simplex`), for games with at most
+    (:func:`bayespersuade.solvers._exact_lp.exact_simplex`), for games with at most
     :data:`EXACT_FALLBACK_MAX_VARIABLES` variables ``n_states * n_actions``.
 
     Returns

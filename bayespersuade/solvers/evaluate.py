@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..exceptions import InvalidGameError
 from . import best_response as _br
 from ._numeric import PRIOR_SUM_TOL, coerce_array
-from .exceptions import InvalidGameError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .game import PersuasionGame
+    from .game_data import GameLike
 
 __all__ = [
     "SchemeEvaluation",
@@ -235,13 +235,13 @@ def _evaluate(game, weights, posteriors, index, exact, tie_break) -> SchemeEvalu
 
 
 def evaluate_scheme(
-    game: PersuasionGame, scheme: Any, *, tie_break: _br.TieBreak = "sender"
+    game: GameLike, scheme: Any, *, tie_break: _br.TieBreak = "sender"
 ) -> SchemeEvaluation:
     """Evaluate a signaling scheme ``π(s | ω)`` against a Bayesian receiver.
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
     scheme : array_like, shape (n_states, n_signals)
         Row ``ω`` is the distribution of signals in state ``ω``.  Exact
         (int/Fraction) entries on a rational game are evaluated exactly.
@@ -284,7 +284,7 @@ def evaluate_scheme(
 
 
 def evaluate_splitting(
-    game: PersuasionGame, weights: Any, posteriors: Any, *, tie_break: _br.TieBreak = "sender"
+    game: GameLike, weights: Any, posteriors: Any, *, tie_break: _br.TieBreak = "sender"
 ) -> SchemeEvaluation:
     """Evaluate (weight, posterior) pairs, Bayes-plausible or not.
 
@@ -297,7 +297,7 @@ def evaluate_splitting(
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
     weights : array_like, shape (k,)
         Non-negative, summing to one.
     posteriors : array_like, shape (k, n_states)

@@ -29,16 +29,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..exceptions import InvalidGameError, SolverError
 from . import best_response as _br
 from ._numeric import coerce_array
 from .concavification import best_response_vertices, two_state_envelope
 from .evaluate import check_distribution_rows
-from .exceptions import InvalidGameError, SolverError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .game import PersuasionGame
+    from .game_data import GameLike
 
 __all__ = ["CeilingBatch", "batch_ceilings"]
 
@@ -129,7 +129,7 @@ def _check_priors(priors: Any, n: int) -> np.ndarray:
     return np.asarray(P)
 
 
-def batch_ceilings(game: PersuasionGame, priors: Any) -> CeilingBatch:
+def batch_ceilings(game: GameLike, priors: Any) -> CeilingBatch:
     """``V``, ``v̂``, the ceiling and an optimal splitting at many priors.
 
     The game's own prior is ignored; its utilities are used with each row of
@@ -138,7 +138,7 @@ def batch_ceilings(game: PersuasionGame, priors: Any) -> CeilingBatch:
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
         Supplies states, actions and utilities.
     priors : array_like, shape (k, n_states)
         One prior per row.

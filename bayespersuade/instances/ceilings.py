@@ -1,9 +1,9 @@
 """Ceiling tables: the persuasion-gain ceiling of every instance of a dataset.
 
-For a dataset and an instance family (:mod:`bayespersuade.families`), every
+For a dataset and an instance family (:mod:`bayespersuade.instances.families`), every
 record becomes a game with its own prior; all games of one family share
 their utilities, so the whole dataset is solved **in one batch**
-(:func:`bayespersuade.batch.batch_ceilings`: one concave envelope, evaluated
+(:func:`bayespersuade.solvers.batch.batch_ceilings`: one concave envelope, evaluated
 at every prior) rather than one LP per row.  ``method="lp"`` solves one
 revelation-principle LP per instance instead (the independent check, and
 the baseline of ``benchmarks/bench_ceilings.py``).
@@ -47,8 +47,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .batch import batch_ceilings
-from .exceptions import InvalidGameError, InvalidParameterError, SolverError
+from ..exceptions import InvalidGameError, InvalidParameterError, SolverError
+from ..solvers.batch import batch_ceilings
 from .families import (
     DEFAULT_POSITIONS,
     LIKERT,
@@ -62,8 +62,8 @@ from .families import (
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .datasets.records import ClaimRecord
-    from .game import PersuasionGame
+    from ..datasets.records import ClaimRecord
+    from ..game import PersuasionGame
 
 __all__ = [
     "AVERAGE_LABEL",
@@ -123,7 +123,7 @@ def instance_priors(
     records : iterable of ClaimRecord
     family : str
     prior_source, weighting, positions
-        As in :func:`bayespersuade.families.record_prior`.
+        As in :func:`bayespersuade.instances.families.record_prior`.
     prior : optional
         One prior for every record (origin "user"), for datasets that record
         none (CMV); overrides ``prior_source``.
@@ -258,11 +258,12 @@ def ceiling_table(
         The receiver's loss (default quadratic); or give the exponent ``p``.
     p : int or float, optional
     prior_source : {"auto", "rating", "histogram", "user", "evidence"}
-        See :func:`bayespersuade.families.record_prior`.
+        See :func:`bayespersuade.instances.families.record_prior`.
     prior : optional
         One prior for all records (origin "user"); overrides ``prior_source``.
     weighting : {"votes", "clusters", "labels"}
-        The evidence-share weighting (:func:`~bayespersuade.families.evidence_support_share`).
+        The evidence-share weighting
+        (:func:`~bayespersuade.instances.families.evidence_support_share`).
     positions : mapping
         PERSPECTRUM votes -> positions (normative-position).
     method : {"batch", "lp"}, default "batch"

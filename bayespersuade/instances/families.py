@@ -55,12 +55,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._numeric import as_fraction
-from .exceptions import InvalidGameError, InvalidParameterError
-from .game import PersuasionGame
+from ..exceptions import InvalidGameError, InvalidParameterError
+from ..game import PersuasionGame
+from ..solvers._numeric import as_fraction
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .datasets.records import ClaimRecord
+    from ..datasets.records import ClaimRecord
 
 __all__ = [
     "DEFAULT_POSITIONS",

@@ -17,14 +17,14 @@ quadratic loss.  Other datasets are read from the user's copies
 For each dataset it writes, into ``--out`` (default ``results/ceilings``):
 
 * ``<dataset>_<family>_p<p>_ceilings.csv``: one row per instance
-  (:func:`bayespersuade.ceilings.ceiling_table`);
+  (:func:`bayespersuade.instances.ceilings.ceiling_table`);
 * ``<dataset>_<family>_p<p>_skipped.csv``: instances without a prior, and why;
 * ``<dataset>_<family>_p<p>_rejections.csv``: rows the loader rejected, and why;
 * ``<dataset>_<family>_p<p>_envelope.png`` (two-state families): the envelope
   with every instance's prior;
 * where the dataset has human ratings before and after (Anthropic, DDO):
   ``..._baselines_{observations,by_claim_source,by_claim,by_source}.csv`` and
-  ``..._achieved_vs_ceiling.png`` (:mod:`bayespersuade.baselines`);
+  ``..._achieved_vs_ceiling.png`` (:mod:`bayespersuade.instances.baselines`);
 
 and, for all datasets together, ``summary_<family>_p<p>.csv`` (with the
 unweighted average over datasets when there are several),
@@ -45,7 +45,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .exceptions import BayesPersuadeError, InvalidParameterError
+from ..exceptions import BayesPersuadeError, InvalidParameterError
 
 __all__ = ["add_parser", "build_parser", "run"]
 
@@ -203,10 +203,10 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .baselines import human_baselines
-    from .ceilings import ceiling_table, summarize_ceilings, write_ceilings
-    from .datasets import load_dataset
-    from .solution import provenance
+    from ..datasets import load_dataset
+    from ..instances.baselines import human_baselines
+    from ..instances.ceilings import ceiling_table, summarize_ceilings, write_ceilings
+    from ..solution import provenance
 
     datasets = list(dict.fromkeys(args.dataset))
     files = _data_files(args.data_file, datasets)
@@ -271,7 +271,7 @@ def _run(args: argparse.Namespace) -> int:
     if not args.no_plots:
         import matplotlib.pyplot as plt
 
-        from .dataset_plots import plot_ceiling_distribution
+        from ..plots.ceilings import plot_ceiling_distribution
 
         ax = plot_ceiling_distribution(tables)
         f = out / f"distribution_{family}_p{stem_p}.png"
@@ -305,7 +305,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _references(datasets: list[str]) -> list:
     """The library, the model, the family's paper and each dataset's authors."""
-    from .citations import DATASET_REFERENCES, REFERENCES
+    from ..citations import DATASET_REFERENCES, REFERENCES
 
     keys = ["bayespersuade", "kamenica2011", "aumann1995", "cheng2025"]
     keys += [DATASET_REFERENCES[d] for d in datasets if d in DATASET_REFERENCES]
@@ -318,7 +318,7 @@ def _plots(table, base, out: Path, stem: str, family: str) -> list[str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .dataset_plots import plot_achieved_vs_ceiling, plot_envelope_with_priors
+    from ..plots.ceilings import plot_achieved_vs_ceiling, plot_envelope_with_priors
 
     files = []
     if family != "normative-position":

@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .ceilings import base_game
-from .exceptions import InvalidParameterError
-from .plotting import sender_value_pieces
+from ..exceptions import InvalidParameterError
+from ..instances.ceilings import base_game
+from .games import sender_value_pieces
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.axes import Axes
 
-    from .baselines import Baselines
+    from ..instances.baselines import Baselines
 
 __all__ = ["plot_achieved_vs_ceiling", "plot_ceiling_distribution", "plot_envelope_with_priors"]
 
@@ -51,7 +51,7 @@ def plot_ceiling_distribution(tables: pd.DataFrame | Mapping[str, pd.DataFrame],
     Parameters
     ----------
     tables : DataFrame or mapping name -> DataFrame
-        Ceiling tables (:func:`bayespersuade.ceilings.ceiling_table`).
+        Ceiling tables (:func:`bayespersuade.instances.ceilings.ceiling_table`).
     ax : matplotlib Axes, optional
 
     Returns
@@ -62,7 +62,7 @@ def plot_ceiling_distribution(tables: pd.DataFrame | Mapping[str, pd.DataFrame],
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from bayespersuade.ceilings import ceiling_table
+    >>> from bayespersuade.instances.ceilings import ceiling_table
     >>> from bayespersuade.datasets import load_embedded
     >>> t = ceiling_table(load_embedded(split="test").records, "evidence-stance")
     >>> ax = plot_ceiling_distribution({"perspectrum": t})
@@ -174,7 +174,7 @@ def plot_achieved_vs_ceiling(baselines: Baselines, ax: Axes | None = None, *,
     Parameters
     ----------
     baselines : Baselines
-        From :func:`bayespersuade.baselines.human_baselines`.
+        From :func:`bayespersuade.instances.baselines.human_baselines`.
     ax : matplotlib Axes, optional
     level : {"claim_source", "source"}, default "claim_source"
         One point per (claim, source) group, or per source.
@@ -187,7 +187,7 @@ def plot_achieved_vs_ceiling(baselines: Baselines, ax: Axes | None = None, *,
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from bayespersuade.baselines import human_baselines
+    >>> from bayespersuade.instances.baselines import human_baselines
     >>> from bayespersuade.datasets import ClaimRecord, RatingObservation as O
     >>> rec = ClaimRecord("claims", "1", "x", observations=(
     ...     O(initial=4, final=6, source="Human"), O(initial=3, final=3, source="Model")))

@@ -10,7 +10,7 @@ The receiver model
 ------------------
 Under the binary-truth family (and, with the same utilities, the
 evidence-stance family), a rating ``r`` is read as the belief
-``μ = (r − 1)/6`` (:func:`~bayespersuade.families.prior_from_rating`).  For
+``μ = (r − 1)/6`` (:func:`~bayespersuade.instances.families.prior_from_rating`).  For
 each observation ``i`` (one receiver, one argument):
 
 * ``μ_i`` and ``μ'_i``: the beliefs read from the initial and final ratings;
@@ -72,15 +72,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .batch import batch_ceilings
+from ..exceptions import InvalidParameterError
+from ..solvers.batch import batch_ceilings
 from .ceilings import base_game, ceiling_table
-from .exceptions import InvalidParameterError
 from .families import LIKERT
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .datasets.records import ClaimRecord
+    from ..datasets.records import ClaimRecord
 
 __all__ = ["Baselines", "human_baselines"]
 

@@ -30,19 +30,19 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .best_response import BR_TOL
-from .exceptions import InvalidGameError, InvalidParameterError
+from ..exceptions import InvalidGameError, InvalidParameterError
+from ..solvers.best_response import BR_TOL
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from .concavification import Envelope
-    from .game import PersuasionGame
-    from .solution import Solution
+    from ..solvers.concavification import Envelope
+    from ..solvers.dispatch import Signal
+    from ..solvers.game_data import GameLike
 
 __all__ = [
     "best_response_regions",
@@ -52,6 +52,22 @@ __all__ = [
     "plot_simplex",
     "sender_value_pieces",
 ]
+
+
+
+@runtime_checkable
+class SolutionLike(Protocol):
+    """What a plot reads of a :class:`~bayespersuade.Solution` (its game, signals, value)."""
+
+    @property
+    def game(self) -> GameLike: ...
+
+    @property
+    def signals(self) -> tuple[Signal, ...]: ...
+
+    @property
+    def value(self) -> Any: ...
+
 
 #: Legend labels of the two-state plots (tests and users can look lines up by them).
 LABEL_VHAT = "v̂(μ)"
@@ -81,20 +97,19 @@ def _short(x: Any) -> str:
     return f"{float(x):.3g}"
 
 
-def _require_states(game: PersuasionGame, n: int, what: str) -> None:
+def _require_states(game: GameLike, n: int, what: str) -> None:
     if game.n_states != n:
         raise InvalidGameError(
             f"{what} needs a game with {n} states; this one has {game.n_states}"
         )
 
 
-def _check_solution(game: PersuasionGame, solution: Solution | None) -> None:
+def _check_solution(game: GameLike, solution: SolutionLike | None) -> None:
     """Refuse a solution computed for another game (its posteriors would be meaningless)."""
     if solution is None:
         return
-    from .solution import Solution
 
-    if not isinstance(solution, Solution):
+    if not isinstance(solution, SolutionLike):
         raise InvalidParameterError(
             f"solution must be a Solution (from game.solve()), got {type(solution).__name__}"
         )
@@ -117,7 +132,7 @@ def _check_solution(game: PersuasionGame, solution: Solution | None) -> None:
 
 # ------------------------------------------------------- two-state geometry
 def sender_value_pieces(
-    game: PersuasionGame, *, envelope: Envelope | None = None
+    game: GameLike, *, envelope: Envelope | None = None
 ) -> list[tuple[tuple, tuple]]:
     """The linear pieces of ``v̂`` between the receiver's breakpoints (two states).
 
@@ -132,7 +147,7 @@ def sender_value_pieces(
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
         A two-state game.
     envelope : Envelope, optional
         ``game.envelope()`` if already computed.
@@ -203,7 +218,7 @@ def sender_value_pieces(
     return pieces
 
 
-def _played_intervals(game: PersuasionGame, pieces: list) -> list[tuple[float, float, int]]:
+def _played_intervals(game: GameLike, pieces: list) -> list[tuple[float, float, int]]:
     """``(lo, hi, action)``: the action played inside each stretch of the belief axis.
 
     Between the receiver's breakpoints it is constant, except where the
@@ -226,7 +241,7 @@ def _jump(a: Any, b: Any, exact: bool) -> bool:
     return (a != b) if exact else abs(float(a) - float(b)) > 1e-9 * max(1.0, abs(float(b)))
 
 
-def _set_belief_ticks(ax: Axes, game: PersuasionGame) -> None:
+def _set_belief_ticks(ax: Axes, game: GameLike) -> None:
     ticks = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
     labels = [f"{t:g}" for t in ticks]
     labels[0] = f"0\n({game.states[0]})"
@@ -235,10 +250,10 @@ def _set_belief_ticks(ax: Axes, game: PersuasionGame) -> None:
 
 
 def plot_envelope(
-    game: PersuasionGame,
+    game: GameLike,
     ax: Axes | None = None,
     *,
-    solution: Solution | None = None,
+    solution: SolutionLike | None = None,
     prior: bool = True,
     show_regions: bool = True,
     annotate: bool = True,
@@ -261,7 +276,7 @@ def plot_envelope(
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
         A two-state game.
     ax : matplotlib.axes.Axes, optional
         Axes to draw into (default: a new figure).
@@ -420,7 +435,7 @@ def _simplify(poly: list, exact: bool) -> list:
     return pts
 
 
-def best_response_regions(game: PersuasionGame) -> dict[int, tuple[tuple, ...]]:
+def best_response_regions(game: GameLike) -> dict[int, tuple[tuple, ...]]:
     """The region of beliefs where each action is played, as a polygon (three states).
 
     The region of action ``a`` is the closure of the set of beliefs at which
@@ -433,7 +448,7 @@ def best_response_regions(game: PersuasionGame) -> dict[int, tuple[tuple, ...]]:
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
         A three-state game.
 
     Returns
@@ -519,10 +534,10 @@ def _polygon_area(xy: np.ndarray) -> float:
 
 
 def plot_simplex(
-    game: PersuasionGame,
+    game: GameLike,
     ax: Axes | None = None,
     *,
-    solution: Solution | None = None,
+    solution: SolutionLike | None = None,
     prior: bool = True,
     annotate: bool = True,
 ) -> Axes:
@@ -540,7 +555,7 @@ def plot_simplex(
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
         A three-state game.
     ax : matplotlib.axes.Axes, optional
         Axes to draw into (default: a new figure).
@@ -638,10 +653,10 @@ def plot_simplex(
 
 
 # ------------------------------------------------------------ ceiling curve
-def plot_ceiling_curve(game: PersuasionGame, ax: Axes | None = None, *, n: int = 501) -> Axes:
+def plot_ceiling_curve(game: GameLike, ax: Axes | None = None, *, n: int = 501) -> Axes:
     """``V(μ0)``, ``v̂(μ0)`` and the gain ceiling ``V − v̂`` over all priors (two states).
 
-    The values are computed by :func:`bayespersuade.batch.batch_ceilings`
+    The values are computed by :func:`bayespersuade.solvers.batch.batch_ceilings`
     on ``n`` evenly spaced priors plus the receiver's breakpoints (so the
     values at the jumps are exact, not missed between grid points).  ``v̂``
     and the ceiling jump where the receiver's best response changes: their
@@ -650,7 +665,7 @@ def plot_ceiling_curve(game: PersuasionGame, ax: Axes | None = None, *, n: int =
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
         A two-state game (its own prior is not used).
     ax : matplotlib.axes.Axes, optional
         Axes to draw into (default: a new figure).
@@ -682,7 +697,7 @@ def plot_ceiling_curve(game: PersuasionGame, ax: Axes | None = None, *, n: int =
     _require_states(game, 2, "plot_ceiling_curve")
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
         raise InvalidParameterError(f"n must be an integer >= 2, got {n!r}")
-    from .batch import batch_ceilings
+    from ..solvers.batch import batch_ceilings
 
     ax = _axes(ax)
     env = game.envelope()
@@ -733,13 +748,13 @@ def plot_ceiling_curve(game: PersuasionGame, ax: Axes | None = None, *, n: int =
 
 # ------------------------------------------------------------------ dispatch
 def plot_game(
-    game: PersuasionGame, ax: Axes | None = None, solution: Solution | None = None, **kwargs: Any
+    game: GameLike, ax: Axes | None = None, solution: SolutionLike | None = None, **kwargs: Any
 ) -> Axes:
     """Plot a two-state (envelope) or three-state (simplex) game with its solution.
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
         A game with two or three states.
     ax : matplotlib.axes.Axes, optional
         Axes to draw into (default: a new figure).

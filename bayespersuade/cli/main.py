@@ -38,12 +38,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
-from .exceptions import BayesPersuadeError, CertificateError, InvalidParameterError
+from .._version import __version__
+from ..exceptions import BayesPersuadeError, CertificateError, InvalidParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .game import PersuasionGame
-    from .solution import Solution
+    from ..game import PersuasionGame
+    from ..solution import Solution
 
 __all__ = ["PLUGINS", "build_parser", "main"]
 
@@ -54,18 +54,18 @@ __all__ = ["PLUGINS", "build_parser", "main"]
 #: raises :class:`ModuleNotFoundError` naming itself) is skipped; any other
 #: import error propagates.
 PLUGINS: tuple[tuple[str, str], ...] = (
-    ("bayespersuade.cli_ceilings", "add_parser"),  # ceilings
-    ("bayespersuade.llm.cli_evaluate", "add_parser"),  # evaluate
-    ("bayespersuade.llm.cli_evaluate", "add_report_parser"),  # report
+    ("bayespersuade.cli.ceilings", "add_parser"),  # ceilings
+    ("bayespersuade.cli.evaluate", "add_parser"),  # evaluate
+    ("bayespersuade.cli.evaluate", "add_report_parser"),  # report
 )
 
 
 # ------------------------------------------------------------------ helpers
 def _load_game(spec: str) -> PersuasionGame:
     """A game from a JSON file, or a bundled example by name (files take precedence)."""
-    from .examples import EXAMPLES, get_example
-    from .exceptions import GameFileError
-    from .io import load_game
+    from ..examples import EXAMPLES, get_example
+    from ..exceptions import GameFileError
+    from ..game import load_game
 
     path = Path(spec)
     if not path.exists():
@@ -165,8 +165,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
 
 def _cmd_example(args: argparse.Namespace) -> int:
-    from .examples import get_example
-    from .io import dumps_game
+    from ..examples import get_example
+    from ..io import dumps_game
 
     text = dumps_game(get_example(args.name))
     if args.out:
@@ -182,8 +182,8 @@ def _yes(flag: bool) -> str:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from .certify import Certificate, verify_certificate
-    from .io import game_from_dict
+    from ..game import game_from_dict
+    from ..solvers.certify import Certificate, verify_certificate
 
     game = _load_game(args.game)
     data = _read_json_object(args.solution)
@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     >>> parser.parse_args(["solve", "prosecutor", "--exact"]).exact
     True
     """
-    from .examples import EXAMPLES
+    from ..examples import EXAMPLES
 
     names = ", ".join(sorted(EXAMPLES))
     parser = argparse.ArgumentParser(

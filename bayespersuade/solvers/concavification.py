@@ -4,7 +4,7 @@ Kamenica & Gentzkow (2011, Corollary 2): the sender's optimal value is
 ``V(μ0) = cav v̂ (μ0)``, the smallest concave function above ``v̂``, and an
 optimal scheme splits the prior into the posteriors that support the
 envelope at ``μ0``.  This module computes it without the revelation LP of
-:mod:`bayespersuade.lp`, so that each method checks the other.
+:mod:`bayespersuade.solvers.lp`, so that each method checks the other.
 
 ``v̂`` is piecewise linear: on the receiver's best-response region
 ``P_a = {μ : a ∈ argmax_b u_b·μ}`` (a polytope) it is at least ``v_a·μ``,
@@ -23,7 +23,7 @@ envelope is therefore the upper convex hull of the finitely many points
   exact arithmetic for rational games.  The envelope at ``μ0`` is then an LP
   over the vertices (:func:`concavify`).
 
-Exact results carry the same :class:`~bayespersuade.certify.Certificate` as
+Exact results carry the same :class:`~bayespersuade.solvers.certify.Certificate` as
 the LP method: the splitting gives the primal; the supporting hyperplane at
 ``μ0`` gives the prices ``p``; for each action the obedience multipliers are
 Farkas multipliers proving ``p·μ >= v_a·μ`` on ``P_a``.  A missed vertex
@@ -47,14 +47,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..exceptions import InvalidGameError, SolverError
 from . import best_response as _br
 from ._exact_lp import solve_lp_exactly
 from ._linalg_q import solve_rational
 from .certify import Certificate, verify_certificate
-from .exceptions import InvalidGameError, SolverError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .game import PersuasionGame
+    from .game_data import GameLike
 
 __all__ = [
     "Envelope",
@@ -234,12 +234,12 @@ class Envelope:
         return p0, p0 + slope
 
 
-def two_state_envelope(game: PersuasionGame, *, exact: bool | None = None) -> Envelope:
+def two_state_envelope(game: GameLike, *, exact: bool | None = None) -> Envelope:
     """The exact concave envelope of ``v̂`` for a two-state game.
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
         A game with two states.
     exact : bool, optional
         Exact arithmetic (default: when the game is rational).
@@ -338,12 +338,12 @@ def _exact_cell_constraints(u_q: np.ndarray, a: int) -> list[tuple]:
     return rows
 
 
-def best_response_vertices(game: PersuasionGame, *, exact: bool | None = None) -> list:
+def best_response_vertices(game: GameLike, *, exact: bool | None = None) -> list:
     """All vertices of the receiver's best-response regions in the simplex.
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
     exact : bool, optional
         Return exact (Fraction) vertices, re-derived and checked exactly
         (default: when the game is rational).
@@ -503,12 +503,12 @@ def _lp_certificate(game, weights, posteriors, actions, prices) -> tuple:
     return cert, None
 
 
-def concavify(game: PersuasionGame, *, exact: bool = False) -> ConcavificationResult:
+def concavify(game: GameLike, *, exact: bool = False) -> ConcavificationResult:
     """``V(μ0) = cav v̂(μ0)`` and an optimal splitting, without the revelation LP.
 
     Parameters
     ----------
-    game : PersuasionGame
+    game : PersuasionGame or GameLike
     exact : bool, default False
         Exact arithmetic and a certificate (rational games).  Two-state games
         are always solved exactly when rational; ``exact`` then only adds the

@@ -19,7 +19,7 @@ whose optimal value is ``V(μ0) = cav v̂ (μ0)``.  Its dual,
 
 gives the *price function* ``p`` (Dworczak & Kolotilin 2024): a supergradient
 of ``V`` at ``μ0``, and with ``λ`` an optimality certificate
-(:mod:`bayespersuade.certify`).
+(:mod:`bayespersuade.solvers.certify`).
 
 The constraint matrix is built vectorised in CSR form: ``n`` equality rows with
 ``n_actions`` ones each, and one obedience row per ordered pair of actions
@@ -43,8 +43,8 @@ the rows not yet added, exceeds ``1e-9 * max|v|``.  When neither is left,
 the scheme satisfies *all* obedience rows and the duals satisfy *all* dual
 constraints, so the restricted optimum is optimal for the full LP, and its
 basis, with the omitted rows' slacks basic and the omitted columns at zero,
-is an optimal basis of the full LP: :mod:`~bayespersuade.certify` re-solves
-it exactly and :func:`~bayespersuade.certify.verify_certificate` checks
+is an optimal basis of the full LP: :mod:`~bayespersuade.solvers.certify` re-solves
+it exactly and :func:`~bayespersuade.solvers.certify.verify_certificate` checks
 every row and column of the full game.  At most all rows and columns are
 added, so it terminates.  On random games (integer utilities 0..10) the
 restricted LP ends with 4-13% of the columns and 3-30% of the rows (see
@@ -106,7 +106,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
-from .exceptions import InvalidGameError, InvalidParameterError, SolverError
+from ..exceptions import InvalidGameError, InvalidParameterError, SolverError
 
 __all__ = [
     "GENERATE_MIN_VARIABLES",

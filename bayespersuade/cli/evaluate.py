@@ -26,8 +26,8 @@ import sys
 from typing import Any
 
 from ..exceptions import BayesPersuadeError, DataError
-from .backends.registry import SPEC_HELP, load_backend
-from .metrics import FAMILIES
+from ..llm.backends.registry import SPEC_HELP, load_backend
+from ..llm.metrics import FAMILIES
 
 __all__ = ["add_parser", "add_report_parser", "main", "run", "run_report"]
 
@@ -203,8 +203,8 @@ def run(args: argparse.Namespace) -> int:
     1 instance(s) evaluated, 0 resumed, 1 in scope; results in ...
     0
     """
-    from .protocol import ProtocolConfig
-    from .runner import RESULTS, EvaluationConfig, check_resume, run_evaluation
+    from ..llm.protocol import ProtocolConfig
+    from ..llm.runner import RESULTS, EvaluationConfig, check_resume, run_evaluation
 
     try:
         if args.protocol == "static" and args.rounds not in (None, 1):
@@ -225,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
         records = _load_records(args)
         if args.threads is not None and not (args.sender.startswith("scripted:")
                                              and args.receiver.startswith("scripted:")):
-            from .backends.hf import import_torch
+            from ..llm.backends.hf import import_torch
 
             import_torch().set_num_threads(args.threads)
         kw = {"batch_size": args.batch_size, "prefix_cache_tokens": args.prefix_cache_tokens}
@@ -267,7 +267,7 @@ def run_report(args: argparse.Namespace) -> int:
     >>> run_report(argparse.Namespace(out="/nonexistent", format="md"))
     2
     """
-    from .report import write_report
+    from ..llm.report import write_report
 
     try:
         path = write_report(args.out, format=args.format)
@@ -281,7 +281,7 @@ def run_report(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run ``evaluate`` or ``report`` as a standalone program.
 
-    ``python -m bayespersuade.llm.cli_evaluate evaluate ...`` works the same
+    ``python -m bayespersuade.cli.evaluate evaluate ...`` works the same
     as ``bayespersuade evaluate ...``.
 
     Examples

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .exceptions import InvalidGameError
+from ..exceptions import InvalidGameError
 
 __all__ = [
     "PRIOR_SUM_TOL",

@@ -28,8 +28,8 @@ from typing import Literal
 
 import numpy as np
 
+from ..exceptions import InvalidParameterError
 from ._numeric import to_integer_array
-from .exceptions import InvalidParameterError
 
 __all__ = [
     "BR_TOL",

@@ -1,4 +1,4 @@
-"""Solve a persuasion game: dispatch to a method, certify, assemble a Solution.
+"""Solve a persuasion game: dispatch to a method, certify, assemble the result.
 
 This is the implementation behind :meth:`PersuasionGame.solve`; the
 algorithms live in :mod:`.lp`, :mod:`.concavification` and :mod:`.certify`.
@@ -7,25 +7,81 @@ algorithms live in :mod:`.lp`, :mod:`.concavification` and :mod:`.certify`.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..exceptions import InvalidGameError, InvalidParameterError, SolverError
 from .certify import Certificate, certify_basis, certify_small_game_exactly, verify_certificate
-from .concavification import concavify
+from .concavification import Envelope, concavify
 from .evaluate import reduce_splitting, splitting_to_scheme
-from .exceptions import InvalidGameError, InvalidParameterError, SolverError
 from .lp import build_obedience_lp, solve_obedience_lp, solve_obedience_lp_cvxpy
-from .solution import Signal, Solution
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .game import PersuasionGame
+    from .game_data import GameLike
 
-__all__ = ["solve_game", "MASS_TOL"]
+__all__ = ["MASS_TOL", "Signal", "SolverOutput", "solve_game"]
 
 #: Float mode: recommendations sent with probability below this are dropped.
 MASS_TOL = 1e-12
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One signal of a scheme: its probability, the posterior, the action.
+
+    Attributes
+    ----------
+    probability : float or Fraction
+        ``P(s) = Σ_ω μ0(ω) π(s | ω)``.
+    posterior : numpy.ndarray, shape (n_states,)
+        The receiver's belief after the signal.
+    action : int
+        The receiver's (recommended, obeyed) action.
+    action_label : str or int
+        ``game.actions[action]``.
+    sender_value : float or Fraction
+        The sender's expected utility given the signal, ``v(a)·μ_s``.
+    """
+
+    probability: Any
+    posterior: np.ndarray
+    action: int
+    action_label: Any
+    sender_value: Any
+
+    def __iter__(self):
+        """Unpack as ``(probability, posterior, action)`` triples."""
+        return iter((self.probability, self.posterior, self.action))
+
+
+@dataclass(frozen=True, eq=False)
+class SolverOutput:
+    """Everything a solve produced, before it is tied to its game.
+
+    :meth:`bayespersuade.PersuasionGame.solve` wraps it in a
+    :class:`~bayespersuade.Solution` (``Solution.from_output(game, output)``), whose
+    attributes of the same names are documented there.
+    """
+
+    value: Any
+    gain: Any
+    no_disclosure_value: Any
+    full_disclosure_value: Any
+    signals: tuple[Signal, ...]
+    scheme: np.ndarray
+    exact: bool
+    certificate: Certificate | None
+    exact_failure: str | None
+    method: str
+    backend: str
+    algorithm: str
+    solve_time: float
+    prices: np.ndarray | None = None
+    multipliers: tuple | None = None
+    envelope: Envelope | None = None
 
 
 def _signals_from_joint(game, joint: dict, exact: bool):
@@ -55,7 +111,7 @@ def _signals_from_joint(game, joint: dict, exact: bool):
 
 def _assemble(game, method, backend, algorithm, t0, *, exact, value, weights, posts, acts,
               vals, prices, certificate=None, failure=None, envelope=None,
-              multipliers=None) -> Solution:
+              multipliers=None) -> SolverOutput:
     if exact:
         prior = game.exact_data()[0]
         nd = game.no_disclosure_value(exact=True)
@@ -76,8 +132,7 @@ def _assemble(game, method, backend, algorithm, t0, *, exact, value, weights, po
         )
         for w, mu, a, val in zip(weights, posts, acts, vals, strict=True)
     )
-    return Solution(
-        game=game,
+    return SolverOutput(
         value=value,
         gain=value - nd,
         no_disclosure_value=nd,
@@ -113,14 +168,14 @@ def _reduced_certificate(game, cert: Certificate, weights, posts, acts) -> Certi
 
 
 def solve_game(
-    game: PersuasionGame,
+    game: GameLike,
     *,
     method: str = "lp",
     exact: bool = False,
     lp_method: str = "auto",
     backend: str = "highs",
     time_limit: float | None = None,
-) -> Solution:
+) -> SolverOutput:
     """Solve ``game``; see :meth:`PersuasionGame.solve` for the parameters.
 
     Examples

@@ -1,0 +1,12 @@
+"""Dataset-derived persuasion games: instance families, ceiling tables, human baselines.
+
+* :mod:`.families` — the documented instance families (binary-truth,
+  normative-position, evidence-stance) that turn a claim and a prior into a
+  :class:`~bayespersuade.PersuasionGame`, and the prior constructions;
+* :mod:`.ceilings` — the persuasion-gain ceiling of every instance of a dataset, in
+  batch, as a table;
+* :mod:`.baselines` — human persuaders' achieved gains (Anthropic Persuasion format)
+  placed against the ceiling of the same game.
+
+The dataset loaders themselves are in :mod:`bayespersuade.datasets`.
+"""
