@@ -372,3 +372,58 @@ def test_sensitivity_table_has_every_construction_and_the_score_note():
     s = summarize(recs, n_resamples=200)
     assert "ceiling exactly 1/2" in s["sensitivity_note"]
     assert [r["construction"] for r in s["sensitivity"]["sim"]] == list(by)
+
+
+# ---------------------------------------------------------- command line
+
+def _cli(argv):
+    from bayespersuade.cli.main import main
+
+    return main(argv)
+
+
+def test_compare_and_report_on_two_runs_of_the_bundled_data(tmp_path, capsys):
+    runs = {}
+    for name, receiver in (("a", "scripted:credulous:shift=0.3"), ("b", "scripted:bayesian")):
+        runs[name] = tmp_path / name
+        assert _cli(["evaluate", "--dataset", "perspectrum", "--sender", "scripted:informed",
+                     "--receiver", receiver, "--samples", "2", "--limit", "15", "--seed", "0",
+                     "--out", str(runs[name]), "--no-progress", "--report", "none"]) == 0
+    capsys.readouterr()
+    out_json = tmp_path / "cmp.json"
+    assert _cli(["compare", str(runs["a"]), str(runs["b"]), "--json", str(out_json),
+                 "--resamples", "500", "--seed", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "15 instance(s) matched" in text and "signed_shift" in text
+    res = json.loads(out_json.read_text())
+    assert res["resampling"]["seed"] == 2
+    d = res["comparisons"]["signed_shift"]["pooled"]
+    assert list(d["difference"]) == list(ESTIMATE_KEYS)
+    assert d["difference"]["n_instances"] == 15 and d["difference"]["n_dialogues"] == 60
+    # A's receiver shifts by 0.3 per argument, B's is Bayesian: A − B is about 0.3
+    assert d["difference"]["ci_low"] <= 0.3 <= d["difference"]["ci_high"]
+    assert d["p_value_permutation"] < 0.01
+    # a run compared with itself: differences exactly 0
+    assert _cli(["compare", str(runs["b"]), str(runs["b"]), "--json", str(out_json)]) == 0
+    same = json.loads(out_json.read_text())["comparisons"]["score_gain"]["pooled"]
+    assert same["difference"]["estimate"] == 0 and same["p_value_permutation"] == 1.0
+    # controls listed in a file are left out of the comparison and of the headline
+    ctrl = tmp_path / "controls.txt"
+    keys = [json.loads(line)["key"] for line in
+            (runs["a"] / "results.jsonl").read_text().splitlines()[:5]]
+    ctrl.write_text("\n".join(keys) + "\n")
+    assert _cli(["compare", str(runs["a"]), str(runs["b"]), "--controls", str(ctrl)]) == 0
+    assert "10 instance(s) matched" in capsys.readouterr().out
+    assert _cli(["report", str(runs["a"]), "--controls", str(ctrl), "--prior", "0.3",
+                 "--resampling-seed", "1"]) == 0
+    summary = json.loads((runs["a"] / "summary.json").read_text())
+    assert summary["n_controls"] == 5 and summary["datasets"]["perspectrum"]["n_done"] == 10
+    assert summary["resampling"]["seed"] == 1
+    md = (runs["a"] / "report.md").read_text()
+    for heading in ("## Bayes-consistency test", "## Prior-construction sensitivity",
+                    "## Controls (reported apart)", "% of range (÷6)", "% of scale (÷7)"):
+        assert heading in md
+    assert "BP gap" not in md
+    capsys.readouterr()
+    assert _cli(["compare", str(runs["a"]), str(tmp_path / "nowhere")]) == 2
+    assert "not an evaluation directory" in capsys.readouterr().err

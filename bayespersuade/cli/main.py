@@ -10,6 +10,7 @@ Subcommands::
     bayespersuade ceilings ...      (dataset ceilings; see ``bayespersuade ceilings -h``)
     bayespersuade evaluate ...      (LLM evaluation;   see ``bayespersuade evaluate -h``)
     bayespersuade report DIR        (rebuild an evaluation's report)
+    bayespersuade compare A B       (paired differences between two evaluations)
 
 ``GAME`` is a JSON game file (format: :mod:`bayespersuade.io`) or the name of a
 bundled example (``prosecutor``, ``likert-quadratic``); a file of that name in
@@ -57,6 +58,7 @@ PLUGINS: tuple[tuple[str, str], ...] = (
     ("bayespersuade.cli.ceilings", "add_parser"),  # ceilings
     ("bayespersuade.cli.evaluate", "add_parser"),  # evaluate
     ("bayespersuade.cli.evaluate", "add_report_parser"),  # report
+    ("bayespersuade.cli.compare", "add_parser"),  # compare
 )
 
 

@@ -78,6 +78,7 @@ from .stats import (
 
 __all__ = [
     "ABOVE_CEILING_ALPHA",
+    "COMPARED",
     "CONFIDENCE_EDGES",
     "CONTRADICTION_MARGIN",
     "FAMILIES",
@@ -86,6 +87,7 @@ __all__ = [
     "SCALE",
     "bayes_consistency",
     "belief_kind",
+    "compare_evaluations",
     "empirical_scheme",
     "exact_belief",
     "family_game",
@@ -1236,3 +1238,114 @@ def score_prior_note(instances: Sequence[Mapping]) -> str | None:
                 f"Under this construction the ceiling says nothing about the claim; compare "
                 f"the other constructions.")
     return "\n".join(notes) if notes else None
+
+
+# ------------------------------------------------------- paired comparisons
+
+#: The per-instance quantities :func:`compare_evaluations` compares.
+COMPARED = ("score_gain", "model_gain", "signed_shift")
+
+
+def _instance_value(inst: Mapping, r: Mapping, what: str) -> float | None:
+    if what == "score_gain":
+        vals = [float(g) for g in r["score_gains"] if g is not None]
+    elif what == "model_gain":
+        vals = [float(g) for g in r["model_gains"] if g is not None]
+    else:
+        vals = _shifts(inst, r)
+    return float(np.mean(vals)) if vals else None
+
+
+def compare_evaluations(
+    records_a: Sequence[Mapping],
+    records_b: Sequence[Mapping],
+    *,
+    round: int | None = None,
+    controls: Iterable[str] | None = None,
+    confidence: float = DEFAULT_CONFIDENCE,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict:
+    """Paired differences between two evaluations of the same instances.
+
+    Instances are matched by key (``dataset/id``); only instances finished in
+    both runs are compared, controls (flagged in either run, or listed) left
+    out.  For each quantity of :data:`COMPARED` (the instance's mean over its
+    dialogues of the round: reported-score gain, model-consistent gain, signed
+    belief shift) and each dataset and pooled: the mean of ``A − B`` over
+    instances with a cluster bootstrap interval, the paired ``t`` test and a
+    permutation test that swaps the runs within instances
+    (:func:`~bayespersuade.llm.stats.paired_difference`).  Model gains and
+    shifts are compared only when both runs use the same family, loss and
+    belief source (otherwise ``reason`` says why).
+
+    Returns
+    -------
+    dict
+        ``n_matched``, ``only_in_a``, ``only_in_b`` (keys), ``n_controls``,
+        ``comparisons``: ``{quantity: {dataset or "pooled": {"a", "b",
+        "difference", "t", "p_value", "p_value_permutation"}}}`` (``a`` and
+        ``b`` are estimate objects of each run's mean over the matched
+        instances), and ``resampling``.
+
+    Examples
+    --------
+    >>> compare_evaluations([], [])["n_matched"]
+    0
+    """
+    from .stats import paired_difference
+
+    opts = {"confidence": confidence, "n_resamples": n_resamples, "seed": seed}
+    controls = frozenset(controls or ())
+
+    def index(recs):
+        out = {}
+        for i in recs:
+            if i.get("status") == "done" and i["metrics"]["rounds"]:
+                rs = i["metrics"]["rounds"]
+                k = (round or len(rs)) - 1
+                if k >= len(rs):
+                    raise InvalidParameterError(f"instance {i['key']} has {len(rs)} round(s), "
+                                                f"not {round}")
+                out[i["key"]] = (i, rs[k])
+        return out
+
+    a, b = index(records_a), index(records_b)
+    ctrl = {k for k in set(a) | set(b)
+            if (k in a and is_control(a[k][0], controls))
+            or (k in b and is_control(b[k][0], controls))}
+    keys = sorted((set(a) & set(b)) - ctrl)
+    setting = {
+        side: {(i["metrics"]["family"], i["metrics"]["loss"], i["metrics"]["belief_source"])
+               for i, _ in idx.values()} for side, idx in (("a", a), ("b", b))}
+    same = len(setting["a"] | setting["b"]) <= 1
+    out: dict[str, Any] = {
+        "n_matched": len(keys), "only_in_a": sorted(set(a) - set(b) - ctrl),
+        "only_in_b": sorted(set(b) - set(a) - ctrl), "n_controls": len(ctrl),
+        "resampling": {"unit": "instance", **opts}, "comparisons": {},
+    }
+    datasets = sorted({a[k][0]["dataset"] for k in keys})
+    for what in COMPARED:
+        if what != "score_gain" and not same:
+            out["comparisons"][what] = {"reason": "the runs use different families, losses or "
+                                                  "belief sources"}
+            continue
+        block = {}
+        for name in [*datasets, "pooled"]:
+            ks = [k for k in keys if name == "pooled" or a[k][0]["dataset"] == name]
+            va, vb, n_d = [], [], 0
+            for k in ks:
+                xa = _instance_value(*a[k], what)
+                xb = _instance_value(*b[k], what)
+                if xa is not None and xb is not None:
+                    va.append(xa)
+                    vb.append(xb)
+                    n_d += a[k][1]["n_dialogues"] + b[k][1]["n_dialogues"]
+            res = paired_difference(va, vb, n_dialogues=n_d, **opts)
+            block[name] = {"a": cluster_mean([[x] for x in va], **opts).to_dict(),
+                           "b": cluster_mean([[x] for x in vb], **opts).to_dict(),
+                           "difference": res["difference"].to_dict(), "t": res["t"],
+                           "p_value": res["p_value"],
+                           "p_value_permutation": res["p_value_permutation"]}
+        out["comparisons"][what] = block
+    return out

@@ -298,7 +298,10 @@ def _statistics_sections(cfg: Mapping, summary: Mapping) -> list[str]:
               "**L1 gap** `‖mean posterior − μ0‖₁` is positive for a Bayesian receiver too "
               "with finitely many dialogues: it is evidence only beyond its null (a "
               "receiver whose posteriors average to its prior, with the same numbers of "
-              "dialogues). Score shift: the same test on the reported scores.", ""]
+              "dialogues). Score shift: the same test on the reported scores; a Bayesian "
+              "receiver's *scores* average back to its first score only if the score is "
+              "linear in its belief (a rounded score need not), so it is a check, not a test "
+              "of Bayesian updating.", ""]
     lines += _table(_BC_HEAD, _bc_rows(summary))
 
     rows = []
