@@ -282,3 +282,20 @@ def test_plots(persp, sample):
     plt.close(ax.figure)
     with pytest.raises(InvalidParameterError, match="two-state"):
         plot_envelope_with_priors(ceiling_table(sample[:3], "normative-position"))
+
+
+def test_summary_intervals_of_the_mean_ceiling():
+    import pandas as pd
+
+    t = pd.DataFrame({"vhat": [4.0, 1.0, 3.0], "V": [4.5, 1.5, 3.0],
+                      "ceiling": [0.5, 0.5, 0.0], "n_signals": [2, 2, 1],
+                      "family": "binary-truth", "p": 2})
+    s = summarize_ceilings({"a": t, "b": t.assign(ceiling=[1.0, 0.0, 0.5])}, seed=4)
+    a = s.iloc[0]
+    assert a["mean_ceiling_se"] == pytest.approx(np.std([0.5, 0.5, 0.0], ddof=1) / np.sqrt(3))
+    assert a["mean_ceiling_ci_low"] <= a["mean_ceiling"] <= a["mean_ceiling_ci_high"]
+    assert "seed 4" in a["ci_method"]
+    assert a["mean_ceiling_pct_of_range"] == pytest.approx(a["mean_ceiling"] / 6 * 100)
+    avg = s.iloc[-1]
+    assert avg["mean_ceiling_se"] == pytest.approx(
+        np.sqrt(a["mean_ceiling_se"] ** 2 + s.iloc[1]["mean_ceiling_se"] ** 2) / 2)

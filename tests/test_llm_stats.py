@@ -427,3 +427,14 @@ def test_compare_and_report_on_two_runs_of_the_bundled_data(tmp_path, capsys):
     capsys.readouterr()
     assert _cli(["compare", str(runs["a"]), str(tmp_path / "nowhere")]) == 2
     assert "not an evaluation directory" in capsys.readouterr().err
+
+
+def test_dialogue_weighted_sign_flips_move_whole_instances():
+    cl = [[0.5, 0.5, 0.5], [-0.2], [0.1, 0.3]]
+    r = mean_zero_test(cl, weighting="dialogue")
+    assert r["estimate"].estimate == pytest.approx(np.concatenate(cl).mean())
+    sums = np.array([np.sum(c) for c in cl])
+    obs = abs(sums.sum())
+    flips = [abs((np.array(s) * sums).sum()) for s in itertools.product((1, -1), repeat=3)]
+    assert r["p_value_permutation"] == pytest.approx(np.mean([f >= obs - 1e-12
+                                                              for f in flips]))

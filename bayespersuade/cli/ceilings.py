@@ -260,6 +260,9 @@ def _run(args: argparse.Namespace) -> int:
                 f = out / f"{stem}_baselines_{part}.csv"
                 getattr(base, part).to_csv(f, index=False)
                 written.append(str(f))
+            f = out / f"{stem}_baselines_summary.csv"   # estimate objects, one row each
+            base.summary_table().to_csv(f, index=False)
+            written.append(str(f))
             print(f"[{name}] human baselines: {base.summary()}")
         if not args.no_plots:
             written += _plots(table, base, out, stem, family)
@@ -287,7 +290,8 @@ def _run(args: argparse.Namespace) -> int:
     }
     (out / "run.json").write_text(json.dumps(run_info, indent=2, default=str) + "\n")
     shown = [c for c in ("dataset", "n_instances", "n_skipped", "mean_vhat", "mean_V",
-                         "mean_ceiling", "median_ceiling", "max_ceiling", "share_positive",
+                         "mean_ceiling", "mean_ceiling_ci_low", "mean_ceiling_ci_high",
+                         "median_ceiling", "max_ceiling", "share_positive",
                          "mean_ceiling_pct_of_scale") if c in summary]
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(f"\nCeilings, {family} family, p = {stem_p} ({args.method}); all columns, "

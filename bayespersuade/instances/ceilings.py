@@ -58,6 +58,7 @@ from .families import (
     prior_vector,
     record_prior,
 )
+from .stats import cluster_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -383,13 +384,17 @@ def _exact_mean(col: pd.Series) -> str | None:
     return _fmt_exact(total / len(col))
 
 
-def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame], *,
+                       confidence: float = 0.95, n_resamples: int = 2000,
+                       seed: int = 0) -> pd.DataFrame:
     """Per-dataset summaries of ceiling tables, and their unweighted average.
 
     Parameters
     ----------
     tables : DataFrame or mapping name -> DataFrame
         Tables from :func:`ceiling_table` (one per dataset).
+    confidence, n_resamples, seed
+        The intervals.
 
     Returns
     -------
@@ -398,8 +403,13 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.
         ``mean_V``, ``mean_ceiling``, ``median_ceiling``, ``max_ceiling``,
         ``share_positive`` (share of instances whose ceiling exceeds
         ``1e-9``), ``mean_ceiling_pct_of_scale`` (mean ceiling / 7 x 100, the
-        paper's "% of scale") and ``mean_n_signals``; ``mean_ceiling_exact``
-        when the tables have exact columns.  With two or more datasets, a
+        paper's "% of scale"), ``mean_ceiling_pct_of_range`` (/ 6 x 100) and
+        ``mean_n_signals``; ``mean_ceiling_exact`` when the tables have exact
+        columns.  For ``mean_vhat``, ``mean_V`` and ``mean_ceiling``: the
+        columns ``<name>_se``, ``<name>_ci_low`` and ``<name>_ci_high``
+        (instances are independent here: the bootstrap resamples them;
+        :func:`bayespersuade.instances.stats.cluster_mean`, seeded by
+        ``seed``), and ``ci_method``.  With two or more datasets, a
         last row :data:`AVERAGE_LABEL` holds the unweighted mean of the
         datasets' means (as Cheng & You average their four datasets).
 
@@ -435,8 +445,16 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.
             "max_ceiling": c.max(),
             "share_positive": float((c > _CHECK_TOL).mean()) if len(c) else np.nan,
             "mean_ceiling_pct_of_scale": c.mean() / len(LIKERT) * 100,
+            "mean_ceiling_pct_of_range": c.mean() / (len(LIKERT) - 1) * 100,
             "mean_n_signals": t["n_signals"].astype(float).mean(),
         }
+        for col, name in (("vhat", "mean_vhat"), ("V", "mean_V"), ("ceiling", "mean_ceiling")):
+            e = cluster_mean([[float(x)] for x in t[col]], confidence=confidence,
+                             n_resamples=n_resamples, seed=seed)
+            row[f"{name}_se"] = np.nan if e.se is None else e.se
+            row[f"{name}_ci_low"] = np.nan if e.ci_low is None else e.ci_low
+            row[f"{name}_ci_high"] = np.nan if e.ci_high is None else e.ci_high
+            row["ci_method"] = e.method
         if "ceiling_exact" in t:
             row["mean_ceiling_exact"] = _exact_mean(t["ceiling_exact"])
         rows.append(row)
@@ -444,7 +462,8 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.
     if len(rows) >= 2:
         means = [k for k in out.columns if k.startswith(("mean_", "median_", "max_",
                                                           "share_"))
-                 and k != "mean_ceiling_exact"]
+                 and k != "mean_ceiling_exact" and not k.endswith(("_se", "_ci_low",
+                                                                    "_ci_high"))]
         avg: dict[str, Any] = {"dataset": AVERAGE_LABEL,
                                "n_instances": int(out["n_instances"].sum()),
                                "n_skipped": int(out["n_skipped"].sum())}
@@ -454,6 +473,17 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.
         avg["p"] = ps.pop() if len(ps) == 1 else None
         for k in means:
             avg[k] = out[k].astype(float).mean()
+        # the unweighted mean of independent dataset means: SE from theirs, normal interval
+        from scipy import stats as _st
+
+        z = float(_st.norm.ppf(0.5 + confidence / 2))
+        for name in ("mean_vhat", "mean_V", "mean_ceiling"):
+            se = float(np.sqrt((out[f"{name}_se"].astype(float) ** 2).sum()) / len(rows))
+            avg[f"{name}_se"] = se
+            avg[f"{name}_ci_low"] = avg[name] - z * se
+            avg[f"{name}_ci_high"] = avg[name] + z * se
+        avg["ci_method"] = (f"unweighted mean of {len(rows)} dataset means; SE from theirs; "
+                            f"normal {confidence:.0%} interval")
         if "mean_ceiling_exact" in out and out["mean_ceiling_exact"].notna().all():
             total = sum((Fraction(x) for x in out["mean_ceiling_exact"]), Fraction(0))
             avg["mean_ceiling_exact"] = _fmt_exact(total / len(rows))
