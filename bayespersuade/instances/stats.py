@@ -17,7 +17,8 @@ produced them.  The conventions, used everywhere in the library:
   ``w_g = 1`` or the cluster's size; Cameron & Miller 2015, eq. 11 for a
   regression on a constant), and a **cluster bootstrap** confidence interval
   (whole instances resampled with replacement, :func:`scipy.stats.bootstrap`,
-  BCa by default; Efron & Tibshirani 1993, ch. 14), seeded, the seed written in
+  percentile by default, BCa on request; Efron & Tibshirani 1993, ch. 13-14;
+  ``benchmarks/bench_stats.py`` measures their coverage), seeded, the seed written in
   the method string.
 * **Ratios are ratios of means** (:func:`ratio_of_means`): the mean of
   per-instance ratios is undefined where a ceiling is zero and explodes just
@@ -221,7 +222,7 @@ def cluster_mean(
     confidence: float = DEFAULT_CONFIDENCE,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
-    bootstrap_method: str = "BCa",
+    bootstrap_method: str = "percentile",
 ) -> Estimate:
     """The mean of clustered values, with a cluster-robust SE and a cluster bootstrap CI.
 
@@ -238,8 +239,10 @@ def cluster_mean(
     n_resamples : int, default 2000
     seed : int, default 0
         Seed of the bootstrap (recorded in ``method``).
-    bootstrap_method : {"BCa", "percentile", "basic"}, default "BCa"
-        :func:`scipy.stats.bootstrap`'s method; a BCa interval that cannot be
+    bootstrap_method : {"percentile", "BCa", "basic"}, default "percentile"
+        :func:`scipy.stats.bootstrap`'s method (on 400 simulated samples of 40
+        clusters the percentile interval covered 94.5 % and BCa 93.2 %, see
+        ``benchmarks/bench_stats.py``); a BCa interval that cannot be
         computed falls back to the percentile interval (said in ``method``).
 
     Returns
@@ -304,7 +307,7 @@ def ratio_of_means(
     confidence: float = DEFAULT_CONFIDENCE,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
-    bootstrap_method: str = "BCa",
+    bootstrap_method: str = "percentile",
 ) -> Estimate:
     """``mean(numerator) / mean(denominator)`` over instances, with a paired CI.
 
