@@ -438,3 +438,29 @@ def test_dialogue_weighted_sign_flips_move_whole_instances():
     flips = [abs((np.array(s) * sums).sum()) for s in itertools.product((1, -1), repeat=3)]
     assert r["p_value_permutation"] == pytest.approx(np.mean([f >= obs - 1e-12
                                                               for f in flips]))
+
+
+@pytest.mark.parametrize(("family", "source", "unit"), [
+    ("normative-position", "logprobs", "mean position (1..7)"),
+    ("binary-truth", "score", "score points"),
+    ("normative-position", "score", "score points"),
+])
+def test_summaries_in_every_family_and_belief_source(family, source, unit):
+    recs = []
+    for i in range(6):
+        raw = run_instance("X.", scripted_informed_sender(0.5),
+                           scripted_credulous_receiver(0.5, 0.2),
+                           ProtocolConfig("static", samples=2), seed=i)
+        recs.append({"key": f"sim/{i}", "id": str(i), "dataset": "sim", "status": "done",
+                     "claim": "X.", "transcript": raw,
+                     "metrics": instance_metrics(raw, family=family, belief_source=source)})
+    s = summarize(recs, n_resamples=200)
+    bc = s["pooled"]["bayes_consistency"]
+    assert bc["unit"] == unit
+    # the credulous receiver moves 0.2 in P(yes): its score moves from 4 to round(1 + 4.2) = 5
+    expected = 1.0 if source == "score" else (
+        sum(r["metrics"]["rounds"][0]["belief_shifts"][0] for r in recs) / 6)
+    assert bc["signed_shift"]["estimate"] == pytest.approx(expected)
+    assert bc["score_shift"]["estimate"]["estimate"] == pytest.approx(1.0)
+    rows = {r["construction"]: r for r in s["sensitivity"]["sim"]}
+    assert rows["score"]["n_instances"] == 6 and rows["elicited"]["n_instances"] == 6

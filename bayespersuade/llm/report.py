@@ -105,6 +105,9 @@ def plot_achieved_vs_ceiling(records: Sequence[Mapping], ax: Axes | None = None)
 def plot_gains_by_dataset(summary: Mapping, ax: Axes | None = None) -> Axes:
     """Bars per dataset (and the unweighted Average): mean gains and mean ceiling.
 
+    Error bars: the confidence intervals of the summary's estimates, where it
+    has them (:func:`~bayespersuade.llm.metrics.summarize`).
+
     Examples
     --------
     >>> ax = plot_gains_by_dataset({"datasets": {}, "average": {}})
@@ -121,17 +124,26 @@ def plot_gains_by_dataset(summary: Mapping, ax: Axes | None = None) -> Axes:
             ("mean_ceiling", "ceiling ΔV(μ0)"))
     x = np.arange(len(names))
     w = 0.27
+    stat_of = {"mean_score_gain": "score_gain", "mean_model_gain": "model_gain",
+               "mean_ceiling": "ceiling"}
     for j, (k, label) in enumerate(keys):
         vals = [r.get(k) for r in rows]
+        # the interval of each bar, where the summary has one (drawn as an error bar)
+        lo, hi = [], []
+        for r, v in zip(rows, vals, strict=True):
+            e = (r.get("statistics") or {}).get(stat_of[k])
+            ok = e and v is not None and e["ci_low"] is not None and e["ci_high"] is not None
+            lo.append(v - e["ci_low"] if ok else 0.0)
+            hi.append(e["ci_high"] - v if ok else 0.0)
         ax.bar(x + (j - 1) * w, [v if v is not None else 0 for v in vals], w, label=label,
-               hatch=None)
+               hatch=None, yerr=[np.maximum(lo, 0), np.maximum(hi, 0)], capsize=3)
         for xi, v in zip(x, vals):
             if v is None:
                 ax.text(xi + (j - 1) * w, 0, "n/a", ha="center", va="bottom", fontsize=7)
     ax.set_xticks(x, names)
     ax.axhline(0, color="black", linewidth=0.5)
     ax.set_ylabel("Likert points")
-    ax.set_title("Gains per dataset (final round)")
+    ax.set_title("Gains per dataset (final round; error bars: CIs)")
     ax.legend(loc="best", fontsize="small")
     return ax
 
