@@ -15,12 +15,23 @@ Per instance (from the transcript record of :func:`~.protocol.run_instance`):
   ``v̂(μ_m) − v̂(μ0)``, and whether it exceeds the ceiling;
 * per round, over the dialogues: mean gains, **achieved / ceiling** (mean
   model-consistent gain over the ceiling), the posteriors' mean value
-  ``(1/K) Σ_m v̂(μ_m)``, and the **Bayes-plausibility gap**
-  ``‖(1/K) Σ_m μ_m − μ0‖₁`` (the L1 norm, as in
-  :func:`bayespersuade.solvers.evaluate.evaluate_splitting`).  A Bayesian receiver's
-  posteriors average back to its prior, so a positive gap measures
-  non-Bayesian updating; only with a gap can the achieved gain exceed the
-  ceiling (Kamenica & Gentzkow 2011).
+  ``(1/K) Σ_m v̂(μ_m)``, the **signed shift** of each dialogue's belief
+  (``belief_shifts``: ``P(yes)`` after minus before, the shift of the mean
+  position on ``1..7``, or score points with score-derived beliefs) and the
+  **L1 gap** ``‖(1/K) Σ_m μ_m − μ0‖₁`` (``l1_gap``; also under its former name
+  ``bayes_plausibility_gap``; the L1 norm, as in
+  :func:`bayespersuade.solvers.evaluate.evaluate_splitting`), and the one-sided
+  test that the instance's mean gain exceeds its ceiling (``above_ceiling_test``,
+  made only with at least two dialogues).  A Bayesian receiver's posteriors
+  average back to its prior (Kamenica & Gentzkow 2011), so its expected signed
+  shift is zero; the L1 gap is positive even for a Bayesian receiver with
+  finitely many dialogues and is evidence only against its null
+  (:func:`bayes_consistency`, :doc:`/explanation/conclusions`).
+* per dataset, pooled and averaged (:func:`summarize`): every statistic as an
+  estimate with ``n``, a cluster-robust standard error and a cluster bootstrap
+  interval over instances (:mod:`bayespersuade.llm.stats`), the
+  Bayes-consistency test, the prior-construction sensitivity table
+  (:func:`prior_sensitivity`), controls apart.
 
 Exactness: a recorded belief is a float; the games are built at its *exact*
 rational value (``Fraction(float)``, renormalised exactly), solved with
