@@ -464,3 +464,14 @@ def test_summaries_in_every_family_and_belief_source(family, source, unit):
     assert bc["score_shift"]["estimate"]["estimate"] == pytest.approx(1.0)
     rows = {r["construction"]: r for r in s["sensitivity"]["sim"]}
     assert rows["score"]["n_instances"] == 6 and rows["elicited"]["n_instances"] == 6
+
+
+def test_each_instance_has_its_own_shift_test():
+    rec = _simulate(scripted_bayesian_receiver, 1, 8)[0]
+    r = rec["metrics"]["rounds"][0]
+    t = r["signed_shift_test"]
+    ref = sps.ttest_1samp(r["belief_shifts"], 0.0)
+    assert t["estimate"]["n_dialogues"] == 8
+    assert t["t"] == pytest.approx(ref.statistic) and t["p_value"] == pytest.approx(ref.pvalue)
+    one = _simulate(scripted_bayesian_receiver, 1, 1)[0]["metrics"]["rounds"][0]
+    assert one["signed_shift_test"]["t"] is None          # one dialogue: no test

@@ -427,6 +427,11 @@ def instance_metrics(
         agg["belief_shifts"] = shifts
         valid_sh = [x for x in shifts if x is not None]
         agg["mean_signed_shift"] = float(np.mean(valid_sh)) if valid_sh else None
+        # this instance alone: its dialogues are independent draws given the claim
+        zt = mean_zero_test([[x] for x in valid_sh])
+        agg["signed_shift_test"] = {"estimate": zt["estimate"].to_dict(), "t": zt["t"],
+                                    "p_value": zt["p_value"],
+                                    "p_value_permutation": zt["p_value_permutation"]}
         agg["above_ceiling_test"] = (excess_test([_f(g) for g in valid_m], float(ceiling))
                                      if ceiling is not None else None)
         agg["contradictions"] = [_contradiction(score, mu, kind) if belief_source == "logprobs"
@@ -956,7 +961,9 @@ def summarize(
         (:func:`bayes_consistency`), and the instances above the ceiling:
         counted (point estimates), tested (≥ 2 dialogues) and significant
         (one-sided, ``above_ceiling_alpha``); ``pooled``: the same over all
-        datasets' instances; ``average``: the unweighted mean over datasets
+        datasets' instances (an evaluation has one sender and one receiver, so
+        this is the (sender, receiver) pair's block; compare pairs with
+        :func:`compare_evaluations`); ``average``: the unweighted mean over datasets
         (the paper's "Average"); ``by_confidence``: per dataset, the same for
         the paper's bins of the prior ``P(yes)``; ``controls``: the same
         blocks over the control instances; ``pairs``: claim/negation

@@ -481,7 +481,7 @@ def render_markdown(run: Mapping, records: Sequence[Mapping], summary: Mapping,
               f"((s − 1)/6 vs P(yes)); low mass: beliefs with less than {LOW_MASS} of the "
               "probability on the valid answers (shown, not hidden).", ""]
     head = ["instance", "claim", "control", "s0", "prior", "ceiling", "n", "reported gain",
-            "model gain", "signed shift", "above ceiling (p)", "L1 gap", "contradictions",
+            "model gain", "signed shift [CI]", "above ceiling (p)", "L1 gap", "contradictions",
             "low mass", "unparsable (S/R)"]
     rows = []
     for r in records:
@@ -503,11 +503,14 @@ def render_markdown(run: Mapping, records: Sequence[Mapping], summary: Mapping,
         above = ("n/a" if t is None else
                  (f"{_fmt(t['p_value'])}" if t["tested"] else t["reason"]))
         sh = [x for x in fr.get("belief_shifts", []) if x is not None]
+        stt = fr.get("signed_shift_test")
+        shift_s = (_est(stt["estimate"]) if stt else
+                   (_fmt(sum(sh) / len(sh)) if sh else "n/a"))
         rows.append([r["key"], _short(r["claim"]), _yn(is_control(r, controls)),
                      m["prior"]["score"], prior_s,
                      m["game"]["ceiling"] if m.get("game") else None,
                      fr["n_dialogues"], fr["mean_score_gain"], fr["mean_model_gain"],
-                     sum(sh) / len(sh) if sh else None, above, fr.get("l1_gap"),
+                     shift_s, above, fr.get("l1_gap"),
                      fr.get("n_contradictions", "n/a"), fr.get("n_low_mass", "n/a"),
                      f"{fr['n_sender_unparsable']}/{fr['n_receiver_unparsable']}"])
     lines += _table(head, rows)
