@@ -299,3 +299,22 @@ def test_summary_intervals_of_the_mean_ceiling():
     avg = s.iloc[-1]
     assert avg["mean_ceiling_se"] == pytest.approx(
         np.sqrt(a["mean_ceiling_se"] ** 2 + s.iloc[1]["mean_ceiling_se"] ** 2) / 2)
+
+
+def test_prior_sensitivity_table_side_by_side():
+    from bayespersuade.datasets import load_anthropic
+    from bayespersuade.instances.ceilings import prior_sensitivity_table
+
+    recs = load_anthropic(Path(__file__).parent / "fixtures" / "datasets" / "anthropic"
+                          / "persuasion_data.csv").records
+    t = prior_sensitivity_table(recs, prior="2/3").set_index("construction")
+    hist = ceiling_table(recs, prior_source="histogram")
+    assert t.loc["population", "estimate"] == pytest.approx(hist["ceiling"].mean())
+    assert t.loc["population", "n_instances"] == len(hist)
+    # score: each rater's own (r - 1)/6; interior ratings have ceiling 1/2, 1 and 7 have 0
+    per_claim = [np.mean([0.0 if r in (1, 7) else 0.5 for r in rec.initial_ratings()])
+                 for rec in recs]
+    assert t.loc["score", "estimate"] == pytest.approx(np.mean(per_claim))
+    assert t.loc["user", "estimate"] == pytest.approx(0.5)        # 2/3 = 4/6
+    assert t.loc["evidence", "n_instances"] == 0 and t.loc["evidence", "reason"]
+    assert "ceiling 1/2" in t.attrs["note"]

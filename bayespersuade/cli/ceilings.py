@@ -244,6 +244,17 @@ def _run(args: argparse.Namespace) -> int:
                   f"{family} (listed in {paths['skipped'].name}); first: "
                   f"{table.attrs['skipped'][0][1]}")
         tables[name] = table
+        from ..instances.ceilings import prior_sensitivity_table
+
+        sens = prior_sensitivity_table(res.records, family, loss=loss, p=p, prior=prior)
+        f = out / f"{stem}_prior_sensitivity.csv"   # the mean ceiling per prior construction
+        sens.to_csv(f, index=False)
+        written.append(str(f))
+        print(f"[{name}] mean ceiling per prior construction (95% CI, n claims): " + "; ".join(
+            f"{r['construction']} {r['estimate']:.4g} [{r['ci_low']:.4g}, {r['ci_high']:.4g}] "
+            f"(n={r['n_instances']})" for r in sens.to_dict("records") if r["n_instances"]))
+        if sens.attrs.get("note"):
+            print(f"[{name}] note: {sens.attrs['note']}")
         loads[name] = {"files": list(res.files), "rows_read": res.rows_read,
                        "records": len(res.records), "rejected": res.n_rejected,
                        "rejection_reasons": dict(res.rejection_reasons()),
