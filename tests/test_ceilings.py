@@ -192,6 +192,7 @@ def test_cli_default_job_on_the_bundled_data(tmp_path, capsys):
     assert names == [
         "distribution_evidence-stance_p2.png", "perspectrum_evidence-stance_p2_ceilings.csv",
         "perspectrum_evidence-stance_p2_envelope.png",
+        "perspectrum_evidence-stance_p2_prior_sensitivity.csv",
         "perspectrum_evidence-stance_p2_rejections.csv",
         "perspectrum_evidence-stance_p2_skipped.csv", "run.json",
         "summary_evidence-stance_p2.csv"]
