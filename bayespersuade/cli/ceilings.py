@@ -20,14 +20,19 @@ For each dataset it writes, into ``--out`` (default ``results/ceilings``):
   (:func:`bayespersuade.instances.ceilings.ceiling_table`);
 * ``<dataset>_<family>_p<p>_skipped.csv``: instances without a prior, and why;
 * ``<dataset>_<family>_p<p>_rejections.csv``: rows the loader rejected, and why;
+* ``<dataset>_<family>_p<p>_prior_sensitivity.csv``: the mean ceiling (with its
+  interval) under each prior construction
+  (:func:`bayespersuade.instances.ceilings.prior_sensitivity_table`);
 * ``<dataset>_<family>_p<p>_envelope.png`` (two-state families): the envelope
   with every instance's prior;
 * where the dataset has human ratings before and after (Anthropic, DDO):
-  ``..._baselines_{observations,by_claim_source,by_claim,by_source}.csv`` and
+  ``..._baselines_{observations,by_claim_source,by_claim,by_source,summary}.csv``
+  (``summary``: every statistic as an estimate with its interval) and
   ``..._achieved_vs_ceiling.png`` (:mod:`bayespersuade.instances.baselines`);
 
 and, for all datasets together, ``summary_<family>_p<p>.csv`` (with the
-unweighted average over datasets when there are several),
+unweighted average over datasets when there are several, and the intervals of
+the means),
 ``distribution_<family>_p<p>.png`` and ``run.json`` (the arguments, the
 package versions, the load accounts and the files written).  The summary is
 printed.
