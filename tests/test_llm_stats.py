@@ -475,3 +475,37 @@ def test_each_instance_has_its_own_shift_test():
     assert t["t"] == pytest.approx(ref.statistic) and t["p_value"] == pytest.approx(ref.pvalue)
     one = _simulate(scripted_bayesian_receiver, 1, 1)[0]["metrics"]["rounds"][0]
     assert one["signed_shift_test"]["t"] is None          # one dialogue: no test
+
+
+_vals = st.lists(st.floats(-10, 10, allow_nan=False), min_size=2, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_vals)
+def test_sign_flip_pvalue_is_symmetric_and_a_probability(x):
+    p = sign_flip_pvalue(x)
+    assert 0 < p <= 1
+    assert p == pytest.approx(sign_flip_pvalue([-v for v in x]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_vals, min_size=2, max_size=8), st.floats(-5, 5), st.floats(0.1, 10))
+def test_cluster_mean_is_equivariant(clusters, shift, scale):
+    # shifting and scaling the data moves the estimate and the SE the same way (two
+    # computations of one quantity)
+    a = cluster_mean(clusters, weighting="dialogue", n_resamples=50)
+    b = cluster_mean([[shift + scale * v for v in c] for c in clusters], weighting="dialogue",
+                     n_resamples=50)
+    assert b.estimate == pytest.approx(shift + scale * a.estimate, abs=1e-9)
+    assert b.se == pytest.approx(scale * a.se, abs=1e-9)
+    assert (b.n_instances, b.n_dialogues) == (a.n_instances, a.n_dialogues)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 5), st.floats(0.01, 5)), min_size=1, max_size=20))
+def test_ratio_of_means_is_the_ratio_of_the_sums(pairs):
+    x, y = zip(*pairs, strict=True)
+    e = ratio_of_means(list(x), list(y), n_resamples=50)
+    assert e.estimate == pytest.approx(sum(x) / sum(y))
+    if len(pairs) >= 2:
+        assert e.se >= 0

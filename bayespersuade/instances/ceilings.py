@@ -411,7 +411,8 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame], *,
         columns ``<name>_se``, ``<name>_ci_low`` and ``<name>_ci_high``
         (instances are independent here: the bootstrap resamples them;
         :func:`bayespersuade.instances.stats.cluster_mean`, seeded by
-        ``seed``), and ``ci_method``.  With two or more datasets, a
+        ``seed``), ``share_positive_ci_low`` and ``share_positive_ci_high``, and
+        ``ci_method``.  With two or more datasets, a
         last row :data:`AVERAGE_LABEL` holds the unweighted mean of the
         datasets' means (as Cheng & You average their four datasets).
 
@@ -457,6 +458,10 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame], *,
             row[f"{name}_ci_low"] = np.nan if e.ci_low is None else e.ci_low
             row[f"{name}_ci_high"] = np.nan if e.ci_high is None else e.ci_high
             row["ci_method"] = e.method
+        e = cluster_mean([[float(x > _CHECK_TOL)] for x in c], confidence=confidence,
+                         n_resamples=n_resamples, seed=seed)
+        row["share_positive_ci_low"] = np.nan if e.ci_low is None else e.ci_low
+        row["share_positive_ci_high"] = np.nan if e.ci_high is None else e.ci_high
         if "ceiling_exact" in t:
             row["mean_ceiling_exact"] = _exact_mean(t["ceiling_exact"])
         rows.append(row)
