@@ -509,3 +509,25 @@ def test_ratio_of_means_is_the_ratio_of_the_sums(pairs):
     assert e.estimate == pytest.approx(sum(x) / sum(y))
     if len(pairs) >= 2:
         assert e.se >= 0
+
+
+def test_evaluate_flags_controls_in_the_records(tmp_path, capsys):
+    ctrl = tmp_path / "controls.txt"
+    from bayespersuade.datasets import load_embedded
+
+    recs = load_embedded("perspectrum", split="test").records[:4]
+    ctrl.write_text(f"{recs[0].id}\nperspectrum/{recs[1].id}\n")
+    out = tmp_path / "run"
+    assert _cli(["evaluate", "--dataset", "perspectrum", "--split", "test", "--sender",
+                 "scripted:informed", "--receiver", "scripted:bayesian", "--limit", "4",
+                 "--out", str(out), "--no-progress", "--controls", str(ctrl)]) == 0
+    lines = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert [x["control"] for x in lines] == [True, True, False, False]
+    s = json.loads((out / "summary.json").read_text())
+    assert s["n_controls"] == 2 and s["datasets"]["perspectrum"]["n_done"] == 2
+    ctrl.write_text("no-such-claim\n")
+    capsys.readouterr()
+    assert _cli(["evaluate", "--dataset", "perspectrum", "--sender", "scripted:informed",
+                 "--receiver", "scripted:bayesian", "--limit", "4", "--out",
+                 str(tmp_path / "run2"), "--no-progress", "--controls", str(ctrl)]) == 2
+    assert "not in the dataset" in capsys.readouterr().err

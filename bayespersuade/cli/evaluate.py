@@ -131,6 +131,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--report", choices=("md", "html", "none"), default="md",
                    help="report format written at the end (default md)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--controls", metavar="FILE", default=None,
+                   help="a file of control claims (ids or dataset/id keys, one a line): "
+                        "flagged in results.jsonl and reported apart from the headline")
     p.set_defaults(func=run)
 
 
@@ -234,6 +237,8 @@ def run(args: argparse.Namespace) -> int:
             evidence_per_instance=args.evidence_per_instance)
         check_resume(args.out, config)  # before loading any model
         records = _load_records(args)
+        if getattr(args, "controls", None):
+            records = _flag_controls(records, args.controls)
         if args.threads is not None and not (args.sender.startswith("scripted:")
                                              and args.receiver.startswith("scripted:")):
             from ..llm.backends.hf import import_torch
@@ -275,6 +280,23 @@ def run(args: argparse.Namespace) -> int:
     if result.report is not None:
         print(f"report: {result.report}")
     return 0
+
+
+def _flag_controls(records: list, path: str) -> list:
+    """Flag the records listed in a controls file (``metadata["control"] = True``)."""
+    import dataclasses
+
+    from ..llm.metrics import read_controls
+
+    listed = read_controls(path)
+    found = {r.id for r in records if r.id in listed} | {
+        f"{r.dataset}/{r.id}" for r in records if f"{r.dataset}/{r.id}" in listed}
+    unknown = sorted(listed - found)
+    if unknown:
+        raise DataError(f"{len(unknown)} control(s) listed are not in the dataset (first: "
+                        f"{unknown[0]!r})", path=path)
+    return [dataclasses.replace(r, metadata={**r.metadata, "control": True})
+            if r.id in listed or f"{r.dataset}/{r.id}" in listed else r for r in records]
 
 
 def run_report(args: argparse.Namespace) -> int:

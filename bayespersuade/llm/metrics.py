@@ -657,8 +657,9 @@ def instance_flags(record: Any) -> dict:
         control = True
     pair = meta.get("pair")
     pair = None if pair is None or (isinstance(pair, str) and not pair.strip()) else str(pair)
+    ratings = getattr(record, "initial_ratings", None)
     return {"control": control, "pair": pair,
-            "initial_ratings": [int(r) for r in record.initial_ratings()]}
+            "initial_ratings": [int(r) for r in ratings()] if callable(ratings) else []}
 
 
 def read_controls(path: str | Any) -> frozenset[str]:
