@@ -411,8 +411,8 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame], *,
         columns ``<name>_se``, ``<name>_ci_low`` and ``<name>_ci_high``
         (instances are independent here: the bootstrap resamples them;
         :func:`bayespersuade.instances.stats.cluster_mean`, seeded by
-        ``seed``), ``share_positive_ci_low`` and ``share_positive_ci_high``, and
-        ``ci_method``.  With two or more datasets, a
+        ``seed``), the same ``_ci_low``/``_ci_high`` for the two percentages and
+        ``share_positive``, and ``ci_method``.  With two or more datasets, a
         last row :data:`AVERAGE_LABEL` holds the unweighted mean of the
         datasets' means (as Cheng & You average their four datasets).
 
@@ -458,6 +458,9 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame], *,
             row[f"{name}_ci_low"] = np.nan if e.ci_low is None else e.ci_low
             row[f"{name}_ci_high"] = np.nan if e.ci_high is None else e.ci_high
             row["ci_method"] = e.method
+        for pct, div in (("pct_of_scale", len(LIKERT)), ("pct_of_range", len(LIKERT) - 1)):
+            for end in ("ci_low", "ci_high"):
+                row[f"mean_ceiling_{pct}_{end}"] = row[f"mean_ceiling_{end}"] / div * 100
         e = cluster_mean([[float(x > _CHECK_TOL)] for x in c], confidence=confidence,
                          n_resamples=n_resamples, seed=seed)
         row["share_positive_ci_low"] = np.nan if e.ci_low is None else e.ci_low
