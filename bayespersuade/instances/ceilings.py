@@ -492,6 +492,9 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame], *,
             avg[f"{name}_se"] = se
             avg[f"{name}_ci_low"] = avg[name] - z * se
             avg[f"{name}_ci_high"] = avg[name] + z * se
+        for pct, div in (("pct_of_scale", len(LIKERT)), ("pct_of_range", len(LIKERT) - 1)):
+            for end in ("ci_low", "ci_high"):
+                avg[f"mean_ceiling_{pct}_{end}"] = avg[f"mean_ceiling_{end}"] / div * 100
         avg["ci_method"] = (f"unweighted mean of {len(rows)} dataset means; SE from theirs; "
                             f"normal {confidence:.0%} interval")
         if "mean_ceiling_exact" in out and out["mean_ceiling_exact"].notna().all():
