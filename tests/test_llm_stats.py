@@ -531,3 +531,13 @@ def test_evaluate_flags_controls_in_the_records(tmp_path, capsys):
                  "--receiver", "scripted:bayesian", "--limit", "4", "--out",
                  str(tmp_path / "run2"), "--no-progress", "--controls", str(ctrl)]) == 2
     assert "not in the dataset" in capsys.readouterr().err
+
+
+def test_user_prior_is_read_exactly_and_checked():
+    recs = _simulate(scripted_bayesian_receiver, 3, 1, p0s=P0S)
+    for prior in ("1/3", 0.5, F(1, 3)):
+        rows = {r["construction"]: r for r in prior_sensitivity(_pairs(recs), user_prior=prior,
+                                                                n_resamples=50)}
+        assert rows["user"]["ceiling"]["estimate"] == pytest.approx(0.5)
+    with pytest.raises(InvalidParameterError, match="user prior"):
+        prior_sensitivity(_pairs(recs), user_prior="1.5")

@@ -1088,8 +1088,7 @@ def _user_vector(user_prior: Any, kind: str) -> tuple[Fraction, ...]:
 
     try:
         if kind == "yes_no":
-            q = parse_probability(str(user_prior) if not isinstance(user_prior, Fraction)
-                                  else user_prior, "user prior")
+            q = parse_probability(str(user_prior), "user prior")
             return (1 - q, q)
         vec = tuple(parse_probability(str(x), "user prior") for x in user_prior)
     except Exception as e:  # RowError is internal to the loaders
