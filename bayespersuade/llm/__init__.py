@@ -27,6 +27,8 @@ Pieces
 :mod:`~.metrics`                       optimal vs achieved: ceilings, gains,
                                        Bayes-plausibility gap, empirical schemes
 :mod:`~.runner`, :mod:`~.report`       resumable JSON-lines runs; the report
+:mod:`~.store`                         the evaluation directory's files (one owner)
+:mod:`~.results`                       typed results; ``load_evaluation(DIR).to_frame()``
 :mod:`~.reward`                        RL rewards (score difference, normalised)
 :mod:`bayespersuade.cli.evaluate`      ``bayespersuade evaluate`` / ``report``
 =====================================  ==========================================
@@ -77,6 +79,7 @@ from .metrics import FAMILIES, empirical_scheme, instance_metrics, summarize
 from .parsing import parse_receiver, parse_sender
 from .prompts import PROMPT_VERSION
 from .protocol import ProtocolConfig, derive_seed, run_instance
+from .results import Evaluation, InstanceResult, load_evaluation
 from .smollm2 import find_smollm2_gguf, load_smollm2
 
 __all__ = [
@@ -85,7 +88,9 @@ __all__ = [
     "SPEC_HELP",
     "Backend",
     "Belief",
+    "Evaluation",
     "GenerationRequest",
+    "InstanceResult",
     "OpenAIChatBackend",
     "OptionScores",
     "ProtocolConfig",
@@ -98,6 +103,7 @@ __all__ = [
     "instance_metrics",
     "likert_belief",
     "load_backend",
+    "load_evaluation",
     "load_smollm2",
     "parse_receiver",
     "parse_sender",
