@@ -124,4 +124,4 @@ def test_to_frame_keeps_exact_columns_as_fractions(anthropic):
     assert df["ceiling_exact"].tolist() == [F(1, 2), F(1, 2), F(1, 2), F(0), F(0)]
     assert all(type(x) is F for x in df["achieved_gain_exact"])
     assert [float(x) for x in df["achieved_gain_exact"]] == df["achieved_gain"].tolist()
-    assert list(b.observations["ceiling_exact"])[0] == "1/2"   # the stored table is unchanged
+    assert b.observations["ceiling_exact"].iloc[0] == "1/2"   # the stored table is unchanged
