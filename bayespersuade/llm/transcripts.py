@@ -109,6 +109,7 @@ __all__ = [
     "export_transcripts",
     "import_transcripts",
     "read_transcripts",
+    "render_transcripts",
     "rescore",
     "write_evaluation",
 ]
@@ -1590,6 +1591,54 @@ def _csv_cell_p(t: TranscriptRound) -> str:
     return repr(float(b["probs"][1]))
 
 
+def render_transcripts(dialogues: Sequence[TranscriptDialogue], format: str = "jsonl") -> str:
+    """The text of dialogues in an export format (``"jsonl"`` or ``"csv"``).
+
+    CSV keeps the scores (``unparsable``, ``no-argument``, ``not-reached`` for
+    rounds without one) and ``P(yes)`` columns when any dialogue has beliefs.
+
+    Examples
+    --------
+    >>> d = TranscriptDialogue("demo", "1", "Cats are mammals.", "static", 1,
+    ...                        TranscriptRound(0, score=3),
+    ...                        (TranscriptRound(1, argument="They nurse.", score=5),))
+    >>> print(render_transcripts([d], "csv"), end="")
+    dataset,id,claim,control,pair,protocol,sample,sender_model,receiver_model,s0,s1
+    demo,1,Cats are mammals.,,,static,0,,,3,5
+    """
+    if format not in ("jsonl", "csv"):
+        raise InvalidParameterError(f"format must be 'jsonl' or 'csv', got {format!r}")
+    if format == "jsonl":
+        return "".join(json.dumps(d.to_json(), ensure_ascii=False, allow_nan=False) + "\n"
+                       for d in dialogues)
+    else:
+        n = max((d.n_rounds for d in dialogues), default=1)
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow([*_CSV_FIXED, *[f"s{i}" for i in range(n + 1)],
+                    *[f"p{i}" for i in range(n + 1)]])
+        for d in dialogues:
+            if d.evidence is not None:
+                raise DataError(f"{d.key}: dialogues with private evidence cannot be "
+                                f"written as CSV; use format='jsonl'")
+            turns = [d.initial, *d.rounds]
+            w.writerow([d.dataset, d.id, d.claim,
+                        "" if d.control is None else str(d.control).lower(),
+                        d.pair or "", d.protocol, d.sample, d.sender_model or "",
+                        d.receiver_model or "",
+                        *[_csv_cell_score(t) for t in turns],
+                        *[_csv_cell_p(t) for t in turns]])
+        text = buf.getvalue()
+        if all(not any(_csv_cell_p(t) for t in [d.initial, *d.rounds]) for d in dialogues):
+            # no beliefs at all: drop the empty p columns (a blank p is "unavailable")
+            rows = list(csv.reader(io.StringIO(text)))
+            keep = len(_CSV_FIXED) + n + 1
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\n").writerows(r[:keep] for r in rows)
+            text = buf.getvalue()
+    return text
+
+
 def export_transcripts(
     eval_dir: str | os.PathLike,
     *,
@@ -1637,34 +1686,7 @@ def export_transcripts(
                          f"{rec.get('reason')}; no dialogue)")
             continue
         dialogues.extend(_record_dialogues(rec, run, Path(eval_dir).name))
-    if format == "jsonl":
-        text = "".join(json.dumps(d.to_json(), ensure_ascii=False, allow_nan=False) + "\n"
-                       for d in dialogues)
-    else:
-        n = max((d.n_rounds for d in dialogues), default=1)
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow([*_CSV_FIXED, *[f"s{i}" for i in range(n + 1)],
-                    *[f"p{i}" for i in range(n + 1)]])
-        for d in dialogues:
-            if d.evidence is not None:
-                raise DataError(f"{d.key}: dialogues with private evidence cannot be "
-                                f"written as CSV; use format='jsonl'")
-            turns = [d.initial, *d.rounds]
-            w.writerow([d.dataset, d.id, d.claim,
-                        "" if d.control is None else str(d.control).lower(),
-                        d.pair or "", d.protocol, d.sample, d.sender_model or "",
-                        d.receiver_model or "",
-                        *[_csv_cell_score(t) for t in turns],
-                        *[_csv_cell_p(t) for t in turns]])
-        text = buf.getvalue()
-        if all(not any(_csv_cell_p(t) for t in [d.initial, *d.rounds]) for d in dialogues):
-            # no beliefs at all: drop the empty p columns (a blank p is "unavailable")
-            rows = list(csv.reader(io.StringIO(text)))
-            keep = len(_CSV_FIXED) + n + 1
-            buf = io.StringIO()
-            csv.writer(buf, lineterminator="\n").writerows(r[:keep] for r in rows)
-            text = buf.getvalue()
+    text = render_transcripts(dialogues, format)
     if out is not None:
         p = Path(out)
         tmp = p.with_name(f".{p.name}.tmp-{os.getpid()}")
