@@ -213,6 +213,9 @@ def test_cheng_you_gains_by_hand(tmp_path):
     s = json.loads((tmp_path / "imp" / "summary.json").read_text())["datasets"]["anthropic"]
     assert s["mean_score_gain"] == pytest.approx((2 + 1) / 2)
     assert s["n_receiver_unparsable"] == 0  # the final round; round 2 is counted per round
+    report = (tmp_path / "imp" / "report.md").read_text()
+    # round 2: one unparsable answer, one shown argument unlike the parsed reply
+    assert "| 2 | 1 | 0 | 0 | 1 |" in report
     summ2 = summarize(recs, round=2)
     assert summ2["datasets"]["anthropic"]["n_receiver_unparsable"] == 1
     assert summ2["datasets"]["anthropic"]["mean_score_gain"] == 1.0  # only claim 0 parsed

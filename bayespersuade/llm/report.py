@@ -224,12 +224,26 @@ def _provenance_lines(run: Mapping, records: Sequence[Mapping]) -> list[str]:
                 c[0] += a
                 c[1] += b
         if per:
-            lines += ["Where a source gives both a raw reply and a parsed value, the given "
-                      "value is kept; disagreements with this library's parser (the score "
-                      "in `<score>` tags, the argument in `<argument>` tags), per round "
-                      "(0: the initial answer):", ""]
-            lines += _table(["round", "score disagreements", "argument disagreements"],
-                            [[k, a, b] for k, (a, b) in sorted(per.items())])
+            unp: dict[int, list[int]] = {}
+            for r in records:
+                if r.get("status") != "done":
+                    continue
+                m = r["metrics"]
+                c = unp.setdefault(0, [0, 0])
+                c[0] += m["prior"]["score"] is None
+                for rd in m["rounds"]:
+                    c = unp.setdefault(rd["round"], [0, 0])
+                    c[0] += rd["n_receiver_unparsable"]
+                    c[1] += rd["n_sender_unparsable"]
+            lines += ["Per round (0: the initial answer): unparsable replies, counted and "
+                      "never replaced by a default; and, where a source gives both a raw "
+                      "reply and a parsed value, the given value is kept and its "
+                      "disagreements with this library's parser are counted (the score in "
+                      "`<score>` tags, the argument in `<argument>` tags).", ""]
+            lines += _table(["round", "receiver unparsable", "sender without argument",
+                             "score disagreements", "argument disagreements"],
+                            [[k, *unp.get(k, [0, 0]), a, b]
+                             for k, (a, b) in sorted(per.items())])
     src = run.get("rescored_from")
     if src:
         old = src.get("config") or {}
