@@ -32,6 +32,36 @@ One JSON object per dialogue (one line of a JSON-lines file)::
      "provenance": {"source": "imported", "file": "...", "sha256": "...",
                     "importer": "...", "format": "jsonl", "location": "line 1"}}
 
+============================  ==========================================================
+field                         meaning
+============================  ==========================================================
+``schema``                    ``"bayespersuade.transcript/1"`` (required)
+``dataset``, ``id``           the instance (``dataset/id`` is its key); strings
+``claim``                     the claim argued for
+``control``, ``pair``         a control dialogue (true/false/null) and the id it pairs
+                              with (null)
+``protocol``, ``n_rounds``    ``"static"`` (1 round) or ``"dynamic"``; rounds after the
+                              receiver's initial answer
+``sample``                    which dialogue of the instance (0, 1, ...; several share
+                              the instance's initial answer)
+``evidence``                  the sender's private evidence ``{"id", "stance", "text"}``
+                              and ``evidence_prior_support`` (``"p/q"``), for the
+                              evidence-stance family
+``sender``, ``receiver``      ``{"model": name or null, "settings": {...} or null}``
+                              (``temperature``, ``max_new_tokens``, ``word_limit``,
+                              ``prefill`` where known)
+``initial``                   the receiver's first answer: ``receiver_reply``,
+                              ``score``, ``status``, ``beliefs``
+``rounds[r]``                 ``round`` (1-based), ``status`` (null: worked out;
+                              ``ok``, ``receiver_unparsable``, ``sender_unparsable``,
+                              ``not_reached``), ``argument`` (as shown to the
+                              receiver), ``sender_reply``, ``receiver_reply``,
+                              ``score``, ``beliefs`` (elicited after the argument)
+``provenance``                where the dialogue came from (written by the importer
+                              and by :func:`export_transcripts`)
+============================  ==========================================================
+
+Unknown fields are an error (nothing is silently dropped).
 Every setting that is not known is ``null``; none is defaulted (no seed,
 temperature, token limit or prompt version is made up for an imported
 dialogue).  Beliefs are optional: ``yes_no`` holds ``probs`` =
@@ -1140,7 +1170,7 @@ def write_evaluation(
     _fresh_dir(out)
     allds = [i[0] for _, items in groups for i in items]
     first = allds[0]
-    samples = _unanimous(len(items) for _, items in groups)
+    samples = _unanimous(max(i[0].sample for i in items) + 1 for _, items in groups)
     proto = {"protocol": first.protocol, "rounds": first.n_rounds, "samples": samples,
              "word_limit": None, "sender_max_new_tokens": None,
              "receiver_max_new_tokens": None, "sender_temperature": None,
