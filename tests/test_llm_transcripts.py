@@ -413,6 +413,9 @@ def test_rescore_refuses_logprobs_without_beliefs(tmp_path):
     import_transcripts(path, format="cheng-you", out=tmp_path / "imp", report=None)
     with pytest.raises(DataError, match="records no beliefs"):
         rescore(tmp_path / "imp", tmp_path / "b", belief_source="logprobs")
+    with pytest.raises(DataError, match="needs the evidence prior"):
+        rescore(tmp_path / "imp", tmp_path / "c", family="evidence-stance")
+    assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()
 
 
 def test_cli_import_export_rescore(tmp_path, capsys):

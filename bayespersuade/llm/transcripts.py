@@ -1087,11 +1087,22 @@ def _check_analysis(family: str, loss: str, belief_source: str) -> None:
                                     f"{belief_source!r}")
 
 
-def _fresh_dir(out: Path) -> None:
+def _check_fresh(out: Path) -> None:
     if (out / RUN).exists() or (out / RESULTS).exists():
         raise DataError(f"{out} already holds an evaluation; write to a new directory",
                         path=str(out / RUN))
+    if out.exists() and not out.is_dir():
+        raise DataError(f"{out} is a file, not a directory", path=str(out))
+
+
+def _write_dir(out: Path, run: Mapping, records: Sequence[Mapping]) -> None:
+    """Write ``results.jsonl``, then ``run.json`` and ``summary.json`` (through the store)."""
+    _check_fresh(out)
     out.mkdir(parents=True, exist_ok=True)
+    for rec in records:
+        append_record(out / RESULTS, rec)
+    write_json_atomic(out / RUN, run)
+    write_json_atomic(out / SUMMARY, summarize(records))
 
 
 def write_evaluation(
@@ -1167,7 +1178,7 @@ def write_evaluation(
         raise DataError("belief_source='logprobs', but no dialogue records beliefs; use "
                         "belief_source='score' (CLI: --belief-source score)")
     out = Path(out_dir)
-    _fresh_dir(out)
+    _check_fresh(out)
     allds = [i[0] for _, items in groups for i in items]
     first = allds[0]
     samples = _unanimous(max(i[0].sample for i in items) + 1 for _, items in groups)
@@ -1203,7 +1214,6 @@ def write_evaluation(
                       "n_dialogues": len(allds)},
            "sessions": [{"started": created, "library_version": __version__,
                          "argv": None, "n_new": len(groups), "finished": created}]}
-    write_json_atomic(out / RUN, run)
     records = []
     for index, (key, items) in enumerate(groups):
         d0 = items[0][0]
@@ -1246,9 +1256,9 @@ def write_evaluation(
             rec["evidence_prior_support"] = d0.evidence_prior_support
         if d0.sender_model is not None or d0.receiver_model is not None:
             rec["models"] = {"sender": d0.sender_model, "receiver": d0.receiver_model}
-        append_record(out / RESULTS, rec)
         records.append(rec)
-    write_json_atomic(out / SUMMARY, summarize(records))
+    # every metric is computed before anything is written: an error leaves no directory
+    _write_dir(out, run, records)
     if report is not None:
         from .report import write_report
 
@@ -1788,7 +1798,7 @@ def rescore(
     out = Path(out_dir)
     if out.resolve() == src.resolve():
         raise DataError("rescore writes a new directory; give another output directory")
-    _fresh_dir(out)
+    _check_fresh(out)
     created = _now()
     digests = {name: _sha256(src / name) for name in (RUN, RESULTS) if (src / name).exists()}
     new_run = {**run, "config": {**cfg, **new}, "created": created,
@@ -1799,7 +1809,6 @@ def rescore(
                "sessions": [*run.get("sessions", []),
                             {"started": created, "library_version": __version__,
                              "rescore": new, "n_new": 0, "finished": created}]}
-    write_json_atomic(out / RUN, new_run)
     out_recs = []
     for rec in records:
         rec = dict(rec)
@@ -1807,9 +1816,8 @@ def rescore(
             rec["metrics"] = _metrics(rec["transcript"], new["family"], new["loss"],
                                       new["belief_source"], cfg.get("receiver"),
                                       rec.get("evidence_prior_support"), rec["key"])
-        append_record(out / RESULTS, rec)
         out_recs.append(rec)
-    write_json_atomic(out / SUMMARY, summarize(out_recs))
+    _write_dir(out, new_run, out_recs)
     if report is not None:
         from .report import write_report
 
