@@ -458,3 +458,64 @@ def test_csv_score_gains_are_score_differences(tmp_path_factory, rows):
             assert m["n_receiver_unparsable"] == (c == "unparsable")
             if c != "unparsable":
                 assert m["model_gains_exact"] == [str(F(c - s0))]
+
+
+# a dialogue's rounds: each a score 1..7, "unparsable", or the sender giving no argument
+round_cell = st.one_of(st.integers(1, 7), st.just("unparsable"), st.just("no-argument"))
+
+
+@st.composite
+def dialogues(draw):
+    n = draw(st.integers(1, 5))
+    rounds = draw(st.integers(1, 3))
+    out = []
+    for i in range(n):
+        s0 = draw(st.one_of(st.integers(1, 7), st.just("unparsable")))
+        cells = draw(st.lists(round_cell, min_size=rounds, max_size=rounds))
+        if "no-argument" in cells:  # the dialogue ends there
+            k = cells.index("no-argument")
+            cells = cells[:k + 1] + ["not-reached"] * (rounds - k - 1)
+        out.append((s0, cells))
+    return rounds, out
+
+
+def as_round(r, cell):
+    if cell == "not-reached":
+        return TranscriptRound(r, status="not_reached")
+    if cell == "no-argument":
+        return TranscriptRound(r, status="sender_unparsable")
+    if cell == "unparsable":
+        return TranscriptRound(r, status="receiver_unparsable", argument="An argument.")
+    return TranscriptRound(r, argument="An argument.", score=cell)
+
+
+@settings(max_examples=20, deadline=None)
+@given(dialogues(), st.sampled_from(["binary-truth", "normative-position"]))
+def test_csv_and_jsonl_imports_of_the_same_dialogues_agree(tmp_path_factory, drawn, family):
+    rounds, rows = drawn
+    ds = [TranscriptDialogue(
+        "demo", str(i), f"Claim {i}.", "static" if rounds == 1 else "dynamic", rounds,
+        TranscriptRound(0, score=None if s0 == "unparsable" else s0,
+                        status="receiver_unparsable" if s0 == "unparsable" else None),
+        tuple(as_round(r + 1, c) for r, c in enumerate(cells)))
+        for i, (s0, cells) in enumerate(rows)]
+    tmp = tmp_path_factory.mktemp("agree")
+    from bayespersuade.llm.transcripts import render_transcripts
+
+    (tmp / "t.jsonl").write_text(render_transcripts(ds, "jsonl"))
+    (tmp / "t.csv").write_text(render_transcripts(ds, "csv"))
+    metrics = {}
+    for fmt in ("jsonl", "csv"):
+        res = import_transcripts(tmp / f"t.{fmt}", format=fmt, out=tmp / fmt, family=family,
+                                 report=None)
+        assert res.n_rejected == 0
+        metrics[fmt] = [r["metrics"] for r in load_run(tmp / fmt)[1]]
+    assert metrics["jsonl"] == metrics["csv"]
+    for m, (s0, cells) in zip(metrics["csv"], rows):
+        for k, rd in enumerate(m["rounds"]):
+            c = cells[k]
+            ok = isinstance(c, int) and isinstance(s0, int)
+            assert rd["score_gains"] == [c - s0 if ok else None]
+            assert rd["statuses"] == [{"unparsable": "receiver_unparsable",
+                                       "no-argument": "sender_unparsable",
+                                       "not-reached": "not_reached"}.get(c, "ok")]

@@ -1026,7 +1026,8 @@ def _group_instances(dialogues: Sequence[TranscriptDialogue]) -> tuple[list, lis
     by_key: dict[str, list] = {}
     for slot, items in slots.items():
         if len(items) > 1:
-            where = ", ".join(str(i[0].provenance.get("location", "?")) for i in items)
+            where = ", ".join(f"{i[0].provenance.get('file', '?')} "
+                              f"{i[0].provenance.get('location', '?')}" for i in items)
             for i in items:
                 rejected.append((i[0], f"duplicate instance id {slot[0]!r}"
                                        + (f" (sample {slot[2]})" if slot[2] else "")
