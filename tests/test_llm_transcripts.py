@@ -469,7 +469,7 @@ def dialogues(draw):
     n = draw(st.integers(1, 5))
     rounds = draw(st.integers(1, 3))
     out = []
-    for i in range(n):
+    for _ in range(n):
         s0 = draw(st.one_of(st.integers(1, 7), st.just("unparsable")))
         cells = draw(st.lists(round_cell, min_size=rounds, max_size=rounds))
         if "no-argument" in cells:  # the dialogue ends there
