@@ -234,9 +234,12 @@ def test_cheng_you_static_and_report(tmp_path):
              for i in range(3)]
     path = write_json(tmp_path / "anthropic_static.json", items)
     assert main(["import", str(path), "--format", "cheng-you", "--out",
-                 str(tmp_path / "imp")]) == 0
+                 str(tmp_path / "imp"), "--receiver-model", "llama-3.1-8b"]) == 0
     report = (tmp_path / "imp" / "report.md").read_text()
     assert "not recorded" in report and "anthropic_static.json" in report
+    run, recs = load_run(tmp_path / "imp")
+    assert (run["config"]["sender"], run["config"]["receiver"]) == (None, "llama-3.1-8b")
+    assert recs[0]["models"] == {"sender": None, "receiver": "llama-3.1-8b"}
     s = json.loads((tmp_path / "imp" / "summary.json").read_text())["datasets"]["anthropic"]
     assert s["mean_score_gain"] == pytest.approx(1.0)  # (0 + 1 + 2) / 3
 

@@ -5,7 +5,8 @@
     bayespersuade import FILE [FILE ...] --format {jsonl,csv,cheng-you} --out DIR
                          [--dataset NAME] [--protocol static|dynamic]
                          [--family ...] [--loss ...] [--belief-source score|logprobs]
-                         [--controls FILE] [--strict] [--report md|html|none]
+                         [--controls FILE] [--sender-model NAME] [--receiver-model NAME]
+                         [--strict] [--report md|html|none]
     bayespersuade export DIR --format jsonl|csv [--out FILE]
     bayespersuade rescore DIR --out DIR2 [--family ...] [--loss ...]
                           [--prior-source logprobs|score] [--report md|html|none]
@@ -95,6 +96,10 @@ def add_import_parser(subparsers: Any) -> None:
                         "log-probability beliefs")
     p.add_argument("--controls", default=None, metavar="FILE",
                    help="a CSV id,control[,pair][,dataset] marking control dialogues")
+    p.add_argument("--sender-model", default=None, metavar="NAME",
+                   help="the sender's model, for dialogues that do not name it")
+    p.add_argument("--receiver-model", default=None, metavar="NAME",
+                   help="the receiver's model, for dialogues that do not name it")
     p.add_argument("--strict", action="store_true",
                    help="stop with an error at the first rejected dialogue")
     _report_choice(p)
@@ -171,6 +176,8 @@ def run_import(args: argparse.Namespace) -> int:
             args.files, format=args.format, out=args.out, dataset=args.dataset,
             protocol=args.protocol, family=args.family, loss=args.loss,
             belief_source=args.belief_source, controls=args.controls, strict=args.strict,
+            sender_model=getattr(args, "sender_model", None),
+            receiver_model=getattr(args, "receiver_model", None),
             report=None if args.report == "none" else args.report)
     except (BayesPersuadeError, OSError) as e:
         _err(str(e))

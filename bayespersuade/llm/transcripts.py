@@ -1333,6 +1333,19 @@ def _replace(d: TranscriptDialogue, **kw: Any) -> TranscriptDialogue:
     return replace(d, **kw)
 
 
+def _with_models(d: TranscriptDialogue, sender: str | None, receiver: str | None
+                 ) -> TranscriptDialogue:
+    """Name the models where the dialogue does not; a different name is a rejection."""
+    for role, name in (("sender", sender), ("receiver", receiver)):
+        own = getattr(d, f"{role}_model")
+        if name is not None and own is not None and own != name:
+            raise _Reject(f"the dialogue names the {role} {own!r}, --{role}-model says "
+                          f"{name!r}")
+        if name is not None and own is None:
+            d = _replace(d, **{f"{role}_model": name})
+    return d
+
+
 _ROUND_PATH = re.compile(r"^\$\.(initial|rounds\[(\d+)\])(?:\.(\w+))?")
 
 
@@ -1360,6 +1373,8 @@ def read_transcripts(
     protocol: str | None = None,
     controls: str | os.PathLike | None = None,
     strict: bool = False,
+    sender_model: str | None = None,
+    receiver_model: str | None = None,
 ) -> ImportResult:
     """Read transcript files into checked dialogues, rejecting bad ones with reasons.
 
@@ -1423,6 +1438,7 @@ def read_transcripts(
                 info["n_rejected"] += 1
                 continue
             try:
+                d = _with_models(d, sender_model, receiver_model)
                 _check_dialogue(d)
             except _Reject as e:
                 rejections.append(Rejection(str(p), _where(format, loc, e.location), ident,
@@ -1471,6 +1487,8 @@ def import_transcripts(
     belief_source: str = "score",
     controls: str | os.PathLike | None = None,
     strict: bool = False,
+    sender_model: str | None = None,
+    receiver_model: str | None = None,
     report: str | None = "md",
 ) -> ImportResult:
     """Import transcripts (JSON lines, CSV, or the paper authors' logs) into an evaluation.
@@ -1501,6 +1519,10 @@ def import_transcripts(
         The analysis (see :func:`write_evaluation`).
     controls : path-like, optional
         A CSV ``id,control[,pair][,dataset]`` marking control dialogues.
+    sender_model, receiver_model : str, optional
+        The models' names, for dialogues that do not state them (the
+        ``cheng-you`` logs do not); a dialogue naming another model is
+        rejected.
     strict : bool, default False
         Raise :class:`~bayespersuade.exceptions.DataError` at the first
         rejected dialogue instead of counting it.
@@ -1525,7 +1547,8 @@ def import_transcripts(
     """
     _check_analysis(family, loss, belief_source)
     res = read_transcripts(paths, format=format, dataset=dataset, protocol=protocol,
-                           controls=controls, strict=strict)
+                           controls=controls, strict=strict, sender_model=sender_model,
+                           receiver_model=receiver_model)
     if out is None:
         return res
     if not res.dialogues:
