@@ -20,6 +20,7 @@ from bayespersuade.llm.backends.scripted import (
 )
 from bayespersuade.llm.metrics import summarize
 from bayespersuade.llm.protocol import ProtocolConfig
+from bayespersuade.llm.results import load_evaluation
 from bayespersuade.llm.runner import EvaluationConfig, run_evaluation
 from bayespersuade.llm.store import load_run
 from bayespersuade.llm.transcripts import (
@@ -101,6 +102,12 @@ def test_round_trip_reproduces_every_metric_exactly(tmp_path, fmt):
     s_back = json.loads((tmp_path / "imp" / "summary.json").read_text())
     assert s_back == s_live
     assert (tmp_path / "imp" / "report.md").is_file()
+    # the typed results read the imported directory unchanged; only the seed is unknown
+    a = load_evaluation(tmp_path / "live").to_frame()
+    b = load_evaluation(tmp_path / "imp").to_frame()
+    assert list(a.columns) == list(b.columns)
+    assert b["seed"].isna().all()
+    assert a.drop(columns="seed").equals(b.drop(columns="seed"))
 
 
 def test_round_trip_of_the_evidence_stance_family(tmp_path):

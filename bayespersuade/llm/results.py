@@ -192,7 +192,8 @@ class InstanceResult:
     key : str
         ``"dataset/id"``.
     dataset, id, claim : str
-    seed : int
+    seed : int or None
+        ``None`` for an imported instance (its source did not record one).
     status : str
         ``"done"`` or ``"skipped"`` (then :attr:`reason` says why and the metric
         fields are ``None``).
@@ -218,7 +219,7 @@ class InstanceResult:
     dataset: str
     id: str
     claim: str
-    seed: int
+    seed: int | None
     status: str
     reason: str | None
     family: str | None
@@ -269,7 +270,9 @@ class InstanceResult:
         try:
             status = rec["status"]
             base = {"key": key, "dataset": str(rec["dataset"]), "id": str(rec["id"]),
-                    "claim": rec.get("claim", ""), "seed": int(rec["seed"]), "status": status,
+                    "claim": rec.get("claim", ""),
+                    "seed": None if rec.get("seed") is None else int(rec["seed"]),
+                    "status": status,
                     "reason": rec.get("reason"), "record": dict(rec)}
             m = rec.get("metrics")
             if status != "done" or m is None:
