@@ -323,6 +323,13 @@ def test_csv_bad_rows(tmp_path):
     assert res.dialogues[0].rounds[0].status == "receiver_unparsable"
 
 
+def test_csv_from_a_spreadsheet_with_a_byte_order_mark(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_bytes("id,claim,s0,s1\r\n1,Café au lait is good.,3,5\r\n".encode("utf-8-sig"))
+    res = read_transcripts(p, format="csv", dataset="demo")
+    assert res.n_rejected == 0 and res.dialogues[0].claim == "Café au lait is good."
+
+
 def test_csv_unknown_column_and_mixed_protocols(tmp_path):
     p = tmp_path / "t.csv"
     p.write_text("id,claim,s0,s1,colour\n1,X.,3,5,red\n")

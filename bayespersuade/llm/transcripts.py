@@ -1272,7 +1272,7 @@ def write_evaluation(
 def _read_controls(path: str | os.PathLike) -> dict[tuple[str | None, str], tuple]:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise DataError("not UTF-8 text", path=str(p)) from None
     rows = list(csv.reader(io.StringIO(text)))
@@ -1407,7 +1407,7 @@ def read_transcripts(
         p = Path(path)
         digest = _sha256(p)
         try:
-            text = p.read_text(encoding="utf-8")
+            text = p.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             text = None
         info = {"name": p.name, "path": str(p), "sha256": digest, "format": format,
