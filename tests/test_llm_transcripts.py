@@ -536,3 +536,16 @@ def test_csv_and_jsonl_imports_of_the_same_dialogues_agree(tmp_path_factory, dra
             assert rd["statuses"] == [{"unparsable": "receiver_unparsable",
                                        "no-argument": "sender_unparsable",
                                        "not-reached": "not_reached"}.get(c, "ok")]
+
+
+def test_an_imported_evaluation_exported_and_imported_again_is_unchanged(tmp_path):
+    path = cheng_you_dynamic(tmp_path)
+    import_transcripts(path, format="cheng-you", out=tmp_path / "a", report=None)
+    export_transcripts(tmp_path / "a", out=tmp_path / "a.jsonl")
+    import_transcripts(tmp_path / "a.jsonl", format="jsonl", out=tmp_path / "b", report=None)
+    a, b = load_run(tmp_path / "a")[1], load_run(tmp_path / "b")[1]
+    assert [r["metrics"] for r in a] == [r["metrics"] for r in b]
+    assert [r["import"]["per_round"] for r in a] == [r["import"]["per_round"] for r in b]
+    # the provenance chain: imported from a.jsonl, which came from the authors' file
+    prov = b[0]["provenance"]
+    assert prov["file"] == "a.jsonl" and prov["previous"]["file"] == "anthropic_dynamic.json"
