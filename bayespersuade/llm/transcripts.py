@@ -816,8 +816,10 @@ def _belief_json(b: Any, kind: str, where: str) -> dict | None:
         if kind != "yes_no" or probs is not None:
             raise _Reject("p_yes is the yes_no shorthand for probs; give one of them", where)
         p = b["p_yes"]
-        probs = None if p is None else [1 - p, p] if isinstance(p, int | float) and \
-            not isinstance(p, bool) else "bad"
+        if p is not None and (isinstance(p, bool) or not isinstance(p, int | float)):
+            raise _Reject(f"p_yes must be a number in [0, 1] or null, got {p!r}",
+                          f"{where}.p_yes")
+        probs = None if p is None else [1 - p, p]
     status = b.get("status")
     if status is None:
         status = "ok" if probs is not None else "unavailable"
@@ -1014,7 +1016,8 @@ def _group_instances(dialogues: Sequence[TranscriptDialogue]) -> tuple[list, lis
         if (d.protocol, d.n_rounds) != proto:
             rejected.append((d, f"mixed protocols: this dialogue is {d.protocol} with "
                                 f"{d.n_rounds} round(s), the first one {proto[0]} with "
-                                f"{proto[1]}"))
+                                f"{proto[1]} (one evaluation has one protocol; choose with "
+                                f"--protocol, or import the files apart)"))
         else:
             kept.append(item)
     # duplicates: the same instance, evidence and sample twice -> every copy rejected
