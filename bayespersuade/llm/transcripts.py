@@ -575,7 +575,7 @@ def _csv_belief(cell: str | None, col: str) -> dict | None:
     return {"yes_no": {"p_yes": p, "status": "ok", "mass": None}, "likert": None}
 
 
-def _read_csv(text: str, name: str, fmt_dataset: str | None):
+def _read_csv(text: str, name: str, fmt_dataset: str | None, fmt_protocol: str | None):
     reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip() for h in next(reader)]
@@ -621,7 +621,7 @@ def _read_csv(text: str, name: str, fmt_dataset: str | None):
             claim = row["claim"].strip()
             if not claim:
                 raise _Reject("column claim: empty")
-            protocol = (row.get("protocol") or "").strip() or None
+            protocol = (row.get("protocol") or "").strip() or fmt_protocol
             sample_t = (row.get("sample") or "").strip()
             sample = 0
             if sample_t:
@@ -1423,7 +1423,7 @@ def read_transcripts(
         if format == "jsonl":
             items = _read_jsonl(text, p.name, dataset)
         elif format == "csv":
-            items = _read_csv(text, p.name, dataset)
+            items = _read_csv(text, p.name, dataset, protocol)
         else:
             items = _read_cheng_you(text, p.name, dataset, protocol)
         for loc, ident, d in items:
