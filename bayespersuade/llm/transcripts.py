@@ -1242,7 +1242,7 @@ def write_evaluation(
             per_round["score_disagreements"][0] = 1
         dlist.sort(key=lambda x: (x["condition"], x["sample"]))
         raw = {"initial": items[0][1], "dialogues": dlist}
-        metrics = _metrics(raw, family, loss, belief_source, config["receiver"],
+        metrics = _metrics(raw, family, loss, belief_source, d0.receiver_model,
                            d0.evidence_prior_support, key)
         rec = {"schema": INSTANCE_SCHEMA, "key": key, "index": index,
                "dataset": d0.dataset, "id": d0.id, "claim": d0.claim, "seed": None,
@@ -1840,8 +1840,10 @@ def rescore(
     for rec in records:
         rec = dict(rec)
         if rec.get("status") == "done":
+            model = (rec["models"].get("receiver") if isinstance(rec.get("models"), dict)
+                     else cfg.get("receiver"))
             rec["metrics"] = _metrics(rec["transcript"], new["family"], new["loss"],
-                                      new["belief_source"], cfg.get("receiver"),
+                                      new["belief_source"], model,
                                       rec.get("evidence_prior_support"), rec["key"])
         out_recs.append(rec)
     _write_dir(out, new_run, out_recs)
