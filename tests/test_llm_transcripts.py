@@ -549,3 +549,16 @@ def test_an_imported_evaluation_exported_and_imported_again_is_unchanged(tmp_pat
     # the provenance chain: imported from a.jsonl, which came from the authors' file
     prov = b[0]["provenance"]
     assert prov["file"] == "a.jsonl" and prov["previous"]["file"] == "anthropic_dynamic.json"
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_one_command_each_way_gives_the_live_run_statistics(tmp_path, fmt, capsys):
+    live_run(tmp_path / "live")
+    f = tmp_path / f"t.{fmt}"
+    assert main(["export", str(tmp_path / "live"), "--format", fmt, "--out", str(f)]) == 0
+    assert main(["import", str(f), "--format", fmt, "--belief-source", "logprobs",
+                 "--out", str(tmp_path / "imp")]) == 0
+    live = json.loads((tmp_path / "live" / "summary.json").read_text())
+    back = json.loads((tmp_path / "imp" / "summary.json").read_text())
+    assert back == live
+    assert (tmp_path / "imp" / "report.md").is_file()
