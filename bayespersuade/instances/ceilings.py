@@ -274,8 +274,9 @@ def ceiling_table(
         per instance.
     exact : bool, default False
         Add exact columns ``V_exact``, ``vhat_exact``, ``ceiling_exact``,
-        ``full_disclosure_exact`` (fractions as strings) for rational priors,
-        checked against the float values.
+        ``full_disclosure_exact`` (:class:`~fractions.Fraction` objects, written
+        to CSV as ``"p/q"``) for rational priors, checked against the float
+        values; ``None`` for float priors.
     dataset : str, optional
         The dataset's name for the ``dataset`` column (default: the
         records' own).
@@ -303,7 +304,7 @@ def ceiling_table(
     (227, 'two-state envelope')
     >>> row = t.iloc[0]
     >>> row["prior"], row["vhat_exact"], row["V_exact"], row["ceiling_exact"]
-    ('4/5', '6', '63/10', '3/10')
+    ('4/5', Fraction(6, 1), Fraction(63, 10), Fraction(3, 10))
 
     (``v̂ = round(1 + 6·4/5) = 6`` and ``V = 3/2 + 6·4/5 = 63/10``.)
     """
@@ -371,19 +372,17 @@ def ceiling_table(
                     raise SolverError(
                         f"instance {row['id']!r}: exact {name} = {q} but the {algo} gave "
                         f"{row[name]!r}; please report this")
-            row.update({"vhat_exact": _fmt_exact(nd), "V_exact": _fmt_exact(V),
-                        "ceiling_exact": _fmt_exact(V - nd),
-                        "full_disclosure_exact": _fmt_exact(fd)})
+            row.update({"vhat_exact": nd, "V_exact": V, "ceiling_exact": V - nd,
+                        "full_disclosure_exact": fd})
     df = pd.DataFrame(rows, columns=columns)
     df.attrs.update(attrs)
     return df
 
 
-def _exact_mean(col: pd.Series) -> str | None:
+def _exact_mean(col: pd.Series) -> Fraction | None:
     if col.isna().any() or len(col) == 0:
         return None
-    total = sum((Fraction(x) for x in col), Fraction(0))
-    return _fmt_exact(total / len(col))
+    return sum((Fraction(x) for x in col), Fraction(0)) / len(col)
 
 
 def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame], *,
@@ -406,9 +405,9 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame], *,
         ``share_positive`` (share of instances whose ceiling exceeds
         ``1e-9``), ``mean_ceiling_pct_of_scale`` (mean ceiling / 7 x 100, the
         paper's "% of scale"), ``mean_ceiling_pct_of_range`` (/ 6 x 100) and
-        ``mean_n_signals``; ``mean_ceiling_exact`` when the tables have exact
-        columns.  For ``mean_vhat``, ``mean_V`` and ``mean_ceiling``: the
-        columns ``<name>_se``, ``<name>_ci_low`` and ``<name>_ci_high``
+        ``mean_n_signals``; ``mean_ceiling_exact`` (a Fraction) when the tables
+        have exact columns.  For ``mean_vhat``, ``mean_V`` and ``mean_ceiling``:
+        the columns ``<name>_se``, ``<name>_ci_low`` and ``<name>_ci_high``
         (instances are independent here: the bootstrap resamples them;
         :func:`bayespersuade.instances.stats.cluster_mean`, seeded by
         ``seed``), the same ``_ci_low``/``_ci_high`` for the two percentages and
@@ -499,7 +498,7 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame], *,
                             f"normal {confidence:.0%} interval")
         if "mean_ceiling_exact" in out and out["mean_ceiling_exact"].notna().all():
             total = sum((Fraction(x) for x in out["mean_ceiling_exact"]), Fraction(0))
-            avg["mean_ceiling_exact"] = _fmt_exact(total / len(rows))
+            avg["mean_ceiling_exact"] = total / len(rows)
         out = pd.concat([out, pd.DataFrame([avg])], ignore_index=True)
     return out
 

@@ -105,6 +105,7 @@ __all__ = [
     "instance_flags",
     "instance_metrics",
     "is_control",
+    "low_mass",
     "prior_sensitivity",
     "read_controls",
     "score_prior_note",
@@ -209,6 +210,31 @@ def _contradiction(score: int | None, mu, kind: str) -> bool | None:
 def _mass(step: Mapping, kind: str) -> float | None:
     bel = (step.get("beliefs") or {}).get(kind) if isinstance(step, Mapping) else None
     return None if not bel or bel.get("mass") is None else float(bel["mass"])
+
+
+def low_mass(inst: Mapping, round: int | None = None) -> tuple[float | None, int]:
+    """The prior's belief mass and the number of dialogues of a round with low mass.
+
+    Read from the transcript (the mass is what the model put on the valid answers
+    before renormalising, :mod:`~.beliefs`); a mass below :data:`LOW_MASS` is
+    shown in reports, never hidden.  ``round`` is 1-based (default: the last).
+
+    Examples
+    --------
+    >>> rec = {"transcript": {"initial": {"beliefs": {"yes_no": {"mass": 0.3}}},
+    ...                       "dialogues": []}, "metrics": {"belief_kind": "yes_no"}}
+    >>> low_mass(rec)
+    (0.3, 0)
+    """
+    kind = inst["metrics"]["belief_kind"]
+    t = inst["transcript"]
+    n = 0
+    for d in t["dialogues"]:
+        rs = d["rounds"]
+        if rs:
+            m = _mass(rs[(round or len(rs)) - 1], kind)
+            n += m is not None and m < LOW_MASS
+    return _mass(t["initial"], kind), n
 
 
 def _belief_from_score(score: int | None, kind: str) -> tuple[Fraction, ...] | None:
@@ -333,11 +359,10 @@ def instance_metrics(
     else:
         mu0 = _belief_from_score(s0, kind)
         prior_status = "ok" if s0 is not None else "unparsable score"
-    prior_mass = _mass(raw["initial"], kind)
     prior_contra = (_contradiction(s0, mu0, kind) if belief_source == "logprobs" else None)
     out: dict[str, Any] = {
         "family": family, "loss": loss, "belief_source": belief_source, "belief_kind": kind,
-        "prior_mass": prior_mass, "prior_contradiction": prior_contra,
+        "prior_contradiction": prior_contra,
         "prior": {"score": s0, "belief": [float(x) for x in mu0] if mu0 else None,
                   "belief_exact": [str(x) for x in mu0] if mu0 else None,
                   "status": prior_status},
@@ -437,9 +462,6 @@ def instance_metrics(
         agg["contradictions"] = [_contradiction(score, mu, kind) if belief_source == "logprobs"
                                  else None for mu, score in zip(posts, scores, strict=True)]
         agg["n_contradictions"] = sum(1 for c in agg["contradictions"] if c)
-        agg["belief_masses"] = [_mass(d["rounds"][r], kind) for d in dialogues]
-        agg["n_low_mass"] = sum(1 for m in agg["belief_masses"]
-                                if m is not None and m < LOW_MASS)
         valid_p = [mu for mu in posts if mu is not None]
         if valid_p and game is not None:
             k = len(valid_p)
@@ -697,10 +719,18 @@ def is_control(inst: Mapping, controls: Iterable[str] | None = None) -> bool:
 
 
 def _confidence_bin(inst: Mapping) -> str | None:
-    b = (inst["transcript"]["initial"].get("beliefs") or {}).get("yes_no")
-    if not b or b.get("probs") is None:
-        return None
-    p = b["probs"][b["labels"].index("yes")]
+    m = inst["metrics"]
+    if m.get("belief_source") == "score" and m.get("belief_kind") == "yes_no":
+        # the prior is the belief the first score stands for, (s0 - 1)/6
+        prior = m["prior"].get("belief")
+        if prior is None:
+            return None
+        p = prior[1]
+    else:
+        b = (inst["transcript"]["initial"].get("beliefs") or {}).get("yes_no")
+        if not b or b.get("probs") is None:
+            return None
+        p = b["probs"][b["labels"].index("yes")]
     lo, hi = CONFIDENCE_EDGES
     return "low" if p < lo else ("mid" if p < hi else "high")
 
@@ -850,7 +880,7 @@ def _group(pairs: Sequence[tuple[Mapping, Mapping]], opts: Mapping) -> dict:
         "n_above_ceiling_significant": n_sig,
         "above_ceiling_alpha": ABOVE_CEILING_ALPHA,
         "n_contradictions": sum(r.get("n_contradictions", 0) for r in rows),
-        "n_low_mass": sum(r.get("n_low_mass", 0) for r in rows),
+        "n_low_mass": sum(low_mass(i, r["round"])[1] for i, r in pairs),
         "statistics": statistics,
         "bayes_consistency": bayes_consistency(pairs, **opts),
     }
@@ -966,7 +996,9 @@ def summarize(
         this is the (sender, receiver) pair's block; compare pairs with
         :func:`compare_evaluations`); ``average``: the unweighted mean over datasets
         (the paper's "Average"); ``by_confidence``: per dataset, the same for
-        the paper's bins of the prior ``P(yes)``; ``controls``: the same
+        the paper's bins of the prior ``P(yes)`` (low < 0.33 <= mid < 0.67 <=
+        high; with beliefs from the scores, the prior ``(s0 − 1)/6`` the first
+        score stands for); ``controls``: the same
         blocks over the control instances; ``pairs``: claim/negation
         consistency; ``sensitivity``: per dataset, the rows of
         :func:`prior_sensitivity`; ``resampling``: level, resamples, seed.
