@@ -12,6 +12,7 @@ evaluations can be compared number for number.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 from bayespersuade.llm import prompts
@@ -26,12 +27,8 @@ def _chat(messages) -> list[dict]:
     return [{"role": m.role, "content": m.text} for m in messages]
 
 
-def mock_model(backend, *, logprobs: bool = True, calls: list | None = None):
-    """An Inspect mockllm model answering as ``backend`` does.
-
-    ``logprobs=False`` makes it a provider that returns no log-probabilities.
-    ``calls`` (a list) receives every ``(messages, config)`` pair.
-    """
+def answerer(backend, *, logprobs: bool = True, calls: list | None = None):
+    """A mockllm ``custom_outputs`` callable answering as ``backend`` does."""
     from inspect_ai.model import (
         ChatCompletionChoice,
         ChatMessageAssistant,
@@ -40,7 +37,6 @@ def mock_model(backend, *, logprobs: bool = True, calls: list | None = None):
         ModelOutput,
         ModelUsage,
         TopLogprob,
-        get_model,
     )
 
     def answer(input, tools, tool_choice, config):
@@ -66,10 +62,22 @@ def mock_model(backend, *, logprobs: bool = True, calls: list | None = None):
             text = backend.generate(chat, max_new_tokens=config.max_tokens or 1,
                                     temperature=config.temperature or 0.0, seed=config.seed)
             out = ModelOutput.from_content("mockllm", text)
-        out.usage = ModelUsage()
+        out.usage = ModelUsage()   # so that Inspect counts no tokens (tiktoken is online)
         return out
 
-    return get_model("mockllm/model", custom_outputs=answer, memoize=False)
+    return answer
+
+
+def mock_model(backend, *, logprobs: bool = True, calls: list | None = None):
+    """An Inspect mockllm model answering as ``backend`` does.
+
+    ``logprobs=False`` makes it a provider that returns no log-probabilities.
+    ``calls`` (a list) receives every ``(messages, config)`` pair.
+    """
+    from inspect_ai.model import get_model
+
+    return get_model("mockllm/model", custom_outputs=answerer(backend, logprobs=logprobs,
+                                                              calls=calls), memoize=False)
 
 
 def seeded_sender(name: str = "mockllm/model") -> ScriptedBackend:
@@ -78,3 +86,37 @@ def seeded_sender(name: str = "mockllm/model") -> ScriptedBackend:
         return (f"<opinion>They doubt it.</opinion><thinking>Plan.</thinking>"
                 f"<argument>Consider the evidence [strength {seed % 4 - 1}].</argument>")
     return ScriptedBackend(reply, name=name)
+
+
+#: The scripted receiver's settings in these tests: P(yes) = 0.4 + 0.05·S stays
+#: inside (0, 1) for every strength sum the seeded sender reaches.
+RECEIVER = {"start": 3, "p0": 0.4, "dp": 0.05}
+
+
+def _register_provider() -> None:
+    """``bpscripted/sender`` and ``bpscripted/receiver``: the agents above as a provider.
+
+    For the command line, where no Python object can be passed as a model; an
+    ``inspect_ai`` entry point naming this module registers it.
+    """
+    from inspect_ai.model import GenerateConfig, modelapi
+    from inspect_ai.model._providers.mockllm import MockLLM
+
+    from bayespersuade.llm.backends.scripted import scripted_receiver
+
+    class ScriptedAPI(MockLLM):
+        def __init__(self, model_name, base_url=None, api_key=None, config=None,
+                     **model_args):
+            agents = {"sender": seeded_sender, "receiver": lambda: scripted_receiver(**RECEIVER)}
+            if model_name not in agents:
+                raise ValueError(f"bpscripted has models sender and receiver, not {model_name!r}")
+            super().__init__(model_name, base_url, api_key, config or GenerateConfig(),
+                             custom_outputs=answerer(agents[model_name]()))
+
+    @modelapi(name="bpscripted")
+    def bpscripted():
+        return ScriptedAPI
+
+
+with contextlib.suppress(ImportError):  # without the inspect extra: nothing to register
+    _register_provider()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import json
 import math
+import os
 import subprocess
 import sys
 import textwrap
@@ -29,7 +30,7 @@ pytest.importorskip("inspect_ai", reason="needs the inspect extra (pip install "
 
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalError, read_eval_log, write_eval_log
-from inspect_fakes import mock_model, seeded_sender
+from inspect_fakes import RECEIVER, mock_model, seeded_sender
 
 from bayespersuade.exceptions import DataError, InvalidParameterError
 from bayespersuade.inspect_task import import_inspect_log, persuasion
@@ -45,10 +46,12 @@ from bayespersuade.llm.protocol import ProtocolConfig
 from bayespersuade.llm.runner import EvaluationConfig, run_evaluation
 from bayespersuade.llm.store import load_run
 
+# Inspect's retry set-up calls tenacity with a deprecated argument: not ours to fix.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:The 'initial' parameter is deprecated:DeprecationWarning")
+
 ROOT = Path(bayespersuade.__file__).parent
 REPO = ROOT.parent
-# P(yes) = 0.4 + 0.05·S stays inside (0, 1) for every strength sum the sender reaches.
-RECEIVER = {"start": 3, "p0": 0.4, "dp": 0.05}
 N = 4
 
 
@@ -305,33 +308,38 @@ def _entry_point() -> tuple[str, str]:
     return name, target
 
 
-def test_inspect_finds_the_task_through_the_entry_point(tmp_path):
-    # A distribution on sys.path whose metadata holds pyproject.toml's entry point
-    # (the shared test environment's install of the package may predate it).
+def test_inspect_eval_command_runs_the_task_and_matches_the_library(runs, tmp_path):
+    # `inspect eval bayespersuade/persuasion` as a user types it, in a fresh process.
+    # A distribution on sys.path carries pyproject.toml's entry point (the shared
+    # test environment's install of the package may predate it) and one for the
+    # scripted test provider (the command line cannot take Python objects).
     name, target = _entry_point()
     assert name == "bayespersuade"
-    dist = tmp_path / "site" / "bayespersuade_inspect_ep-0.dist-info"
+    site = tmp_path / "site"
+    dist = site / "bayespersuade_inspect_ep-0.dist-info"
     dist.mkdir(parents=True)
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: bayespersuade-inspect-ep\n"
                                    "Version: 0\n")
-    (dist / "entry_points.txt").write_text(f"[inspect_ai]\n{name} = {target}\n")
-    script = textwrap.dedent(f"""
-        import sys
-        sys.path[:0] = [{str(tmp_path / 'site')!r}, {str(REPO / 'tests')!r}, {str(REPO)!r}]
-        from inspect_ai import eval
-        from inspect_fakes import mock_model, seeded_sender
-        from bayespersuade.llm.backends.scripted import scripted_receiver
-        assert "bayespersuade.inspect_task.task" not in sys.modules
-        [log] = eval("bayespersuade/persuasion", task_args={{"limit": 1}}, model=None,
-                     model_roles={{"sender": mock_model(seeded_sender()),
-                                  "receiver": mock_model(scripted_receiver())}},
-                     log_dir={str(tmp_path / 'logs')!r}, display="none")
-        print(log.status, log.eval.task, len(log.samples))
-    """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=240, cwd=tmp_path)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert out.stdout.split() == ["success", "bayespersuade/persuasion", "1"]
+    (dist / "entry_points.txt").write_text(
+        f"[inspect_ai]\n{name} = {target}\nbp_fakes = inspect_fakes\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(REPO / "tests"),
+                                                         str(REPO)])}
+    cmd = [sys.executable, "-m", "inspect_ai", "eval", "bayespersuade/persuasion",
+           "--model-role", "sender=bpscripted/sender",
+           "--model-role", "receiver=bpscripted/receiver",
+           "-T", f"limit={N}", "-T", "protocol=dynamic", "-T", "samples=2",
+           "--log-dir", str(tmp_path / "logs"), "--display", "none"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                         env=env)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+    [log_path] = (tmp_path / "logs").glob("*.eval")
+    log = read_eval_log(str(log_path))
+    assert log.status == "success" and log.eval.task == "bayespersuade/persuasion"
+    assert sorted(log.eval.model_roles) == ["receiver", "sender"]
+    imp = import_inspect_log(log_path, tmp_path / "imported", report=None)
+    assert imp.scores_match and imp.n_imported == N
+    lib = json.loads((runs.lib.out_dir / "summary.json").read_text())
+    assert imp.summary["datasets"] == lib["datasets"]
 
 
 def test_only_the_inspect_subpackage_imports_inspect():
