@@ -381,3 +381,51 @@ def test_without_inspect_the_error_names_the_extra():
                          timeout=120, cwd=REPO)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["persuasion", "True", "import_inspect_log", "True"]
+
+
+# ------------------------------------------------------------ Inspect's HF provider
+
+@pytest.mark.llm
+def test_inspect_hf_provider_on_the_tiny_model_agrees_with_the_librarys_backend(tmp_path):
+    pytest.importorskip("torch", reason="needs the llm extra")
+    pytest.importorskip("transformers", reason="needs the llm extra")
+    from inspect_ai.model import get_model
+    from llm_fakes import tiny_llama
+
+    from bayespersuade.llm import prompts
+    from bayespersuade.llm.backends.hf import TransformersBackend
+    from bayespersuade.llm.beliefs import belief_options
+
+    model, tok = tiny_llama()
+    model.save_pretrained(tmp_path / "tiny")
+    tok.save_pretrained(tmp_path / "tiny")
+    # the path as the model's name: Inspect's model-info lookup then loads it
+    # locally instead of asking the Hub about a name
+    hf = get_model(f"hf/{tmp_path / 'tiny'}", device="cpu", do_sample=False)
+    [log] = inspect_eval(persuasion(limit=1, sender_max_new_tokens=12,
+                                    receiver_max_new_tokens=12),
+                         model=None, model_roles={"sender": hf, "receiver": hf},
+                         log_dir=str(tmp_path / "logs"), display="none")
+    assert log.status == "success", log.error
+    [sample] = log.samples
+    rec = sample.store[RECORD_KEY]
+    prior = rec["transcript"]["initial"]["beliefs"]
+    # "Yes" spans three byte tokens: a first-token top-k list cannot hold it, so
+    # the yes/no belief is unavailable (not defaulted) and there is no game.
+    assert prior["yes_no"]["status"] == "unavailable" and prior["yes_no"]["probs"] is None
+    assert math.isnan(_score(sample).value["ceiling"])
+    # The digits are single tokens: the ones Inspect reports agree with the
+    # library's own transformers backend scoring the same chat (to float32
+    # rounding: Inspect takes them from generate()'s logits, the library from a
+    # forward pass).
+    chat = [{"role": "system", "content": prompts.receiver_system()},
+            {"role": "user", "content": prompts.receiver_first_turn(rec["claim"])},
+            {"role": "user", "content": prompts.BELIEF_LIKERT_QUESTION}]
+    ref = TransformersBackend(model, tok, name="tiny").score_options(
+        chat, belief_options("likert"))
+    seen = {k: v for k, v in prior["likert"]["logprobs"].items() if v is not None}
+    assert seen, "the provider reported none of the digits"
+    for opt, lp in seen.items():
+        assert lp == pytest.approx(float(ref.logprobs[ref.options.index(opt)]), abs=1e-3)
+    imp = import_inspect_log(log.location, tmp_path / "out", report=None)
+    assert imp.scores_match and imp.n_imported == 1
