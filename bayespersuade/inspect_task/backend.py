@@ -25,6 +25,11 @@ The protocol is synchronous and Inspect is asynchronous: the solver runs
 event loop (``anyio.from_thread.run``), where Inspect's retries, response cache,
 connection limits and transcript events apply as to any other generate call.
 Called outside a worker thread, a batch runs in an event loop of its own.
+
+The chats are sent as the protocol builds them, and the provider formats them
+as it formats any chat: some providers merge consecutive user turns (see
+:attr:`InspectBackend.collapses_user_messages`, recorded in ``describe()``),
+so the belief question shares the argument's turn there.
 """
 
 from __future__ import annotations
@@ -255,7 +260,19 @@ class InspectBackend(Backend):
         outputs = self._run(self._score_all, list(requests))
         return [option_scores_from_output(o, r.options) for o, r in zip(outputs, requests)]
 
+    @property
+    def collapses_user_messages(self) -> bool:
+        """Whether the provider merges consecutive user turns into one.
+
+        Inspect's Anthropic, Bedrock, Azure AI, Hugging Face, vLLM and SGLang
+        providers join consecutive user messages with a newline before sending
+        them; the belief question, which follows the argument's user turn,
+        then arrives in the same turn as the argument.  Recorded with every run.
+        """
+        return bool(self.model.api.collapse_user_messages())
+
     def describe(self) -> Mapping[str, Any]:
         """What to record about this backend: the Inspect model and provider."""
         return {"backend": "inspect", "name": self.name,
-                "api": type(self.model.api).__name__, "top_logprobs": self.top_logprobs}
+                "api": type(self.model.api).__name__, "top_logprobs": self.top_logprobs,
+                "collapses_user_messages": self.collapses_user_messages}
