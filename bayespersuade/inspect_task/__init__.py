@@ -18,7 +18,9 @@ ceilings into it:
   gains and the signed belief shift, computed by
   :func:`bayespersuade.llm.metrics.instance_metrics`;
 * :func:`~bayespersuade.inspect_task.logs.import_inspect_log` — an Inspect log
-  turned into a normal evaluation directory (``bayespersuade report DIR``).
+  turned into a normal evaluation directory (``bayespersuade report DIR``);
+* :func:`~bayespersuade.inspect_task.backend.backend_model` — a library backend
+  (the scripted agents, a local model) as an Inspect model, for offline dry runs.
 
 Nothing outside this subpackage imports Inspect; the names below are loaded on
 first use, and raise :class:`~bayespersuade.exceptions.MissingDependencyError`
@@ -31,6 +33,7 @@ from typing import Any
 
 __all__ = [
     "InspectBackend",
+    "backend_model",
     "import_inspect_log",
     "persuasion",
     "persuasion_scorer",
@@ -39,6 +42,7 @@ __all__ = [
 
 _WHERE = {
     "InspectBackend": "backend",
+    "backend_model": "backend",
     "import_inspect_log": "logs",
     "persuasion": "task",
     "persuasion_scorer": "task",

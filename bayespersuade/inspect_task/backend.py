@@ -26,6 +26,10 @@ event loop (``anyio.from_thread.run``), where Inspect's retries, response cache,
 connection limits and transcript events apply as to any other generate call.
 Called outside a worker thread, a batch runs in an event loop of its own.
 
+The other way round, :func:`backend_model` makes any library backend (the
+scripted test agents, a local ``transformers`` model) an Inspect model, for dry
+runs of the task offline and for tests.
+
 The chats are sent as the protocol builds them, and the provider formats them
 as it formats any chat: some providers merge consecutive user turns (see
 :attr:`InspectBackend.collapses_user_messages`, recorded in ``describe()``),
@@ -41,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import BackendError
+from ..llm import prompts
 from ..llm.backends.base import (
     Backend,
     Chat,
@@ -53,7 +58,8 @@ from ..llm.backends.base import (
 )
 from ._deps import require_inspect
 
-__all__ = ["InspectBackend", "option_scores_from_output", "to_inspect_messages"]
+__all__ = ["InspectBackend", "backend_model", "option_scores_from_output",
+           "to_inspect_messages"]
 
 
 def to_inspect_messages(messages: Chat) -> list[Any]:
@@ -276,3 +282,81 @@ class InspectBackend(Backend):
         return {"backend": "inspect", "name": self.name,
                 "api": type(self.model.api).__name__, "top_logprobs": self.top_logprobs,
                 "collapses_user_messages": self.collapses_user_messages}
+
+
+def backend_model(backend: Backend, *, logprobs: bool = True,
+                  record: list | None = None) -> Any:
+    """A library backend as an Inspect model (the ``mockllm`` provider, offline).
+
+    A request with ``logprobs`` set whose last user turn ends with one of the
+    protocol's belief questions is answered with one token and a top-``k``
+    list holding the backend's log-probabilities of that question's answers
+    (answers the backend does not report, or reports as impossible, are left
+    out, as a server's list would leave them); any other request with the
+    backend's reply, generated with the request's token limit, temperature and
+    seed.  Token usage is reported as zero (Inspect counts nothing).
+
+    Parameters
+    ----------
+    backend : Backend
+    logprobs : bool, default True
+        ``False`` plays a provider that returns no log-probabilities.
+    record : list, optional
+        Receives every request as a ``(chat, GenerateConfig)`` pair.
+
+    Returns
+    -------
+    inspect_ai.model.Model
+
+    Examples
+    --------
+    >>> from bayespersuade.llm.backends.scripted import scripted_receiver
+    >>> b = InspectBackend(backend_model(scripted_receiver(p0=0.25)))
+    >>> chat = [{"role": "user", "content": prompts.BELIEF_YES_NO_QUESTION}]
+    >>> round(b.score_options(chat, ("Yes", "No")).probability("Yes"), 12)
+    0.15
+    """
+    require_inspect()
+    from inspect_ai.model import (
+        ChatCompletionChoice,
+        ChatMessageAssistant,
+        Logprob,
+        Logprobs,
+        ModelOutput,
+        ModelUsage,
+        TopLogprob,
+        get_model,
+    )
+
+    from ..llm.beliefs import belief_options
+
+    questions = {prompts.BELIEF_YES_NO_QUESTION: "yes_no",
+                 prompts.BELIEF_LIKERT_QUESTION: "likert"}
+
+    def answer(input: Any, tools: Any, tool_choice: Any, config: Any) -> Any:
+        chat = [{"role": m.role, "content": m.text} for m in input]
+        if record is not None:
+            record.append((chat, config))
+        kind = next((k for q, k in questions.items()
+                     if chat[-1]["role"] == "user" and chat[-1]["content"].endswith(q)), None)
+        if config.logprobs and kind is not None:
+            s = backend.score_options(chat, belief_options(kind))
+            top = sorted((TopLogprob(token=o, logprob=float(lp))
+                          for o, lp, ob in zip(s.options, s.logprobs, s.observed)
+                          if ob and lp != -math.inf), key=lambda t: -t.logprob)
+            top = top[: config.top_logprobs or 20]
+            if not logprobs or not top:
+                out = ModelOutput.from_content("mockllm", top[0].token if top else "")
+            else:
+                first = Logprob(token=top[0].token, logprob=top[0].logprob, top_logprobs=top)
+                out = ModelOutput(model="mockllm", choices=[ChatCompletionChoice(
+                    message=ChatMessageAssistant(content=top[0].token),
+                    logprobs=Logprobs(content=[first]))])
+        else:
+            text = backend.generate(chat, max_new_tokens=config.max_tokens or 1,
+                                    temperature=config.temperature or 0.0, seed=config.seed)
+            out = ModelOutput.from_content("mockllm", text)
+        out.usage = ModelUsage()
+        return out
+
+    return get_model("mockllm/model", custom_outputs=answer, memoize=False)
