@@ -471,3 +471,27 @@ def test_inspect_hf_provider_on_smollm2(tmp_path):
                                        abs=1e-3)
     imp = import_inspect_log(log.location, tmp_path / "out")
     assert imp.scores_match and imp.report.read_text().startswith("# Persuasion evaluation")
+
+
+def test_inspect_cache_replays_a_run_exactly(tmp_path, monkeypatch):
+    # A sender that never says the same thing twice: only the cache can repeat it.
+    import itertools
+
+    from bayespersuade.llm.backends.scripted import ScriptedBackend
+
+    monkeypatch.setenv("INSPECT_CACHE_DIR", str(tmp_path / "cache"))
+
+    def transcripts(start, cache):
+        counter = itertools.count(start)
+        sender = ScriptedBackend(lambda m, seed: f"<argument>Reason {next(counter)} "
+                                                 f"[strength 1].</argument>")
+        roles = {"sender": mock_model(sender),
+                 "receiver": mock_model(scripted_receiver(**RECEIVER))}
+        [log] = inspect_eval(persuasion(limit=2, cache=cache), model=None, model_roles=roles,
+                             log_dir=str(tmp_path / "logs"), display="none")
+        assert log.status == "success", log.error
+        return [s.store[RECORD_KEY]["transcript"] for s in log.samples]
+
+    first = transcripts(0, cache=True)
+    assert transcripts(1000, cache=True) == first           # every call from the cache
+    assert transcripts(2000, cache=False) != first          # without it: new replies
