@@ -143,8 +143,8 @@ def import_inspect_log(
     except Exception as e:  # Inspect raises several types for unreadable logs
         raise DataError(f"cannot read the Inspect log: {e}", path=str(src)) from None
     meta = (log.eval.metadata or {}).get(_TASK_METADATA_KEY)
-    if (log.eval.task != TASK_NAME and not str(log.eval.task).endswith("/persuasion")) or (
-            meta is None):
+    # "bayespersuade/persuasion" from the installed package, "persuasion" from a checkout
+    if meta is None or str(log.eval.task).split("/")[-1] != "persuasion":
         raise DataError(f"not a log of the {TASK_NAME} task (task {log.eval.task!r})",
                         path=str(src))
     out = Path(out_dir)
