@@ -22,6 +22,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import bayespersuade
 
@@ -267,6 +269,41 @@ def test_option_scores_add_up_a_tokens_surface_forms():
     assert s.unobserved_bound == pytest.approx(math.log(0.05))
 
 
+_TOKENS = ["Yes", " Yes", "yes", "No", " no", "no", "1", " 7", "maybe", "Y", "\nNo"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_TOKENS), st.floats(-30, 0)), min_size=1,
+                max_size=20))
+def test_option_scores_are_the_top_list_summed_per_surface_form(pairs):
+    from inspect_ai.model import (
+        ChatCompletionChoice,
+        ChatMessageAssistant,
+        Logprob,
+        Logprobs,
+        ModelOutput,
+        TopLogprob,
+    )
+
+    top = [TopLogprob(token=t, logprob=lp) for t, lp in pairs]
+    out = ModelOutput(choices=[ChatCompletionChoice(
+        message=ChatMessageAssistant(content=pairs[0][0]),
+        logprobs=Logprobs(content=[Logprob(token=pairs[0][0], logprob=pairs[0][1],
+                                           top_logprobs=top)]))])
+    opts = ("No", "no", "Yes", "yes", "1", "7")
+    s = option_scores_from_output(out, opts)
+    for o in opts:
+        mass = sum(math.exp(lp) for t, lp in pairs if t.strip() == o)
+        if any(t.strip() == o for t, _ in pairs):
+            assert s.probability(o) == pytest.approx(min(mass, 1.0), rel=1e-9, abs=1e-300)
+        else:
+            assert s.probability(o) is None   # unobserved, never zero
+    if s.observed.all():
+        assert s.unobserved_bound is None
+    else:
+        assert s.unobserved_bound == min(lp for _, lp in pairs)
+
+
 # ------------------------------------------------------------ the task's arguments
 
 @pytest.mark.parametrize(("kwargs", "match"), [
@@ -309,6 +346,7 @@ def _entry_point() -> tuple[str, str]:
     return name, target
 
 
+@pytest.mark.slow
 def test_inspect_eval_command_runs_the_task_and_matches_the_library(runs, tmp_path):
     # `inspect eval bayespersuade/persuasion` as a user types it, in a fresh process.
     # A distribution on sys.path carries pyproject.toml's entry point (the shared
@@ -387,6 +425,7 @@ def test_without_inspect_the_error_names_the_extra():
 # ------------------------------------------------------------ Inspect's HF provider
 
 @pytest.mark.llm
+@pytest.mark.slow
 def test_inspect_hf_provider_on_the_tiny_model_agrees_with_the_librarys_backend(tmp_path):
     pytest.importorskip("torch", reason="needs the llm extra")
     pytest.importorskip("transformers", reason="needs the llm extra")
