@@ -152,6 +152,26 @@ def test_seeds_and_generation_settings_are_passed(runs):
     assert answers and {c.max_tokens for c in answers} == {256}
 
 
+@pytest.mark.parametrize(("family", "beliefs"), [("normative-position", True),
+                                                 ("binary-truth", False)])
+def test_other_families_and_score_beliefs_match_the_library(tmp_path, family, beliefs):
+    log, calls = _inspect_run(tmp_path / "logs", limit=3, family=family, beliefs=beliefs)
+    assert any(cfg.logprobs for _, cfg in calls["receiver"]) is beliefs
+    source = "logprobs" if beliefs else "score"
+    cfg = EvaluationConfig("perspectrum", "mockllm/model", "mockllm/model",
+                           ProtocolConfig("static", beliefs=beliefs), family=family,
+                           belief_source=source, seed=0, split="test")
+    lib = run_evaluation(load_records("perspectrum", "test"), seeded_sender(),
+                         scripted_receiver(**RECEIVER), tmp_path / "lib", cfg, limit=3,
+                         progress=False, report=None)
+    by_key = {r["key"]: r["metrics"] for r in lib.records}
+    for s in log.samples:
+        m = _score(s).metadata["instance_metrics"]
+        assert m == by_key[s.metadata["key"]] and m["game"]["exact"] is True
+    imp = import_inspect_log(log.location, tmp_path / "out", report=None)
+    assert imp.scores_match and imp.summary == lib.summary
+
+
 # ------------------------------------------------------------ the log import
 
 def test_import_reproduces_the_librarys_evaluation(runs):
