@@ -194,6 +194,17 @@ def test_import_reproduces_the_librarys_evaluation(runs):
     assert summary == json.loads((runs.lib.out_dir / "summary.json").read_text())
 
 
+def test_imported_run_loads_as_typed_results(runs):
+    from bayespersuade.llm.results import load_evaluation
+
+    ours, lib = load_evaluation(runs.imported.out_dir), load_evaluation(runs.lib.out_dir)
+    assert len(ours.instances) == N
+    a, b = ours.to_frame(), lib.to_frame()
+    assert len(a) == N * 2 * 3   # instances x dialogues x rounds
+    volatile = [c for c in a.columns if c in ("elapsed_s", "finished")]
+    assert a.drop(columns=volatile).equals(b.drop(columns=volatile))
+
+
 def test_imported_report_matches_and_the_cli_rebuilds_it(runs):
     def tables(path):
         text = path.read_text(encoding="utf-8")
