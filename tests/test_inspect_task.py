@@ -565,3 +565,22 @@ def test_inspect_cache_replays_a_run_exactly(tmp_path, monkeypatch):
     first = transcripts(0, cache=True)
     assert transcripts(1000, cache=True) == first           # every call from the cache
     assert transcripts(2000, cache=False) != first          # without it: new replies
+
+
+def test_import_command_reads_an_inspect_log(runs, tmp_path, capsys):
+    from bayespersuade.cli.main import main
+    from bayespersuade.llm.results import load_evaluation
+
+    out = tmp_path / "via-cli"
+    assert main(["import", str(runs.log.location), "--format", "inspect", "--out", str(out),
+                 "--report", "none"]) == 0
+    assert f"imported {N} sample(s)" in capsys.readouterr().out
+    a = load_evaluation(out).to_frame()
+    b = load_evaluation(runs.imported.out_dir).to_frame()
+    assert a.drop(columns=["seed"]).equals(b.drop(columns=["seed"]))
+    # one log only; options that the log itself records are refused, not ignored
+    assert main(["import", str(runs.log.location), str(runs.log.location),
+                 "--format", "inspect", "--out", str(tmp_path / "x")]) == 2
+    assert main(["import", str(runs.log.location), "--format", "inspect",
+                 "--protocol", "static", "--out", str(tmp_path / "y")]) == 2
+    assert "do not apply to --format inspect" in capsys.readouterr().err

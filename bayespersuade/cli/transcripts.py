@@ -2,7 +2,7 @@
 
 ::
 
-    bayespersuade import FILE [FILE ...] --format {jsonl,csv,cheng-you} --out DIR
+    bayespersuade import FILE [FILE ...] --format {jsonl,csv,cheng-you,inspect} --out DIR
                          [--dataset NAME] [--protocol static|dynamic]
                          [--family ...] [--loss ...] [--belief-source score|logprobs]
                          [--controls FILE] [--sender-model NAME] [--receiver-model NAME]
@@ -80,7 +80,9 @@ def add_import_parser(subparsers: Any) -> None:
             "Unknown settings stay unknown; rejected dialogues are listed with the reason."),
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="input file(s)")
-    p.add_argument("--format", required=True, choices=FORMATS, help="the input format")
+    p.add_argument("--format", required=True, choices=(*FORMATS, "inspect"),
+                   help="the input format (inspect: one Inspect .eval log of the "
+                        "bayespersuade/persuasion task; needs the inspect extra)")
     p.add_argument("--out", required=True, help="the new evaluation directory")
     p.add_argument("--dataset", default=None,
                    help="dataset name (CSV without a dataset column; cheng-you files not "
@@ -169,6 +171,8 @@ def run_import(args: argparse.Namespace) -> int:
     imported 1 dialogue(s), 0 rejected; evaluation in ...
     0
     """
+    if args.format == "inspect":
+        return _run_inspect_import(args)
     from ..llm.transcripts import import_transcripts
 
     try:
@@ -185,6 +189,33 @@ def run_import(args: argparse.Namespace) -> int:
     print(res.summary())
     print(f"imported {res.n_accepted} dialogue(s), {res.n_rejected} rejected; evaluation "
           f"in {res.out_dir}")
+    return 0
+
+
+def _run_inspect_import(args: argparse.Namespace) -> int:
+    """``import LOG.eval --format inspect``, through ``inspect_task.import_inspect_log``."""
+    if len(args.files) != 1:
+        _err(f"--format inspect reads one Inspect log, got {len(args.files)} files")
+        return 2
+    ignored = [f"--{k.replace('_', '-')}" for k in ("dataset", "protocol", "controls")
+               if getattr(args, k, None) is not None]
+    if ignored:
+        _err(f"{', '.join(ignored)} do not apply to --format inspect (the log records the "
+             "task's dataset and protocol)")
+        return 2
+    try:
+        from ..inspect_task import import_inspect_log
+
+        res = import_inspect_log(args.files[0], args.out,
+                                 report=None if args.report == "none" else args.report)
+    except (BayesPersuadeError, OSError) as e:
+        _err(str(e))
+        return 2
+    print(f"imported {res.n_imported} sample(s) from {args.files[0]}; "
+          f"{len(res.errored)} errored sample(s) left out"
+          + ("" if res.scores_match else "; WARNING: the log's scores differ from the "
+             "recomputed ones (see the report)")
+          + f"; evaluation in {res.out_dir}")
     return 0
 
 
