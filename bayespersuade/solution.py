@@ -230,6 +230,11 @@ class Solution:
             f"Optimal scheme ({self.n_signals} signal{'s' if self.n_signals != 1 else ''}):",
         ]
         head = f"posterior ({', '.join(str(s) for s in g.states)})"
+        if not getattr(g, "has_common_prior", True):  # P(s) is the sender's, μ the receiver's
+            head = "receiver " + head
+            lines.insert(1, "  receiver prior            ("
+                         + ", ".join(_fmt(x) for x in (g.exact_receiver_prior() if self.exact
+                                                       else g.receiver_prior)) + ")")
         rows = []
         for s in self.signals:
             post = "(" + ", ".join(_fmt(x) for x in s.posterior) + ")"
