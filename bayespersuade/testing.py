@@ -56,6 +56,7 @@ __all__ = [
     "beliefs",
     "degenerate_games",
     "games",
+    "heterogeneous_games",
     "priors",
     "schemes",
     "two_state_games",
@@ -842,5 +843,54 @@ def degenerate_games(
             v = [[float(x) for x in row] for row in v]
             u = [[float(x) for x in row] for row in u]
         return PersuasionGame(prior, v, u, metadata=meta)
+
+    return game()
+
+
+# ------------------------------------------------------ beyond one receiver
+def heterogeneous_games(
+    *,
+    rational: bool = True,
+    max_denominator: int | None = None,
+    **game_kwargs: Any,
+) -> st.SearchStrategy[PersuasionGame]:
+    """Games whose receiver holds its own prior (heterogeneous priors).
+
+    A game is drawn by :func:`games` (``game_kwargs`` are passed on), then a
+    receiver prior by :func:`priors` with full support (so it is positive
+    wherever the sender's prior is, as the model requires).  It may equal the
+    sender's prior, which gives back a common-prior game.
+
+    Parameters
+    ----------
+    rational : bool, default True
+    max_denominator : int, optional
+        Passed to :func:`priors` for both priors.
+    **game_kwargs
+        Any other argument of :func:`games`.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of PersuasionGame
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from bayespersuade.testing import heterogeneous_games
+    >>> @settings(max_examples=20, database=None, deadline=None)
+    ... @given(heterogeneous_games(max_states=3, max_actions=3))
+    ... def test_values_are_sender_payoffs(game):
+    ...     v = game.no_disclosure_value(exact=True)
+    ...     assert game.sender_utility.min() <= v <= game.sender_utility.max()
+    >>> test_values_are_sender_payoffs()
+    """
+    base = games(rational=rational, max_denominator=max_denominator, **game_kwargs)
+
+    @st.composite
+    def game(draw: Any) -> PersuasionGame:
+        g = draw(base)
+        mu_r = draw(priors(g.n_states, rational=rational, max_denominator=max_denominator,
+                           allow_zeros=False))
+        return g.with_receiver_prior(mu_r)
 
     return game()
