@@ -53,6 +53,7 @@ from .game import PersuasionGame
 __all__ = [
     "DEGENERACIES",
     "StrategyArgumentError",
+    "audiences",
     "beliefs",
     "degenerate_games",
     "games",
@@ -894,3 +895,79 @@ def heterogeneous_games(
         return g.with_receiver_prior(mu_r)
 
     return game()
+
+
+def audiences(
+    *,
+    min_receivers: int = 1,
+    max_receivers: int = 3,
+    min_states: int = 2,
+    max_states: int = 3,
+    min_actions: int = 1,
+    max_actions: int = 3,
+    heterogeneous: bool = True,
+    weighted: bool = False,
+    max_denominator: int | None = None,
+) -> st.SearchStrategy:
+    """Rational audiences (:class:`~bayespersuade.solvers.audience.Audience`).
+
+    A sender prior with full support is drawn, then ``K`` receivers, each a
+    rational game over the same states with that sender prior and (with
+    ``heterogeneous=True``) often a receiver prior of its own, also with full
+    support.
+
+    Parameters
+    ----------
+    min_receivers, max_receivers : int, default 1 and 3
+    min_states, max_states : int, default 2 and 3
+    min_actions, max_actions : int, default 1 and 3
+        Per receiver.
+    heterogeneous : bool, default True
+        Whether receivers may hold their own priors.
+    weighted : bool, default False
+        Draw integer weights in ``0..3`` instead of ones.
+    max_denominator : int, optional
+        Passed to :func:`priors`.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of Audience
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from bayespersuade.testing import audiences
+    >>> @settings(max_examples=15, database=None, deadline=None)
+    ... @given(audiences(max_receivers=2))
+    ... def test_targeting_never_hurts(aud):
+    ...     assert aud.value_of_targeting(exact=True).value >= 0
+    >>> test_targeting_never_hurts()
+    """
+    from .solvers.audience import Audience
+
+    lo_k = _check_int("min_receivers", min_receivers, 1)
+    hi_k = _check_int("max_receivers", max_receivers, 1)
+    _check_range("min_receivers", lo_k, "max_receivers", hi_k)
+    lo_s = _check_int("min_states", min_states, 1)
+    hi_s = _check_int("max_states", max_states, 1)
+    _check_range("min_states", lo_s, "max_states", hi_s)
+    heterogeneous = _check_bool("heterogeneous", heterogeneous)
+    weighted = _check_bool("weighted", weighted)
+
+    @st.composite
+    def audience(draw: Any) -> Audience:
+        n = draw(st.integers(lo_s, hi_s))
+        mu_s = draw(priors(n, max_denominator=max_denominator, allow_zeros=False))
+        k = draw(st.integers(lo_k, hi_k))
+        members = []
+        for _ in range(k):
+            g = draw(games(prior=mu_s, min_actions=min_actions, max_actions=max_actions))
+            if heterogeneous and draw(st.booleans()):
+                g = g.with_receiver_prior(draw(priors(n, max_denominator=max_denominator,
+                                                      allow_zeros=False)))
+            members.append(g)
+        weights = draw(st.lists(st.integers(0, 3), min_size=k, max_size=k)) if weighted \
+            else None
+        return Audience(members, weights)
+
+    return audience()

@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .game_data import GameLike
 
 __all__ = [
+    "ArrayGame",
     "CommonPriorView",
     "common_prior_view",
     "has_common_prior",
@@ -111,67 +112,66 @@ def reweighted_utility(sender_prior: np.ndarray, receiver_prior: np.ndarray,
     return out_f
 
 
-class CommonPriorView:
-    """The common-prior game ``(μR, v', u)`` equivalent to a heterogeneous-prior game.
+class ArrayGame:
+    """A common-prior game given by its arrays: the :class:`~.game_data.GameLike` solvers read.
+
+    Solvers that build games of their own (the common-prior view below, the
+    sender-space games of an audience in :mod:`.audience`) use it; it does no
+    validation beyond shapes, so its callers check their data.
 
     Parameters
     ----------
-    game : GameLike
-        A game with ``prior`` (the sender's ``μS``), ``receiver_prior``
-        (``μR``) and, for exact work, ``exact_receiver_prior()``.
-
-    Notes
-    -----
-    Values, schemes ``π(a | ω)`` and certificates of the view are those of
-    the original game; signal probabilities and posteriors are the
-    *receiver's* (under ``μR``).  :func:`common_prior_view` returns the game
-    itself when the priors agree.
+    prior, sender_utility, receiver_utility : numpy.ndarray
+        Float arrays, shapes ``(n,)``, ``(m, n)``, ``(m, n)``.
+    exact : tuple of three object arrays of Fraction, optional
+        The same data exactly (then the game is rational).
+    states, actions : tuple
+    name : str, optional
 
     Examples
     --------
-    >>> from fractions import Fraction as F
-    >>> from bayespersuade.examples import prosecutor
-    >>> game = prosecutor().with_receiver_prior([F(9, 10), F(1, 10)])
-    >>> view = common_prior_view(game)
-    >>> view.exact_data()[0], view.no_disclosure_value(exact=True)
-    (array([Fraction(9, 10), Fraction(1, 10)], dtype=object), Fraction(0, 1))
+    >>> import numpy as np
+    >>> g = ArrayGame(np.array([0.7, 0.3]), np.array([[0.0, 0.0], [1.0, 1.0]]),
+    ...               np.array([[1.0, 0.0], [0.0, 1.0]]), states=("i", "g"),
+    ...               actions=("acquit", "convict"))
+    >>> round(g.full_disclosure_value(), 6), g.is_rational
+    (0.3, False)
     """
 
-    def __init__(self, game: GameLike) -> None:
-        self._game = game
-        self._prior = np.asarray(game.receiver_prior, dtype=np.float64)
-        self._sender = reweighted_utility(game.prior, self._prior, game.sender_utility,
-                                          exact=False)
-        self._receiver = game.receiver_utility
-        if game.is_rational:
-            ps, v, u = game.exact_data()
-            pr = game.exact_receiver_prior()
-            self._exact = (pr, reweighted_utility(ps, pr, v, exact=True), u)
-        else:
-            self._exact = None
-
-    # GameLike data
-    @property
-    def original(self) -> GameLike:
-        """The heterogeneous-prior game this view stands for."""
-        return self._game
+    def __init__(self, prior: np.ndarray, sender_utility: np.ndarray,
+                 receiver_utility: np.ndarray, *, exact: tuple | None = None,
+                 states: tuple[Hashable, ...] | None = None,
+                 actions: tuple[Hashable, ...] | None = None, name: str | None = None) -> None:
+        self._prior = np.asarray(prior, dtype=np.float64)
+        self._sender = np.asarray(sender_utility, dtype=np.float64)
+        self._receiver = np.asarray(receiver_utility, dtype=np.float64)
+        if self._sender.shape != self._receiver.shape or \
+                self._receiver.shape[1:] != self._prior.shape:
+            raise InvalidGameError(
+                f"shapes do not match: prior {self._prior.shape}, sender_utility "
+                f"{self._sender.shape}, receiver_utility {self._receiver.shape}"
+            )
+        self._exact = exact
+        m, n = self._receiver.shape
+        self._states = tuple(states) if states is not None else tuple(f"s{i}" for i in range(n))
+        self._actions = (tuple(actions) if actions is not None
+                         else tuple(f"a{i}" for i in range(m)))
+        self._name = name
 
     @property
     def n_states(self) -> int:
-        return self._game.n_states
+        return self._receiver.shape[1]
 
     @property
     def n_actions(self) -> int:
-        return self._game.n_actions
+        return self._receiver.shape[0]
 
     @property
     def prior(self) -> np.ndarray:
-        """The receiver's prior ``μR``."""
         return self._prior
 
     @property
     def sender_utility(self) -> np.ndarray:
-        """The reweighted ``v'(a, ω) = v(a, ω) μS(ω) / μR(ω)``."""
         return self._sender
 
     @property
@@ -188,24 +188,23 @@ class CommonPriorView:
 
     @property
     def states(self) -> tuple[Hashable, ...]:
-        return self._game.states
+        return self._states
 
     @property
     def actions(self) -> tuple[Hashable, ...]:
-        return self._game.actions
+        return self._actions
 
     @property
     def name(self) -> str | None:
-        return self._game.name
+        return self._name
 
     def exact_data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(μR, v', u)`` as object arrays of Fraction."""
+        """Prior, sender and receiver utilities as object arrays of Fraction."""
         if self._exact is None:
             raise InvalidGameError("this game has floating-point entries, so it has no exact "
                                    "data; convert it explicitly with game.to_rational()")
         return self._exact
 
-    # GameLike methods
     def _belief(self, belief: Any, exact: bool | None):
         f, q = coerce_array(belief, "belief", np.ndim(belief) if np.ndim(belief) else 1)
         if f.shape[-1] != self.n_states:
@@ -218,7 +217,7 @@ class CommonPriorView:
 
     def best_response(self, belief: Any, *, tie_break: _br.TieBreak = "sender",
                       exact: bool | None = None) -> Any:
-        """The receiver's best response to a receiver belief (ties by ``v'``)."""
+        """The receiver's best response to a belief."""
         f, q, use_exact = self._belief(belief, exact)
         if use_exact:
             _, v, u = self.exact_data()
@@ -230,7 +229,7 @@ class CommonPriorView:
 
     def sender_value(self, belief: Any, *, tie_break: _br.TieBreak = "sender",
                      exact: bool | None = None) -> Any:
-        """The reweighted value ``Σ_ω μ(ω) v(a*(μ), ω) μS(ω)/μR(ω)`` of a receiver belief."""
+        """``v̂(μ) = Σ_ω μ(ω) v(a*(μ), ω)``."""
         f, q, use_exact = self._belief(belief, exact)
         if use_exact:
             _, v, u = self.exact_data()
@@ -243,7 +242,7 @@ class CommonPriorView:
 
     def no_disclosure_value(self, *, exact: bool = False,
                             tie_break: _br.TieBreak = "sender") -> Any:
-        """``Σ_ω μS(ω) v(a*(μR), ω)``."""
+        """``v̂(μ0)``."""
         if exact:
             p, v, u = self.exact_data()
             return _br.sender_value_exact(u, v, p, tie_break=tie_break)
@@ -252,12 +251,62 @@ class CommonPriorView:
 
     def full_disclosure_value(self, *, exact: bool = False,
                               tie_break: _br.TieBreak = "sender") -> Any:
-        """``Σ_ω μS(ω) v(a*(δ_ω), ω)``."""
+        """``Σ_ω μ0(ω) v̂(δ_ω)``."""
         if exact:
             p, v, u = self.exact_data()
             return _br.full_disclosure_value_exact(p, u, v, tie_break=tie_break)
         return _br.full_disclosure_value(self._prior, self._receiver, self._sender,
                                          tie_break=tie_break)
+
+    def __repr__(self) -> str:
+        return f"<ArrayGame: {self.n_states} states x {self.n_actions} actions>"
+
+
+class CommonPriorView(ArrayGame):
+    """The common-prior game ``(μR, v', u)`` equivalent to a heterogeneous-prior game.
+
+    Parameters
+    ----------
+    game : GameLike
+        A game with ``prior`` (the sender's ``μS``), ``receiver_prior``
+        (``μR``) and, for exact work, ``exact_receiver_prior()``.
+
+    Notes
+    -----
+    Values, schemes ``π(a | ω)`` and certificates of the view are those of
+    the original game; signal probabilities and posteriors are the
+    *receiver's* (under ``μR``); :meth:`sender_value` of a receiver belief is
+    the reweighted ``Σ_ω μ(ω) v(a*(μ), ω) μS(ω)/μR(ω)``, and ties are broken
+    by it.  :func:`common_prior_view` returns the game itself when the priors
+    agree.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> from bayespersuade.examples import prosecutor
+    >>> game = prosecutor().with_receiver_prior([F(9, 10), F(1, 10)])
+    >>> view = common_prior_view(game)
+    >>> view.exact_data()[0], view.no_disclosure_value(exact=True)
+    (array([Fraction(9, 10), Fraction(1, 10)], dtype=object), Fraction(0, 1))
+    """
+
+    def __init__(self, game: GameLike) -> None:
+        self._game = game
+        pr_f = np.asarray(game.receiver_prior, dtype=np.float64)
+        exact = None
+        if game.is_rational:
+            ps, v, u = game.exact_data()
+            pr = game.exact_receiver_prior()
+            exact = (pr, reweighted_utility(ps, pr, v, exact=True), u)
+        super().__init__(pr_f, reweighted_utility(game.prior, pr_f, game.sender_utility,
+                                                  exact=False),
+                         game.receiver_utility, exact=exact, states=game.states,
+                         actions=game.actions, name=game.name)
+
+    @property
+    def original(self) -> GameLike:
+        """The heterogeneous-prior game this view stands for."""
+        return self._game
 
     def __repr__(self) -> str:
         return f"<CommonPriorView of {self._game!r}>"
