@@ -58,6 +58,7 @@ __all__ = [
     "degenerate_games",
     "games",
     "heterogeneous_games",
+    "network_games",
     "priors",
     "schemes",
     "two_state_games",
@@ -971,3 +972,74 @@ def audiences(
         return Audience(members, weights)
 
     return audience()
+
+
+def network_games(
+    *,
+    min_nodes: int = 1,
+    max_nodes: int = 7,
+    min_states: int = 2,
+    max_states: int = 3,
+    weights: Sequence = (0, Fraction(1, 2), 1, 2),
+    max_f: int = 6,
+    max_denominator: int | None = None,
+) -> st.SearchStrategy:
+    """Rational :class:`~bayespersuade.solvers.network.NetworkGame` instances on small graphs.
+
+    Parameters
+    ----------
+    min_nodes, max_nodes : int, default 1 and 7
+        Any simple undirected graph on that many nodes may be drawn.
+    min_states, max_states : int, default 2 and 3
+    weights : sequence, default (0, 1/2, 1, 2)
+        The complementarity weights ``β`` to choose from.
+    max_f : int, default 6
+        ``f(ω)`` is an integer in ``[-max_f, max_f // 2]`` (mostly negative,
+        so that acting needs neighbours).
+    max_denominator : int, optional
+        Passed to :func:`priors`.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of NetworkGame
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from bayespersuade.testing import network_games
+    >>> @settings(max_examples=15, database=None, deadline=None)
+    ... @given(network_games(max_nodes=5))
+    ... def test_information_never_hurts_the_sender(net):
+    ...     assert net.solve(exact=True).value >= net.no_disclosure_value(exact=True)
+    >>> test_information_never_hurts_the_sender()
+    """
+    import networkx as nx
+
+    from .solvers.network import NetworkGame
+
+    lo = _check_int("min_nodes", min_nodes, 1)
+    hi = _check_int("max_nodes", max_nodes, 1)
+    _check_range("min_nodes", lo, "max_nodes", hi)
+    lo_s = _check_int("min_states", min_states, 1)
+    hi_s = _check_int("max_states", max_states, 1)
+    _check_range("min_states", lo_s, "max_states", hi_s)
+    max_f = _check_int("max_f", max_f, 0)
+    weights = list(weights)
+    if not weights:
+        raise StrategyArgumentError("weights must not be empty")
+
+    @st.composite
+    def network(draw: Any) -> NetworkGame:
+        n_nodes = draw(st.integers(lo, hi))
+        pairs = [(i, j) for i in range(n_nodes) for j in range(i + 1, n_nodes)]
+        flags = draw(st.lists(st.booleans(), min_size=len(pairs), max_size=len(pairs)))
+        g = nx.Graph()
+        g.add_nodes_from(range(n_nodes))
+        g.add_edges_from(p for p, keep in zip(pairs, flags, strict=True) if keep)
+        n = draw(st.integers(lo_s, hi_s))
+        mu = draw(priors(n, max_denominator=max_denominator))
+        f = draw(st.lists(st.integers(-max_f, max_f // 2), min_size=n, max_size=n))
+        beta = draw(st.sampled_from(weights))
+        return NetworkGame(g, mu, f, beta)
+
+    return network()
