@@ -41,7 +41,7 @@ def brute_force_greatest(graph: nx.Graph, m, beta) -> frozenset:
 @given(network_games(max_nodes=7, max_states=2), st.integers(-12, 4), st.integers(1, 4))
 def test_greatest_equilibrium_is_the_core_of_the_step_index(net, num, den):
     m = F(num, den)
-    beta = net._w_q
+    beta = net.weight
     brute = brute_force_greatest(net.graph, m, beta)
     assert brute == greatest_equilibrium(net.graph, m, beta)
     assert brute == net.acting_set(net.level(m))
@@ -69,7 +69,7 @@ def test_lp_and_concavification_agree_exactly(net):
         assert sum(s.probability for s in sol.signals) == 1
         assert sum(s.probability * len(s.acting) for s in sol.signals) == sol.value
         for s in sol.signals:  # the acting set is the greatest equilibrium there
-            assert s.acting == greatest_equilibrium(net.graph, s.mean, net._w_q)
+            assert s.acting == greatest_equilibrium(net.graph, s.mean, net.weight)
 
 
 @SETTINGS
@@ -78,9 +78,9 @@ def test_value_equals_brute_force_over_splittings(net):
     # Two states: V̂(μ) (by enumerating action profiles) is a step function whose
     # breakpoints m(μ) = -βj lie on the grid of denominator |f1 - f0| (β integer),
     # so the upper hull of V̂ on that grid is its concave envelope.
-    f0, f1 = net._f_q
-    beta = net._w_q
-    mu0 = net._p_q[1]
+    _, (f0, f1), _ = net.exact_data()
+    beta = net.weight
+    mu0 = net.exact_data()[0][1]
     if f0 == f1:
         expected = len(brute_force_greatest(net.graph, f0, beta))
     else:

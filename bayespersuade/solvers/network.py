@@ -251,6 +251,27 @@ class NetworkGame:
     def states(self) -> tuple:
         return self._states
 
+    @property
+    def prior(self) -> np.ndarray:
+        """The common prior (floats)."""
+        return self._p_f
+
+    @property
+    def f_values(self) -> np.ndarray:
+        """``f(ω)`` per state (floats)."""
+        return self._f_f
+
+    @property
+    def weight(self) -> Any:
+        """``β``: exact (Fraction) for a rational game, else a float."""
+        return self._w_q if self._exact else self._w_f
+
+    def exact_data(self) -> tuple:
+        """``(prior, f, β)`` as Fractions (rational games only)."""
+        if not self._exact:
+            raise InvalidGameError("this network game has floating-point data")
+        return self._p_q, self._f_q, self._w_q
+
     def core_numbers(self) -> dict:
         """``networkx.core_number`` of the graph."""
         return dict(self._core)
