@@ -36,13 +36,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
+import networkx as nx
+import numpy as np
 
-import bayespersuade  # noqa: E402
-from bayespersuade.instances.families import binary_truth_game  # noqa: E402
-from bayespersuade.solvers.audience import Audience  # noqa: E402
-from bayespersuade.solvers.network import NetworkGame  # noqa: E402
+import bayespersuade
+from bayespersuade.instances.families import binary_truth_game
+from bayespersuade.solvers.audience import Audience
+from bayespersuade.solvers.network import NetworkGame
 
 
 def best_of(fn, repeat: int):

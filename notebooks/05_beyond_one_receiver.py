@@ -66,7 +66,7 @@ for mu_r in (Fraction(1, 4), mu_s, Fraction(3, 4)):
     g = make_game("evidence-stance", mu_s, receiver_prior=mu_r)
     sol = g.solve(exact=True)
     assert sol.value == g.solve("concavification", exact=True).value  # two methods agree
-    print(f"  receiver prior {str(mu_r):>6}: V = {str(sol.value):>8} = {float(sol.value):.3f},"
+    print(f"  receiver prior {mu_r!s:>6}: V = {sol.value!s:>8} = {float(sol.value):.3f},"
           f" no disclosure {float(sol.no_disclosure_value):.3f}, certified {bool(sol.verify())}")
 
 # %% [markdown]
@@ -119,7 +119,7 @@ plt.show()
 # values, whose breakpoints are the union of theirs.  Two judges who disagree:
 
 # %%
-from bayespersuade.examples import prosecutor  # noqa: E402
+from bayespersuade.examples import prosecutor
 
 judge = prosecutor()
 aud = Audience([judge, judge.with_receiver_prior([Fraction(9, 10), Fraction(1, 10)])],

@@ -242,3 +242,18 @@ def test_best_response_and_value_live_in_the_receivers_belief_space():
     assert g.sender_value([F(1, 2), F(1, 2)]) == F(1, 2) * F(7, 9) + F(1, 2) * 3
     assert g.best_response([F(1, 2), F(1, 2)]) == 1
     assert g.best_response([0.6, 0.4]) == 0
+
+
+def test_command_line_solves_and_verifies_a_version_2_file(tmp_path, capsys):
+    from bayespersuade.cli.main import main
+
+    game = prosecutor().with_receiver_prior([F(9, 10), F(1, 10)])
+    path, sol = tmp_path / "judge.json", tmp_path / "sol.json"
+    game.save(path)
+    assert json.loads(path.read_text())["version"] == 2
+    assert main(["solve", str(path), "--exact", "--json", str(sol)]) == 0
+    assert "17/45" in capsys.readouterr().out
+    assert main(["verify", str(path), str(sol)]) == 0
+    common = tmp_path / "common.json"
+    prosecutor().save(common)
+    assert main(["verify", str(common), str(sol)]) == 1

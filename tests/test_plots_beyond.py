@@ -83,3 +83,16 @@ def test_network_steps_more_states_uses_the_posterior_mean():
     assert ax.get_xlabel() == "posterior mean m of f"
     step = ax.get_lines()[0]
     assert step.get_xdata()[0] == -2 and step.get_xdata()[-1] == 1
+
+
+def test_heterogeneous_game_plots_in_the_receivers_belief_space():
+    from bayespersuade.examples import prosecutor
+    from bayespersuade.plots.games import LABEL_ENVELOPE
+
+    game = prosecutor().with_receiver_prior([F(9, 10), F(1, 10)])
+    ax = game.plot(solution=game.solve(exact=True))
+    env = next(line for line in ax.get_lines() if line.get_label() == LABEL_ENVELOPE)
+    # the reweighted value: 0 below 1/2; convict at (1/2, 1/2) is worth
+    # 1/2 * 7/9 + 1/2 * 3 = 17/9; at μ = 1 it is 3.  The envelope at μR = 1/10 is 17/45.
+    assert np.interp(0.1, env.get_xdata(), env.get_ydata()) == pytest.approx(17 / 45)
+    assert np.interp(0.5, env.get_xdata(), env.get_ydata()) == pytest.approx(17 / 9)
