@@ -164,6 +164,13 @@ def test_heterogeneous_ceilings_match_one_by_one(game):
     sol = game.solve(exact=True)
     assert abs(hc.value[0] - float(sol.value)) <= 1e-7
     assert abs(hc.no_disclosure_value[0] - float(sol.no_disclosure_value)) <= 1e-7
+    # the two common-prior views: the receiver shares μS, or the sender shares μR
+    both_s = game.with_receiver_prior(None).solve(exact=True)
+    both_r = game.with_receiver_prior(None).with_prior(game.exact_receiver_prior()).solve(
+        exact=True)
+    assert abs(hc.common_sender_value[0] - float(both_s.value)) <= 1e-7
+    assert abs(hc.common_receiver_value[0] - float(both_r.value)) <= 1e-7
+    assert abs(hc.common_receiver_gain[0] - float(both_r.gain)) <= 1e-7
 
 
 @settings(max_examples=40, deadline=None, database=None)

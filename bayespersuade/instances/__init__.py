@@ -6,7 +6,9 @@
 * :mod:`.ceilings` — the persuasion-gain ceiling of every instance of a dataset, in
   batch, as a table;
 * :mod:`.baselines` — human persuaders' achieved gains (Anthropic Persuasion format)
-  placed against the ceiling of the same game.
+  placed against the ceiling of the same game;
+* :mod:`.audiences` — a claim's participants as an audience of receivers (each with
+  the prior of their own rating): public vs private optima, the value of targeting.
 
 The dataset loaders themselves are in :mod:`bayespersuade.datasets`.
 """

@@ -38,6 +38,7 @@ class _PriorPair:
     """The float data of a game with the priors replaced (what CommonPriorView reads)."""
 
     is_rational = False
+    has_common_prior = True  # as batch_ceilings reads it: it varies the prior itself
 
     def __init__(self, game: GameLike, ps: np.ndarray, pr: np.ndarray) -> None:
         self.prior, self.receiver_prior = ps, pr
@@ -59,6 +60,12 @@ class HeterogeneousCeilings:
         ``Σ_ω μS(ω) v(a*(μR), ω)``.
     full_disclosure_value, gain : numpy.ndarray, shape (k,)
     n_signals : numpy.ndarray of int, shape (k,)
+    common_sender_value, common_sender_gain : numpy.ndarray, shape (k,)
+        ``V`` and the gain if the receiver shared the sender's prior (the
+        ceiling "under the sender's view", e.g. the dataset's).
+    common_receiver_value, common_receiver_gain : numpy.ndarray, shape (k,)
+        ``V`` and the gain if the sender shared the receiver's prior (the
+        ceiling "under the receiver's view", e.g. the model's own belief).
     method : str
     states : tuple
     """
@@ -70,6 +77,10 @@ class HeterogeneousCeilings:
     full_disclosure_value: np.ndarray
     gain: np.ndarray
     n_signals: np.ndarray
+    common_sender_value: np.ndarray
+    common_sender_gain: np.ndarray
+    common_receiver_value: np.ndarray
+    common_receiver_gain: np.ndarray
     method: str
     states: tuple[Hashable, ...]
 
@@ -98,6 +109,10 @@ class HeterogeneousCeilings:
         data["gain"] = self.gain
         data["full_disclosure_value"] = self.full_disclosure_value
         data["n_signals"] = self.n_signals
+        data["common_sender_value"] = self.common_sender_value
+        data["common_sender_gain"] = self.common_sender_gain
+        data["common_receiver_value"] = self.common_receiver_value
+        data["common_receiver_gain"] = self.common_receiver_gain
         return pd.DataFrame(data)
 
 
@@ -143,6 +158,8 @@ def heterogeneous_ceilings(game: GameLike, sender_priors: Any,
     ...                             [[0.5, 0.5], [0.7, 0.3], [0.9, 0.1]])
     >>> [round(float(x), 6) for x in hc.value]
     [1.0, 0.6, 0.377778]
+    >>> [round(float(x), 6) for x in hc.common_receiver_value]   # both sides at μR
+    [1.0, 0.6, 0.2]
     """
     n = game.n_states
     S = _rows(sender_priors, "sender_priors", n)
@@ -174,9 +191,13 @@ def heterogeneous_ceilings(game: GameLike, sender_priors: Any,
         out["fd"][i] = b.full_disclosure_value[0]
         n_signals[i] = b.n_signals[0]
         method = b.method
+    base = _PriorPair(game, S[0], S[0])
+    cs, cr = batch_ceilings(base, S), batch_ceilings(base, R)
     return HeterogeneousCeilings(
         sender_priors=S, receiver_priors=R, value=out["value"],
         no_disclosure_value=out["nd"], full_disclosure_value=out["fd"],
         gain=out["value"] - out["nd"], n_signals=n_signals,
+        common_sender_value=cs.value, common_sender_gain=cs.gain,
+        common_receiver_value=cr.value, common_receiver_gain=cr.gain,
         method=f"{method} per prior pair (common-prior view)", states=tuple(game.states),
     )
