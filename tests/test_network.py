@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bayespersuade import PersuasionGame
 from bayespersuade.exceptions import InvalidGameError, InvalidParameterError
 from bayespersuade.solvers.concavification import _upper_hull
 from bayespersuade.solvers.network import NetworkGame, greatest_equilibrium
@@ -133,3 +134,19 @@ def test_network_errors():
         NetworkGame(nx.path_graph(2), [1], [0], 1).solve("magic")
     with pytest.raises(InvalidGameError, match="exact=True needs a rational"):
         NetworkGame(nx.path_graph(2), [1.0], [0.5], 1).solve(exact=True)
+
+
+@SETTINGS
+@given(st.integers(1, 5), st.integers(2, 3).flatmap(
+    lambda n: st.tuples(priors(n), st.lists(st.integers(-6, 3), min_size=n, max_size=n))),
+    st.sampled_from([0, 1, F(1, 2)]))
+def test_edgeless_graph_is_independent_copies_of_todays_binary_game(n_nodes, data, beta):
+    # Without edges every node acts iff E[f] >= 0: the binary game u(act) = f,
+    # u(not) = 0, v(act) = 1 of the core, once per node.
+    mu, f = data
+    g = nx.empty_graph(n_nodes)
+    net = NetworkGame(g, mu, f, beta)
+    single = PersuasionGame(mu, [[0] * len(mu), [1] * len(mu)], [[0] * len(mu), f])
+    assert net.solve(exact=True).value == n_nodes * single.solve(exact=True).value
+    assert net.no_disclosure_value(exact=True) == n_nodes * single.no_disclosure_value(
+        exact=True)
