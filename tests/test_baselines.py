@@ -115,3 +115,13 @@ def test_achieved_vs_ceiling_plot(anthropic):
     plt.close(fig)
     with pytest.raises(InvalidParameterError):
         plot_achieved_vs_ceiling(b, level="claim")
+
+
+def test_to_frame_keeps_exact_columns_as_fractions(anthropic):
+    b = human_baselines(anthropic)
+    df = b.to_frame()
+    assert len(df) == len(b.observations) == 5
+    assert df["ceiling_exact"].tolist() == [F(1, 2), F(1, 2), F(1, 2), F(0), F(0)]
+    assert all(type(x) is F for x in df["achieved_gain_exact"])
+    assert [float(x) for x in df["achieved_gain_exact"]] == df["achieved_gain"].tolist()
+    assert b.observations["ceiling_exact"].iloc[0] == "1/2"   # the stored table is unchanged

@@ -40,7 +40,7 @@ def test_evidence_stance_rows_by_hand(persp):
     r10, r11 = t.iloc[0], t.iloc[1]
     # claim 10: μ0 = 4/7; v̂ = round(1 + 24/7) = 4; V = 3/2 + 24/7 = 69/14
     assert (r10["prior"], r10["vhat_exact"], r10["V_exact"], r10["ceiling_exact"]) == (
-        "4/7", "4", "69/14", "13/14")
+        "4/7", F(4), F(69, 14), F(13, 14))
     assert r10["ceiling"] == pytest.approx(13 / 14, abs=1e-12)
     # split μ0 = 4/7 between 1/12 (answer 2) and 11/12 (answer 7): weight of 11/12 is 41/70
     assert r10["n_signals"] == 2
@@ -50,7 +50,7 @@ def test_evidence_stance_rows_by_hand(persp):
     post = [float(x) for x in r10["posteriors"].split(";")]
     assert post == pytest.approx([1 / 12, 11 / 12], abs=1e-12)
     # claim 11: μ0 = 1/2: v̂ = 4, V = 9/2
-    assert (r11["prior"], r11["ceiling_exact"]) == ("1/2", "1/2")
+    assert (r11["prior"], r11["ceiling_exact"]) == ("1/2", F(1, 2))
     assert r11["prior_origin"] == "evidence"
 
 
@@ -59,7 +59,8 @@ def test_absolute_loss_and_label_weighting_by_hand(persp):
                       exact=True)
     # both claims have 1 SUPPORT cluster of 3: μ0 = 1/3; v̂ = 1; V = 1 + 12/3 = 5
     assert list(t["prior"]) == ["1/3", "1/3"]
-    assert list(t["ceiling_exact"]) == ["4", "4"]
+    assert list(t["ceiling_exact"]) == [F(4), F(4)]
+    assert all(type(x) is F for x in t["ceiling_exact"])
     assert list(t["actions"]) == ["1;7", "1;7"]
     assert t.attrs["p"] == 1
 
@@ -70,7 +71,7 @@ def test_anthropic_histogram_rows_by_hand():
     # claim 001: initial 2, 4, 4 -> μ0 = 7/18; v̂ = round(10/3) = 3; V = 3/2 + 7/3 = 23/6
     row = t.set_index("id").loc["001"]
     assert (row["prior"], row["vhat_exact"], row["V_exact"], row["ceiling_exact"]) == (
-        "7/18", "3", "23/6", "5/6")
+        "7/18", F(3), F(23, 6), F(5, 6))
     assert row["prior_origin"] == "histogram"
     # normative-position: prior (0, 1/3, 0, 2/3, 0, 0, 0)
     tn = ceiling_table(recs, "normative-position", exact=True)
@@ -84,7 +85,7 @@ def test_override_prior_for_datasets_without_one():
     assert len(t.attrs["skipped"]) == len(recs) == 4
     t = ceiling_table(recs, "binary-truth", prior="1/2", exact=True)
     assert len(t) == 4
-    assert set(t["ceiling_exact"]) == {"1/2"}
+    assert set(t["ceiling_exact"]) == {F(1, 2)}
     assert set(t["prior_origin"]) == {"user"}
 
 
@@ -142,9 +143,9 @@ def test_summary_and_unweighted_average(persp):
     assert list(s["dataset"]) == ["perspectrum", "anthropic", AVERAGE_LABEL]
     pa = s.set_index("dataset")
     # perspectrum: ceilings 13/14 and 1/2 -> mean 5/7; anthropic: 1/2 for all 3 claims
-    assert pa.loc["perspectrum", "mean_ceiling_exact"] == "5/7"
-    assert pa.loc["anthropic", "mean_ceiling_exact"] == "1/2"
-    assert pa.loc[AVERAGE_LABEL, "mean_ceiling_exact"] == "17/28"   # (5/7 + 1/2)/2
+    assert pa.loc["perspectrum", "mean_ceiling_exact"] == F(5, 7)
+    assert pa.loc["anthropic", "mean_ceiling_exact"] == F(1, 2)
+    assert pa.loc[AVERAGE_LABEL, "mean_ceiling_exact"] == F(17, 28)   # (5/7 + 1/2)/2
     assert pa.loc[AVERAGE_LABEL, "mean_ceiling"] == pytest.approx(17 / 28)
     assert pa.loc["perspectrum", "n_skipped"] == 1
     assert pa.loc[AVERAGE_LABEL, "n_instances"] == 5
@@ -282,3 +283,13 @@ def test_plots(persp, sample):
     plt.close(ax.figure)
     with pytest.raises(InvalidParameterError, match="two-state"):
         plot_envelope_with_priors(ceiling_table(sample[:3], "normative-position"))
+
+
+def test_exact_columns_are_fractions_written_as_p_over_q(tmp_path):
+    recs = load_embedded("perspectrum", split="test").records[:5]
+    t = ceiling_table(recs, "evidence-stance", exact=True)
+    assert all(type(x) is F for c in ("V_exact", "vhat_exact", "ceiling_exact") for x in t[c])
+    paths = write_ceilings(t, tmp_path, "demo")
+    back = pd.read_csv(paths["table"], dtype=str)
+    assert list(back["ceiling_exact"]) == [str(x) for x in t["ceiling_exact"]]
+    assert [F(x) for x in back["V_exact"]] == list(t["V_exact"])

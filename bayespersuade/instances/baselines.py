@@ -115,6 +115,29 @@ class Baselines:
     n_without_ratings: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per observation, exact columns as :class:`~fractions.Fraction` objects.
+
+        The ``*_exact`` columns of :attr:`observations` hold ``"p/q"`` strings (the
+        form written to CSV); here they are Fractions, beside their float twins
+        (``achieved_gain``, ``ceiling``).
+
+        Examples
+        --------
+        >>> from bayespersuade.datasets import ClaimRecord, RatingObservation as O
+        >>> rec = ClaimRecord("claims", "1", "x", observations=(
+        ...     O(initial=4, final=6, source="Human"), O(initial=4, final=4, source="Human")))
+        >>> df = human_baselines([rec]).to_frame()
+        >>> len(df), df["ceiling_exact"].tolist()
+        (2, [Fraction(1, 2), Fraction(1, 2)])
+        """
+        df = self.observations.copy()
+        for c in [c for c in df.columns if str(c).endswith("_exact")]:
+            df[c] = [None if x is None or (isinstance(x, float) and x != x) else Fraction(x)
+                     for x in df[c]]
+            df[c] = df[c].astype(object)
+        return df
+
     def summary(self) -> str:
         """A short account: per source, mean achieved gain vs mean ceiling.
 

@@ -271,8 +271,9 @@ def ceiling_table(
         per instance.
     exact : bool, default False
         Add exact columns ``V_exact``, ``vhat_exact``, ``ceiling_exact``,
-        ``full_disclosure_exact`` (fractions as strings) for rational priors,
-        checked against the float values.
+        ``full_disclosure_exact`` (:class:`~fractions.Fraction` objects, written
+        to CSV as ``"p/q"``) for rational priors, checked against the float
+        values; ``None`` for float priors.
     dataset : str, optional
         The dataset's name for the ``dataset`` column (default: the
         records' own).
@@ -300,7 +301,7 @@ def ceiling_table(
     (227, 'two-state envelope')
     >>> row = t.iloc[0]
     >>> row["prior"], row["vhat_exact"], row["V_exact"], row["ceiling_exact"]
-    ('4/5', '6', '63/10', '3/10')
+    ('4/5', Fraction(6, 1), Fraction(63, 10), Fraction(3, 10))
 
     (``v̂ = round(1 + 6·4/5) = 6`` and ``V = 3/2 + 6·4/5 = 63/10``.)
     """
@@ -368,19 +369,17 @@ def ceiling_table(
                     raise SolverError(
                         f"instance {row['id']!r}: exact {name} = {q} but the {algo} gave "
                         f"{row[name]!r}; please report this")
-            row.update({"vhat_exact": _fmt_exact(nd), "V_exact": _fmt_exact(V),
-                        "ceiling_exact": _fmt_exact(V - nd),
-                        "full_disclosure_exact": _fmt_exact(fd)})
+            row.update({"vhat_exact": nd, "V_exact": V, "ceiling_exact": V - nd,
+                        "full_disclosure_exact": fd})
     df = pd.DataFrame(rows, columns=columns)
     df.attrs.update(attrs)
     return df
 
 
-def _exact_mean(col: pd.Series) -> str | None:
+def _exact_mean(col: pd.Series) -> Fraction | None:
     if col.isna().any() or len(col) == 0:
         return None
-    total = sum((Fraction(x) for x in col), Fraction(0))
-    return _fmt_exact(total / len(col))
+    return sum((Fraction(x) for x in col), Fraction(0)) / len(col)
 
 
 def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -399,7 +398,7 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.
         ``share_positive`` (share of instances whose ceiling exceeds
         ``1e-9``), ``mean_ceiling_pct_of_scale`` (mean ceiling / 7 x 100, the
         paper's "% of scale") and ``mean_n_signals``; ``mean_ceiling_exact``
-        when the tables have exact columns.  With two or more datasets, a
+        (a Fraction) when the tables have exact columns.  With two or more datasets, a
         last row :data:`AVERAGE_LABEL` holds the unweighted mean of the
         datasets' means (as Cheng & You average their four datasets).
 
@@ -456,7 +455,7 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.
             avg[k] = out[k].astype(float).mean()
         if "mean_ceiling_exact" in out and out["mean_ceiling_exact"].notna().all():
             total = sum((Fraction(x) for x in out["mean_ceiling_exact"]), Fraction(0))
-            avg["mean_ceiling_exact"] = _fmt_exact(total / len(rows))
+            avg["mean_ceiling_exact"] = total / len(rows)
         out = pd.concat([out, pd.DataFrame([avg])], ignore_index=True)
     return out
 

@@ -499,10 +499,18 @@ CONFIDENCE_EDGES = (0.33, 0.67)
 
 
 def _confidence_bin(inst: Mapping) -> str | None:
-    b = (inst["transcript"]["initial"].get("beliefs") or {}).get("yes_no")
-    if not b or b.get("probs") is None:
-        return None
-    p = b["probs"][b["labels"].index("yes")]
+    m = inst["metrics"]
+    if m.get("belief_source") == "score" and m.get("belief_kind") == "yes_no":
+        # the prior is the belief the first score stands for, (s0 - 1)/6
+        prior = m["prior"].get("belief")
+        if prior is None:
+            return None
+        p = prior[1]
+    else:
+        b = (inst["transcript"]["initial"].get("beliefs") or {}).get("yes_no")
+        if not b or b.get("probs") is None:
+            return None
+        p = b["probs"][b["labels"].index("yes")]
     lo, hi = CONFIDENCE_EDGES
     return "low" if p < lo else ("mid" if p < hi else "high")
 
@@ -563,7 +571,9 @@ def summarize(instances: Sequence[Mapping], *, round: int | None = None) -> dict
         to the mean ceiling), Bayes-plausibility gap, and the number of
         instances whose mean model-consistent gain exceeds the ceiling;
         ``by_confidence``: the same means per dataset for the paper's bins of
-        the receiver's prior ``P(yes)`` (low < 0.33 <= mid < 0.67 <= high);
+        the receiver's prior ``P(yes)`` (low < 0.33 <= mid < 0.67 <= high;
+        with beliefs from the scores, the prior ``(s0 − 1)/6`` the first
+        score stands for);
         ``average``: the unweighted mean over datasets of each mean (the
         paper's "Average").
 

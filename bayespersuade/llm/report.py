@@ -190,6 +190,71 @@ def _short(text: str, n: int = 70) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _provenance_lines(run: Mapping, records: Sequence[Mapping]) -> list[str]:
+    """Where the transcripts came from (imported / re-scored runs), with the counts."""
+    lines: list[str] = []
+    imp = run.get("import")
+    if imp:
+        lines += ["## Provenance", "",
+                  f"Source: **{imp.get('source', 'imported')}** (format "
+                  f"{imp.get('format')}, by {imp.get('importer')}). Settings the transcripts "
+                  f"do not state are shown as 'not recorded'.", ""]
+        files = imp.get("files") or []
+        if files:
+            lines += _table(["file", "sha256", "dialogues read", "accepted", "rejected"],
+                            [[f["name"], f["sha256"], f["n_read"], f["n_accepted"],
+                              f["n_rejected"]] for f in files])
+        rej = imp.get("rejections") or []
+        if rej:
+            lines += ["Rejected dialogues (not in any number of this report):", ""]
+            lines += [f"- {r['file']}: {r['location']}"
+                      + (f" (id {r['id']})" if r.get("id") is not None else "")
+                      + f": {r['reason']}" for r in rej[:50]]
+            if len(rej) > 50:
+                lines += [f"- ... and {len(rej) - 50} more (see run.json)"]
+            lines += [""]
+        per: dict[int, list[int]] = {}
+        for r in records:
+            pr = (r.get("import") or {}).get("per_round")
+            if not pr:
+                continue
+            for k, (a, b) in enumerate(zip(pr["score_disagreements"],
+                                           pr["argument_disagreements"])):
+                c = per.setdefault(k, [0, 0])
+                c[0] += a
+                c[1] += b
+        if per:
+            unp: dict[int, list[int]] = {}
+            for r in records:
+                if r.get("status") != "done":
+                    continue
+                m = r["metrics"]
+                c = unp.setdefault(0, [0, 0])
+                c[0] += m["prior"]["score"] is None
+                for rd in m["rounds"]:
+                    c = unp.setdefault(rd["round"], [0, 0])
+                    c[0] += rd["n_receiver_unparsable"]
+                    c[1] += rd["n_sender_unparsable"]
+            lines += ["Per round (0: the initial answer): unparsable replies, counted and "
+                      "never replaced by a default; and, where a source gives both a raw "
+                      "reply and a parsed value, the given value is kept and its "
+                      "disagreements with this library's parser are counted (the score in "
+                      "`<score>` tags, the argument in `<argument>` tags).", ""]
+            lines += _table(["round", "receiver unparsable", "sender without argument",
+                             "score disagreements", "argument disagreements"],
+                            [[k, *unp.get(k, [0, 0]), a, b]
+                             for k, (a, b) in sorted(per.items())])
+    src = run.get("rescored_from")
+    if src:
+        old = src.get("config") or {}
+        lines += ["## Re-scored", "",
+                  f"Re-scored from `{src.get('dir')}` without calling any model: family "
+                  f"{old.get('family')} → {run['config']['family']}, loss {old.get('loss')} → "
+                  f"{run['config']['loss']}, beliefs from {old.get('belief_source')} → "
+                  f"{run['config']['belief_source']} (sha256 of its files in run.json).", ""]
+    return lines
+
+
 def render_markdown(run: Mapping, records: Sequence[Mapping], summary: Mapping,
                     plots: Mapping[str, str]) -> str:
     """The report's Markdown text (``plots`` maps a plot's title to its path).
@@ -206,27 +271,35 @@ def render_markdown(run: Mapping, records: Sequence[Mapping], summary: Mapping,
               "`results.jsonl` hold full precision and exact fractions.", ""]
     lines += ["## Setup", ""]
     sessions = run.get("sessions", [])
+
+    def known(x: Any) -> Any:
+        # an imported run does not know every setting: say so, never a default
+        return "not recorded" if x is None else x
+
     setup = [
         ("dataset", f"{cfg['dataset']}" + (f" (split {cfg['split']})" if cfg.get("split")
                                            else "")),
-        ("sender", f"`{cfg['sender']}` ({run['sender'].get('backend')})"),
-        ("receiver", f"`{cfg['receiver']}` ({run['receiver'].get('backend')})"),
-        ("protocol", f"{proto['protocol']}, {proto['rounds']} round(s), {proto['samples']} "
-                     f"sample(s) per instance"),
+        ("sender", f"`{known(cfg['sender'])}` ({run['sender'].get('backend')})"),
+        ("receiver", f"`{known(cfg['receiver'])}` ({run['receiver'].get('backend')})"),
+        ("protocol", f"{proto['protocol']}, {proto['rounds']} round(s), "
+                     f"{known(proto['samples'])} sample(s) per instance"),
         ("instance family", f"{cfg['family']}, {cfg['loss']} loss"),
         ("beliefs from", cfg["belief_source"]),
-        ("prefill", "sender <argument>, receiver <thinking>" if proto.get("prefill") else "no"),
-        ("temperatures", f"sender {proto['sender_temperature']}, receiver "
-                         f"{proto['receiver_temperature']}"),
-        ("token limits", f"sender {proto['sender_max_new_tokens']}, receiver "
-                         f"{proto['receiver_max_new_tokens']}; word limit "
-                         f"{proto['word_limit']}"),
-        ("seed", cfg["seed"]),
-        ("prompts", f"{run['prompt_version']} (fingerprint {run['prompt_fingerprint']})"),
+        ("prefill", known(proto.get("prefill")) if proto.get("prefill") is None else
+         "sender <argument>, receiver <thinking>" if proto.get("prefill") else "no"),
+        ("temperatures", f"sender {known(proto['sender_temperature'])}, receiver "
+                         f"{known(proto['receiver_temperature'])}"),
+        ("token limits", f"sender {known(proto['sender_max_new_tokens'])}, receiver "
+                         f"{known(proto['receiver_max_new_tokens'])}; word limit "
+                         f"{known(proto['word_limit'])}"),
+        ("seed", known(cfg["seed"])),
+        ("prompts", f"{known(run['prompt_version'])} (fingerprint "
+                    f"{known(run['prompt_fingerprint'])})"),
         ("library", f"bayespersuade {run['library_version']}"),
         ("sessions", f"{len(sessions)} (first started {run.get('created')})"),
     ]
     lines += _table(["setting", "value"], setup)
+    lines += _provenance_lines(run, records)
 
     lines += ["## Summary per dataset", ""]
     lines += ["Reported-score gain: the paper's metric, `s_final − s0` (mean over each "
