@@ -161,7 +161,7 @@ else:
         res = Audience(members).value_of_targeting(exact=True)
         rows.append({"id": r.id, "public_mean": float(res.public.value) / 3,
                      "private_mean": float(res.private.value) / 3,
-                     "targeting_mean": float(res.value) / 3, "targeting_exact": str(res.value)})
+                     "targeting_mean": float(res.value) / 3, "targeting_exact": res.value})
     tt = pd.DataFrame(rows)
     print(f"{len(tt)} claims ({excluded} left out: a prior of 0 or 1); mean value of "
           f"targeting per receiver {tt['targeting_mean'].mean():.4f}, largest "

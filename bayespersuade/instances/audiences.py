@@ -192,10 +192,6 @@ def rating_audience(ratings: Iterable[int], family: str = "binary-truth", *,
     )
 
 
-def _s(q: Fraction) -> str:
-    return str(q.numerator) if q.denominator == 1 else str(q)
-
-
 def targeting_table(records: Iterable[ClaimRecord], family: str = "binary-truth", *,
                     loss: str | None = None, p: int | float | None = None,
                     sender_prior: Any = None, dataset: str | None = None) -> pd.DataFrame:
@@ -221,7 +217,8 @@ def targeting_table(records: Iterable[ClaimRecord], family: str = "binary-truth"
         sender_prior, no_disclosure, public, private, targeting`` (totals over
         the participants, floats), ``public_mean, private_mean,
         targeting_mean`` (per participant) and ``public_exact,
-        private_exact, targeting_exact`` (fractions as strings).  ``attrs``:
+        private_exact, targeting_exact`` (:class:`~fractions.Fraction`
+        objects; ``sender_prior`` is one too).  ``attrs``:
         ``family``, ``skipped`` (``[(id, reason), ...]``: records without
         initial ratings), ``n_records`` and ``convention`` (how dogmatic
         participants are counted).
@@ -233,7 +230,7 @@ def targeting_table(records: Iterable[ClaimRecord], family: str = "binary-truth"
     ...     RatingObservation(initial=r, final=r) for r in (2, 4, 7)))
     >>> t = targeting_table([rec])
     >>> t[["n_receivers", "n_fixed", "public_exact", "private_exact"]].values.tolist()
-    [[3, 1, '867/55', '95713/5940']]
+    [[3, 1, Fraction(867, 55), Fraction(95713, 5940)]]
     """
     import pandas as pd
 
@@ -251,13 +248,13 @@ def targeting_table(records: Iterable[ClaimRecord], family: str = "binary-truth"
         rows.append({
             "dataset": dataset or rec.dataset, "id": rec.id, "claim": rec.claim,
             "family": family, "n_receivers": k, "n_fixed": sum(c for _, c in ra.fixed),
-            "sender_prior": _s(ra.sender_prior), "no_disclosure": float(nd),
+            "sender_prior": ra.sender_prior, "no_disclosure": float(nd),
             "public": float(public), "private": float(private),
             "targeting": float(private - public),
             "public_mean": float(public / k), "private_mean": float(private / k),
             "targeting_mean": float((private - public) / k),
-            "public_exact": _s(public), "private_exact": _s(private),
-            "targeting_exact": _s(private - public),
+            "public_exact": public, "private_exact": private,
+            "targeting_exact": private - public,
         })
     cols = ["dataset", "id", "claim", "family", "n_receivers", "n_fixed", "sender_prior",
             "no_disclosure", "public", "private", "targeting", "public_mean", "private_mean",
