@@ -197,3 +197,14 @@ def test_profile_lp_refuses_large_audiences():
     with pytest.raises(InvalidParameterError, match="343 profiles"):
         aud.public(method="lp")
     assert aud.public(exact=True).exact  # the envelope handles it
+
+
+def test_weights_of_any_exact_kind_and_floats():
+    g = prosecutor()
+    assert Audience([g, g], weights=["1/2", F(1, 2)]).public(exact=True).value == F(3, 5)
+    fl = Audience([g, g], weights=[0.5, 0.5])
+    assert not fl.is_rational and abs(fl.public().value - 0.6) < 1e-9
+    with pytest.raises(InvalidGameError, match=r"weights\[0\] is the string 'x'"):
+        Audience([g], weights=["x"])
+    with pytest.raises(InvalidGameError, match=r"weights\[0\] is a boolean"):
+        Audience([g], weights=[True])

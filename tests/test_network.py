@@ -150,3 +150,10 @@ def test_edgeless_graph_is_independent_copies_of_todays_binary_game(n_nodes, dat
     assert net.solve(exact=True).value == n_nodes * single.solve(exact=True).value
     assert net.no_disclosure_value(exact=True) == n_nodes * single.no_disclosure_value(
         exact=True)
+
+
+def test_weight_kinds():
+    assert NetworkGame(nx.path_graph(2), [1], [0], "1/2").is_rational
+    assert not NetworkGame(nx.path_graph(2), [1], [0], 0.5).is_rational
+    with pytest.raises(InvalidGameError, match="weight is the string 'x'"):
+        NetworkGame(nx.path_graph(2), [1], [0], "x")

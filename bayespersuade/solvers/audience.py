@@ -296,11 +296,17 @@ class Audience:
             weights = list(weights)
             if len(weights) != K:
                 raise InvalidGameError(f"{len(weights)} weights for {K} receivers")
-            w_f = np.array([float(x) for x in weights])
-            try:
-                w_q = [as_fraction(x, f"weights[{k}]") for k, x in enumerate(weights)]
-            except InvalidGameError:
-                w_q = None
+            w_q, fl = [], []
+            for k, x in enumerate(weights):
+                if isinstance(x, float | np.floating):
+                    w_q = None
+                    fl.append(float(x))
+                    continue
+                q = as_fraction(x, f"weights[{k}]")  # names the weight if not a number
+                fl.append(float(q))
+                if w_q is not None:
+                    w_q.append(q)
+            w_f = np.array(fl)
             for k, x in enumerate(w_f):
                 if not np.isfinite(x) or x < 0:
                     raise InvalidGameError(f"weights[{k}] is {weights[k]!r}; weights must be "

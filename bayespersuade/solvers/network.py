@@ -213,11 +213,12 @@ class NetworkGame:
                 raise InvalidGameError(f"prior sums to {sum(p_q, Fraction(0))}, not 1")
         elif abs(float(p_f.sum()) - 1) > 1e-9:
             raise InvalidGameError(f"prior sums to {float(p_f.sum())!r}, not 1")
-        try:
-            w_q: Fraction | None = as_fraction(weight, "weight")
-        except InvalidGameError:
-            w_q = None
-        w_f = float(weight)
+        if isinstance(weight, float | np.floating):
+            w_q: Fraction | None = None
+            w_f = float(weight)
+        else:
+            w_q = as_fraction(weight, "weight")  # names the weight if it is not a number
+            w_f = float(w_q)
         if not np.isfinite(w_f) or w_f < 0:
             raise InvalidGameError(f"weight is {weight!r}; it must be finite and non-negative")
         self._graph = graph
