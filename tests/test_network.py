@@ -71,6 +71,7 @@ def test_lp_and_concavification_agree_exactly(net):
         assert sum(s.probability * len(s.acting) for s in sol.signals) == sol.value
         for s in sol.signals:  # the acting set is the greatest equilibrium there
             assert s.acting == greatest_equilibrium(net.graph, s.mean, net.weight)
+            assert s.level == net.level(s.mean)
 
 
 @SETTINGS

@@ -76,6 +76,8 @@ from .dispatch import solve_game
 from .priors import ArrayGame
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .dispatch import SolverOutput
     from .game_data import GameLike
 
@@ -121,6 +123,23 @@ class PrivateSolution:
     gain: Any
     exact: bool
     method: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per receiver: its weighted optimum and its number of signals.
+
+        Examples
+        --------
+        >>> from bayespersuade.examples import prosecutor
+        >>> Audience([prosecutor()] * 2).private(exact=True).to_frame().values.tolist()
+        [[0, Fraction(3, 5), 2], [1, Fraction(3, 5), 2]]
+        """
+        import pandas as pd
+
+        return pd.DataFrame({
+            "receiver": range(len(self.receiver_values)),
+            "value": list(self.receiver_values),
+            "n_signals": [len(s.signals) for s in self.solutions],
+        })
 
 
 @dataclass(frozen=True)
@@ -177,6 +196,28 @@ class PublicSolution:
     method: str
     n_candidates: int
     solve_time: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per signal: probability, sender posterior, sender value, each action.
+
+        Examples
+        --------
+        >>> from bayespersuade.examples import prosecutor
+        >>> df = Audience([prosecutor()] * 2).public(exact=True).to_frame()
+        >>> df[["probability", "sender_value", "action[0]", "action[1]"]].values.tolist()
+        [[Fraction(2, 5), Fraction(0, 1), 0, 0], [Fraction(3, 5), Fraction(2, 1), 1, 1]]
+        """
+        import pandas as pd
+
+        k = len(self.signals[0].actions) if self.signals else 0
+        data: dict[str, Any] = {
+            "probability": [s.probability for s in self.signals],
+            "posterior": [list(s.posterior) for s in self.signals],
+            "sender_value": [s.sender_value for s in self.signals],
+        }
+        for i in range(k):
+            data[f"action[{i}]"] = [s.actions[i] for s in self.signals]
+        return pd.DataFrame(data)
 
 
 @dataclass(frozen=True)

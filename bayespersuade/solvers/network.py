@@ -59,6 +59,7 @@ from .priors import ArrayGame
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
+    import pandas as pd
 
     from .dispatch import SolverOutput
 
@@ -138,6 +139,25 @@ class NetworkSolution:
     exact: bool
     method: str
     output: SolverOutput
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per signal: probability, posterior mean, core level, acting count.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> net = NetworkGame(nx.complete_graph(3), [1], [-1], 1)
+        >>> net.solve(exact=True).to_frame().values.tolist()
+        [[Fraction(1, 1), Fraction(-1, 1), 1, 3]]
+        """
+        import pandas as pd
+
+        return pd.DataFrame({
+            "probability": [s.probability for s in self.signals],
+            "mean": [s.mean for s in self.signals],
+            "level": [s.level for s in self.signals],
+            "n_acting": [len(s.acting) for s in self.signals],
+        })
 
 
 class NetworkGame:
@@ -369,9 +389,12 @@ class NetworkGame:
         for s in out.signals:
             post = s.posterior
             m = self.mean(list(post)) if out.exact else self.mean([float(x) for x in post])
+            # The greatest equilibrium at this posterior.  (The LP may recommend a step
+            # index tied with it, k(m) + 1 when m + β k(m) = 0; optimality then forces
+            # the same core size, so the value is unchanged.)
+            level = self.level(m)
             signals.append(NetworkSignal(probability=s.probability, posterior=post, mean=m,
-                                         level=int(s.action),
-                                         acting=self.acting_set(int(s.action))))
+                                         level=level, acting=self.acting_set(level)))
         return NetworkSolution(value=out.value, no_disclosure_value=out.no_disclosure_value,
                                full_disclosure_value=out.full_disclosure_value, gain=out.gain,
                                signals=tuple(signals), exact=out.exact,
