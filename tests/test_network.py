@@ -158,3 +158,16 @@ def test_weight_kinds():
     assert not NetworkGame(nx.path_graph(2), [1], [0], 0.5).is_rational
     with pytest.raises(InvalidGameError, match="weight is the string 'x'"):
         NetworkGame(nx.path_graph(2), [1], [0], "x")
+
+
+def test_strategy_arguments_are_checked():
+    from bayespersuade.testing import StrategyArgumentError, audiences
+
+    with pytest.raises(StrategyArgumentError, match="weights must not be empty"):
+        network_games(weights=())
+    with pytest.raises(StrategyArgumentError, match="min_nodes"):
+        network_games(min_nodes=5, max_nodes=2)
+    with pytest.raises(StrategyArgumentError, match="min_receivers must be at least 1"):
+        audiences(min_receivers=0)
+    with pytest.raises(StrategyArgumentError, match="heterogeneous"):
+        audiences(heterogeneous="yes")
