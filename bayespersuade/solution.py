@@ -195,7 +195,8 @@ class Solution:
         >>> print(prosecutor().solve().citations().splitlines()[1])
         Kamenica, E. and Gentzkow, M. (2011). Bayesian persuasion. American Economic Review 101(6), 2590-2615.
         """  # noqa: E501
-        refs = references_for(self.method, self.backend, self.exact, self.game.n_states)
+        refs = references_for(self.method, self.backend, self.exact, self.game.n_states,
+                              heterogeneous=not getattr(self.game, "has_common_prior", True))
         return format_references(refs, style)
 
     def summary(self) -> str:
