@@ -264,3 +264,10 @@ def test_command_line_solves_and_verifies_a_version_2_file(tmp_path, capsys):
     common = tmp_path / "common.json"
     prosecutor().save(common)
     assert main(["verify", str(common), str(sol)]) == 1
+
+
+def test_a_heterogeneous_solution_cites_alonso_and_camara():
+    sceptic = prosecutor().with_receiver_prior([F(9, 10), F(1, 10)])
+    assert "Alonso, R. and Câmara, O. (2016)" in sceptic.solve().citations()
+    assert "Alonso" not in prosecutor().solve().citations()
+    assert "@article{alonso2016" in sceptic.solve().citations("bibtex")
