@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 from fractions import Fraction as F
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bayespersuade import PersuasionGame
 from bayespersuade.examples import prosecutor
-from bayespersuade.exceptions import GameFileError, InvalidGameError
+from bayespersuade.exceptions import GameFileError, InvalidGameError, InvalidParameterError
 from bayespersuade.game import game_from_dict, loads_game
 from bayespersuade.solvers.batch import batch_ceilings
 from bayespersuade.solvers.certify import verify_certificate
 from bayespersuade.solvers.heterogeneous import heterogeneous_ceilings
 from bayespersuade.solvers.priors import CommonPriorView
-from bayespersuade.testing import games, heterogeneous_games
+from bayespersuade.testing import games, heterogeneous_games, priors
 
 SETTINGS = settings(max_examples=60, deadline=None, database=None)
 
@@ -271,3 +273,28 @@ def test_a_heterogeneous_solution_cites_alonso_and_camara():
     assert "Alonso, R. and Câmara, O. (2016)" in sceptic.solve().citations()
     assert "Alonso" not in prosecutor().solve().citations()
     assert "@article{alonso2016" in sceptic.solve().citations("bibtex")
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(games(min_states=2, max_states=2, max_actions=6),
+       st.lists(st.tuples(priors(2), priors(2, allow_zeros=False)), min_size=1, max_size=6))
+def test_chords_and_per_pair_envelopes_agree(game, pairs):
+    # Two independent two-state methods over many prior pairs: the largest chord
+    # over the receiver's breakpoints (vectorised) and each pair's envelope.
+    S = [[float(x) for x in s] for s, _ in pairs]
+    R = [[float(x) for x in r] for _, r in pairs]
+    a = heterogeneous_ceilings(game, S, R, method="chords")
+    b = heterogeneous_ceilings(game, S, R, method="per-pair")
+    for name in ("value", "no_disclosure_value", "full_disclosure_value", "gain"):
+        assert np.allclose(getattr(a, name), getattr(b, name), atol=1e-9), name
+    exact = [game.with_prior(s).with_receiver_prior(r).solve(exact=True).value
+             for s, r in pairs]
+    assert np.allclose(a.value, [float(x) for x in exact], atol=1e-9)
+
+
+def test_heterogeneous_ceilings_method_errors():
+    with pytest.raises(InvalidParameterError, match="method must be"):
+        heterogeneous_ceilings(prosecutor(), [[0.7, 0.3]], [[0.5, 0.5]], method="magic")
+    three = PersuasionGame([F(1, 3)] * 3, [[0, 0, 0]], [[0, 0, 0]])
+    with pytest.raises(InvalidParameterError, match="needs two states"):
+        heterogeneous_ceilings(three, [[1 / 3] * 3], [[1 / 3] * 3], method="chords")

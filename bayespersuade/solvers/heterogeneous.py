@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..exceptions import InvalidGameError
+from ..exceptions import InvalidGameError, InvalidParameterError
+from . import best_response as _br
 from ._numeric import coerce_array
 from .batch import batch_ceilings
+from .concavification import _receiver_breakpoints
 from .evaluate import check_distribution_rows
 from .priors import CommonPriorView
 
@@ -124,8 +126,54 @@ def _rows(x: Any, name: str, n: int) -> np.ndarray:
     return np.asarray(P, dtype=np.float64)
 
 
+def _two_state_chords(game: GameLike, S: np.ndarray, R: np.ndarray):
+    """Two states, all pairs at once: ``V`` as the best chord of ``v̂'`` over ``μR``.
+
+    The receiver's breakpoints ``b`` do not depend on the priors; at each the
+    reweighted value is ``max over tied a of (1-b) v(a,0) r0 + b v(a,1) r1``
+    (``r = μS/μR``), and between breakpoints ``v̂'`` is linear and below the
+    chord of those values.  So ``V(μR)`` is the largest chord over pairs of
+    breakpoints ``p <= μR <= q`` (Carathéodory in one dimension).
+    """
+    u = np.asarray(game.receiver_utility, dtype=float)
+    v = np.asarray(game.sender_utility, dtype=float)
+    c, s = list(u[:, 0]), list(u[:, 1] - u[:, 0])
+    pts = np.array([0.0, *[float(b) for b in _receiver_breakpoints(c, s, False)], 1.0])
+    scale = max(1.0, float(np.abs(u).max(initial=0.0)))
+    Ub = (1 - pts)[:, None] * u[:, 0][None, :] + pts[:, None] * u[:, 1][None, :]
+    tied = Ub >= Ub.max(axis=1, keepdims=True) - _br.BR_TOL * scale  # (B, m)
+    ratio = np.divide(S, R, out=np.zeros_like(S), where=R > 0)  # (k, 2)
+    # value of action a at breakpoint b for pair i: (1-b) v(a,0) r0 + b v(a,1) r1
+    vals = ((1 - pts)[None, :, None] * v[:, 0][None, None, :] * ratio[:, 0][:, None, None]
+            + pts[None, :, None] * v[:, 1][None, None, :] * ratio[:, 1][:, None, None])
+    Y = np.where(tied[None, :, :], vals, -np.inf).max(axis=2)  # (k, B)
+    x = R[:, 1]
+    P, Q = pts[:, None], pts[None, :]
+    ok = (P[None] <= x[:, None, None] + 1e-15) & (Q[None] >= x[:, None, None] - 1e-15) & \
+        (P[None] <= Q[None])
+    width = np.where(Q - P > 0, Q - P, 1.0)[None]
+    lam = np.where((Q - P)[None] > 0, (Q[None] - x[:, None, None]) / width, 1.0)
+    lam = np.clip(lam, 0.0, 1.0)
+    chord = lam * Y[:, :, None] + (1 - lam) * Y[:, None, :]
+    chord = np.where(ok, chord, -np.inf)
+    flat = chord.reshape(chord.shape[0], -1)
+    best = flat.argmax(axis=1)
+    value = flat[np.arange(len(best)), best]
+    i, j = np.unravel_index(best, chord.shape[1:])
+    lam_b = lam[np.arange(len(best)), i, j]
+    n_signals = np.where((i == j) | (lam_b <= 1e-12) | (lam_b >= 1 - 1e-12), 1, 2)
+    # no disclosure: the receiver's action at μR, ties to the sender (v' ∝ μS · v)
+    U = R @ u.T
+    t = U.max(axis=1, keepdims=True) - _br.BR_TOL * scale <= U
+    nd = np.where(t, S @ v.T, -np.inf).max(axis=1)
+    # full disclosure: the action at each δ_ω (ties by v(·, ω), as v' only rescales it)
+    fd_vec = np.array([float(_br.sender_value(u, v, np.eye(2)[w])) for w in range(2)])
+    return value, nd, S @ fd_vec, n_signals
+
+
 def heterogeneous_ceilings(game: GameLike, sender_priors: Any,
-                           receiver_priors: Any) -> HeterogeneousCeilings:
+                           receiver_priors: Any, *, method: str = "auto"
+                           ) -> HeterogeneousCeilings:
     """``V``, the no-disclosure value and the gain at many prior pairs.
 
     Parameters
@@ -136,6 +184,12 @@ def heterogeneous_ceilings(game: GameLike, sender_priors: Any,
         Row ``i`` of each is one pair ``(μS, μR)``; a single row of either is
         broadcast against the other.  ``μR`` must be positive wherever ``μS``
         is.
+    method : {"auto", "chords", "per-pair"}, default "auto"
+        ``"chords"`` (two states; the default there): all pairs at once, the
+        largest chord of the reweighted value over the receiver's breakpoints.
+        ``"per-pair"``: the concave envelope of each pair's common-prior view
+        (:func:`~.batch.batch_ceilings`), one pair at a time; the default for
+        more states.
 
     Returns
     -------
@@ -173,9 +227,6 @@ def heterogeneous_ceilings(game: GameLike, sender_priors: Any,
             f"sender_priors has {S.shape[0]} rows but receiver_priors has {R.shape[0]}"
         )
     k = S.shape[0]
-    out = {key: np.empty(k) for key in ("value", "nd", "fd")}
-    n_signals = np.empty(k, dtype=int)
-    method = ""
     for i in range(k):
         bad = np.flatnonzero((S[i] > 0) & ~(R[i] > 0))
         if bad.size:
@@ -184,20 +235,35 @@ def heterogeneous_ceilings(game: GameLike, sender_priors: Any,
                 f"there is {S[i, bad[0]]!r}; the receiver's prior must be positive wherever "
                 "the sender's is"
             )
-        view = CommonPriorView(_PriorPair(game, S[i], R[i]))
-        b = batch_ceilings(view, R[i][None, :])
-        out["value"][i] = b.value[0]
-        out["nd"][i] = b.no_disclosure_value[0]
-        out["fd"][i] = b.full_disclosure_value[0]
-        n_signals[i] = b.n_signals[0]
-        method = b.method
+    if method not in ("auto", "chords", "per-pair"):
+        raise InvalidParameterError(
+            f"method must be 'auto', 'chords' or 'per-pair', got {method!r}")
+    if method == "auto":
+        method = "chords" if n == 2 else "per-pair"
+    if method == "chords":
+        if n != 2:
+            raise InvalidParameterError(f"method='chords' needs two states, not {n}")
+        value, nd, fd, n_signals = _two_state_chords(game, S, R)
+        label = "two-state chords (all pairs at once)"
+    else:
+        value, nd, fd = np.empty(k), np.empty(k), np.empty(k)
+        n_signals = np.empty(k, dtype=int)
+        inner = ""
+        for i in range(k):
+            view = CommonPriorView(_PriorPair(game, S[i], R[i]))
+            b = batch_ceilings(view, R[i][None, :])
+            value[i], nd[i], fd[i] = b.value[0], b.no_disclosure_value[0], \
+                b.full_disclosure_value[0]
+            n_signals[i] = b.n_signals[0]
+            inner = b.method
+        label = f"{inner} per prior pair (common-prior view)"
     base = _PriorPair(game, S[0], S[0])
     cs, cr = batch_ceilings(base, S), batch_ceilings(base, R)
     return HeterogeneousCeilings(
-        sender_priors=S, receiver_priors=R, value=out["value"],
-        no_disclosure_value=out["nd"], full_disclosure_value=out["fd"],
-        gain=out["value"] - out["nd"], n_signals=n_signals,
+        sender_priors=S, receiver_priors=R, value=value,
+        no_disclosure_value=nd, full_disclosure_value=fd,
+        gain=value - nd, n_signals=n_signals,
         common_sender_value=cs.value, common_sender_gain=cs.gain,
         common_receiver_value=cr.value, common_receiver_gain=cr.gain,
-        method=f"{method} per prior pair (common-prior view)", states=tuple(game.states),
+        method=label, states=tuple(game.states),
     )
