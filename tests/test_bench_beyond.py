@@ -20,7 +20,7 @@ def test_bench_beyond_quick(tmp_path):
                           text=True, cwd=tmp_path, env=env, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-3000:]
     rows = [line for line in proc.stdout.splitlines() if line.startswith("| ")][1:]
-    assert len(rows) == 14
-    assert sum("agrees" in r for r in rows) == 3 and "DISAGREES" not in proc.stdout
+    assert len(rows) == 15
+    assert sum("agrees" in r for r in rows) == 4 and "DISAGREES" not in proc.stdout
     assert any(r.startswith("| audience 10 x 7 x 2, public, exact envelope |") for r in rows)
     assert any(r.startswith("| 200-node Barabási-Albert") for r in rows)
