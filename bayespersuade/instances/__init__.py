@@ -8,7 +8,9 @@
 * :mod:`.baselines` — human persuaders' achieved gains (Anthropic Persuasion format)
   placed against the ceiling of the same game;
 * :mod:`.audiences` — a claim's participants as an audience of receivers (each with
-  the prior of their own rating): public vs private optima, the value of targeting.
+  the prior of their own rating): public vs private optima, the value of targeting;
+* :mod:`.views` — per claim, the ceiling under the dataset's prior, under the
+  receiver's own prior, and with both at once (heterogeneous priors).
 
 The dataset loaders themselves are in :mod:`bayespersuade.datasets`.
 """
