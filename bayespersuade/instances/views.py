@@ -85,7 +85,7 @@ def prior_views_table(records: Iterable[ClaimRecord], receiver_priors: Any,
     >>> t = prior_views_table(recs, 0.5)    # a receiver at 1/2 on every claim
     >>> t[["dataset_prior", "V_dataset", "V_receiver", "V_heterogeneous"]].round(4).values.tolist()
     [[0.8, 6.3, 4.5, 5.9091], [0.5, 4.5, 4.5, 4.5], [0.6667, 5.5, 4.5, 5.1944]]
-    """  # noqa: E501
+    """
     import pandas as pd
 
     if family not in _TWO_STATE:
