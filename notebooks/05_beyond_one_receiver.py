@@ -43,6 +43,7 @@ import pandas as pd
 from bayespersuade.datasets import load_dataset, load_embedded
 from bayespersuade.instances.audiences import targeting_table
 from bayespersuade.instances.families import evidence_support_share, make_game
+from bayespersuade.instances.views import prior_views_table
 from bayespersuade.plots.beyond import plot_network, plot_network_steps, plot_targeting
 from bayespersuade.solvers.audience import Audience
 from bayespersuade.solvers.heterogeneous import heterogeneous_ceilings
@@ -79,6 +80,15 @@ print(make_game("evidence-stance", mu_s, receiver_prior=Fraction(1, 4)).solve(
     exact=True).summary())
 
 # %% [markdown]
+# Per claim, side by side: the ceiling when both sides hold the dataset's prior, when
+# both hold the receiver's, and when each holds its own (here a receiver at `1/4`):
+
+# %%
+views = prior_views_table(records[:6], Fraction(1, 4))
+print(views[["id", "dataset_prior", "V_dataset", "V_receiver", "V_heterogeneous",
+             "ceiling_heterogeneous"]].to_string(index=False))
+
+# %% [markdown]
 # All test-split claims at once, under three receivers: the ceiling under the evidence
 # (`μR = μS`), a receiver who believes support is half as likely as the evidence says, and
 # one who believes it is halfway to certain.
@@ -86,11 +96,11 @@ print(make_game("evidence-stance", mu_s, receiver_prior=Fraction(1, 4)).solve(
 # %%
 shares = np.array([float(evidence_support_share(r)[0]) for r in records])
 S = np.column_stack([1 - shares, shares])
-views = {"common prior": shares, "sceptical (μS/2)": shares / 2,
-         "credulous ((1+μS)/2)": (1 + shares) / 2}
+receivers = {"common prior": shares, "sceptical (μS/2)": shares / 2,
+             "credulous ((1+μS)/2)": (1 + shares) / 2}
 game = make_game("evidence-stance", Fraction(1, 2))
 cols = {}
-for label, r in views.items():
+for label, r in receivers.items():
     R = np.column_stack([1 - r, r])
     ok = (r > 0) & (r < 1) | (shares == r)
     hc = heterogeneous_ceilings(game, S[ok], R[ok])
@@ -102,7 +112,7 @@ print(table.describe().round(3))
 # %%
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
 order = np.argsort(shares)
-for label in views:
+for label in receivers:
     ax.plot(shares[order], table[label].to_numpy()[order], ".", ms=4, label=label)
 ax.set_xlabel("evidence share μS = P(support)")
 ax.set_ylabel("optimal mean answer V")
