@@ -208,3 +208,21 @@ def test_weights_of_any_exact_kind_and_floats():
         Audience([g], weights=["x"])
     with pytest.raises(InvalidGameError, match=r"weights\[0\] is a boolean"):
         Audience([g], weights=[True])
+
+
+def test_vertex_method_refuses_above_its_cap():
+    # 8 receivers x 7 actions x 4 states: up to 8 * 21 indifference hyperplanes and 4
+    # facets; even 130 of them give C(130, 3) = 357,760 > MAX_VERTEX_SUBSETS subsets of
+    # n - 1 = 3.  The error comes before any enumeration and reports the count.
+    from bayespersuade.solvers.audience import MAX_VERTEX_SUBSETS
+
+    receivers = []
+    for k in range(8):
+        u = [[(a + 1) * (w + 1 + k) % 11 - a * a + 3 * w * k for w in range(4)]
+             for a in range(7)]
+        receivers.append(PersuasionGame([F(1, 4)] * 4, [[a] * 4 for a in range(7)], u))
+    aud = Audience(receivers)
+    with pytest.raises(InvalidParameterError, match="MAX_VERTEX_SUBSETS") as info:
+        aud.public(exact=True, method="vertices")
+    n = int(str(info.value).split(" subsets")[0].rsplit(" ", 1)[1])
+    assert n > MAX_VERTEX_SUBSETS
