@@ -193,6 +193,7 @@ def test_cli_default_job_on_the_bundled_data(tmp_path, capsys):
     assert names == [
         "distribution_evidence-stance_p2.png", "perspectrum_evidence-stance_p2_ceilings.csv",
         "perspectrum_evidence-stance_p2_envelope.png",
+        "perspectrum_evidence-stance_p2_prior_sensitivity.csv",
         "perspectrum_evidence-stance_p2_rejections.csv",
         "perspectrum_evidence-stance_p2_skipped.csv", "run.json",
         "summary_evidence-stance_p2.csv"]
@@ -285,6 +286,40 @@ def test_plots(persp, sample):
         plot_envelope_with_priors(ceiling_table(sample[:3], "normative-position"))
 
 
+def test_summary_intervals_of_the_mean_ceiling():
+    import pandas as pd
+
+    t = pd.DataFrame({"vhat": [4.0, 1.0, 3.0], "V": [4.5, 1.5, 3.0],
+                      "ceiling": [0.5, 0.5, 0.0], "n_signals": [2, 2, 1],
+                      "family": "binary-truth", "p": 2})
+    s = summarize_ceilings({"a": t, "b": t.assign(ceiling=[1.0, 0.0, 0.5])}, seed=4)
+    a = s.iloc[0]
+    assert a["mean_ceiling_se"] == pytest.approx(np.std([0.5, 0.5, 0.0], ddof=1) / np.sqrt(3))
+    assert a["mean_ceiling_ci_low"] <= a["mean_ceiling"] <= a["mean_ceiling_ci_high"]
+    assert "seed 4" in a["ci_method"]
+    assert a["mean_ceiling_pct_of_range"] == pytest.approx(a["mean_ceiling"] / 6 * 100)
+    avg = s.iloc[-1]
+    assert avg["mean_ceiling_se"] == pytest.approx(
+        np.sqrt(a["mean_ceiling_se"] ** 2 + s.iloc[1]["mean_ceiling_se"] ** 2) / 2)
+
+
+def test_prior_sensitivity_table_side_by_side():
+    from bayespersuade.datasets import load_anthropic
+    from bayespersuade.instances.ceilings import prior_sensitivity_table
+
+    recs = load_anthropic(Path(__file__).parent / "fixtures" / "datasets" / "anthropic"
+                          / "persuasion_data.csv").records
+    t = prior_sensitivity_table(recs, prior="2/3").set_index("construction")
+    hist = ceiling_table(recs, prior_source="histogram")
+    assert t.loc["population", "estimate"] == pytest.approx(hist["ceiling"].mean())
+    assert t.loc["population", "n_instances"] == len(hist)
+    # score: each rater's own (r - 1)/6; interior ratings have ceiling 1/2, 1 and 7 have 0
+    per_claim = [np.mean([0.0 if r in (1, 7) else 0.5 for r in rec.initial_ratings()])
+                 for rec in recs]
+    assert t.loc["score", "estimate"] == pytest.approx(np.mean(per_claim))
+    assert t.loc["user", "estimate"] == pytest.approx(0.5)        # 2/3 = 4/6
+    assert t.loc["evidence", "n_instances"] == 0 and t.loc["evidence", "reason"]
+    assert "ceiling 1/2" in t.attrs["note"]
 def test_exact_columns_are_fractions_written_as_p_over_q(tmp_path):
     recs = load_embedded("perspectrum", split="test").records[:5]
     t = ceiling_table(recs, "evidence-stance", exact=True)

@@ -25,7 +25,9 @@ Pieces
                                        from answer-token log-probabilities
 :mod:`~.protocol`                      static and dynamic persuasion dialogues
 :mod:`~.metrics`                       optimal vs achieved: ceilings, gains,
-                                       Bayes-plausibility gap, empirical schemes
+                                       signed shift and L1 gap, empirical schemes
+:mod:`~.stats`                         intervals over instances (clusters), the
+                                       tests of the Bayes-consistency block
 :mod:`~.runner`, :mod:`~.report`       resumable JSON-lines runs; the report
 :mod:`~.store`                         the evaluation directory's files (one owner)
 :mod:`~.results`                       typed results; ``load_evaluation(DIR).to_frame()``

@@ -45,7 +45,7 @@ from ..exceptions import DataError, InvalidGameError, InvalidParameterError
 from ..instances.families import evidence_support_share
 from . import prompts
 from .backends.base import Backend
-from .metrics import FAMILIES, instance_metrics, summarize
+from .metrics import FAMILIES, instance_flags, instance_metrics, summarize
 from .protocol import ProtocolConfig, derive_seed, run_instance, select_evidence
 from .store import (
     INSTANCE_SCHEMA,
@@ -221,7 +221,8 @@ def check_resume(out_dir: str | os.PathLike, config: EvaluationConfig) -> dict |
 def _record_base(rec: Any, index: int, seed: int) -> dict:
     return {"schema": INSTANCE_SCHEMA, "key": f"{rec.dataset}/{rec.id}", "index": index,
             "dataset": rec.dataset, "id": rec.id, "claim": rec.claim, "seed": seed,
-            "library_version": __version__, "prompt_version": prompts.PROMPT_VERSION}
+            "library_version": __version__, "prompt_version": prompts.PROMPT_VERSION,
+            **instance_flags(rec)}
 
 
 def run_evaluation(
