@@ -1,7 +1,9 @@
 """Reading and writing persuasion games as JSON: the ``bayespersuade.game`` format.
 
 A game file is one JSON object (UTF-8 text).  This is the complete format,
-version 1; a file written by hand from this description loads.
+version 2 (version 1 is version 2 without ``receiver_prior``; both are read, and
+a game with a common prior is written as version 1, so older readers still
+load it); a file written by hand from this description loads.
 
 .. code-block:: json
 
@@ -28,11 +30,16 @@ Fields
 ``format`` (required)
     The string ``"bayespersuade.game"``.
 ``version`` (required)
-    The integer ``1``.  Files of a later version are refused with a message
-    saying so, never half-read.
+    The integer ``1`` or ``2``.  Files of a later version are refused with a
+    message saying so, never half-read.
 ``prior`` (required)
     An array of ``n_states`` numbers: the common prior ``μ0``, non-negative,
     summing to one.
+``receiver_prior`` (optional, version 2 only)
+    An array of ``n_states`` numbers: the receiver's own prior ``μR`` when it
+    differs from the sender's (heterogeneous priors, Alonso & Câmara 2016);
+    ``prior`` is then the sender's.  It must be positive wherever ``prior``
+    is.  ``null`` or absent: a common prior.
 ``sender_utility``, ``receiver_utility`` (required)
     Arrays of ``n_actions`` rows, each an array of ``n_states`` numbers:
     ``v(a, ω)`` and ``u(a, ω)``.  **Rows are actions, columns are states**,
@@ -147,13 +154,15 @@ __all__ = [
 
 #: The value of the ``"format"`` field of a game file.
 FORMAT = "bayespersuade.game"
-#: The format version this library writes (and the only one it reads).
-VERSION = 1
+#: The current format version (it adds ``receiver_prior`` to version 1).
+VERSION = 2
+#: The versions this library reads.
+READ_VERSIONS = (1, 2)
 
 _REQUIRED = ("format", "version", "prior", "sender_utility", "receiver_utility")
-_OPTIONAL = ("name", "states", "actions", "metadata")
+_OPTIONAL = ("name", "states", "actions", "metadata", "receiver_prior")
 _FIELDS = (
-    "format", "version", "name", "states", "actions", "prior",
+    "format", "version", "name", "states", "actions", "prior", "receiver_prior",
     "sender_utility", "receiver_utility", "metadata",
 )
 
@@ -419,10 +428,14 @@ def parse_game_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> dict[
         raise GameFileError(
             f"{src}: field 'version' must be an integer, got {_describe(version)}"
         )
-    if version != VERSION:
+    if version not in READ_VERSIONS:
         raise GameFileError(
             f"{src}: unsupported format version {version}; this version of bayespersuade "
-            f"reads version {VERSION} only"
+            f"reads versions {', '.join(map(str, READ_VERSIONS))}"
+        )
+    if version == 1 and "receiver_prior" in data:
+        raise GameFileError(
+            f"{src}: field 'receiver_prior' needs format version 2 (this file says version 1)"
         )
     unknown = [k for k in data if k not in _FIELDS]
     if unknown:
@@ -457,11 +470,15 @@ def parse_game_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> dict[
     states = _labels(data.get("states"), "states", src)
     actions = _labels(data.get("actions"), "actions", src)
     prior = _vector(data["prior"], "prior", src)
+    rprior = data.get("receiver_prior")
+    if rprior is not None:
+        rprior = _vector(rprior, "receiver_prior", src)
     sender = _matrix(data["sender_utility"], "sender_utility", src)
     receiver = _matrix(data["receiver_utility"], "receiver_utility", src)
 
     return {"prior": prior, "sender_utility": sender, "receiver_utility": receiver,
-            "states": states, "actions": actions, "name": name, "metadata": metadata}
+            "states": states, "actions": actions, "name": name, "metadata": metadata,
+            "receiver_prior": rprior}
 
 
 
@@ -572,21 +589,29 @@ def game_to_dict(game: GameLike) -> dict[str, Any]:
     """
     if not all(hasattr(game, a) for a in ("is_rational", "exact_data", "prior", "states")):
         raise InvalidGameError(f"expected a PersuasionGame, got {type(game).__name__}")
+    common = getattr(game, "has_common_prior", True)
+    rprior: list | None = None
     if game.is_rational:
         prior_q, v_q, u_q = game.exact_data()
         prior: list = [_exact_entry(q) for q in prior_q]
+        if not common:
+            rprior = [_exact_entry(q) for q in game.exact_receiver_prior()]
         sender: list = [[_exact_entry(q) for q in row] for row in v_q]
         receiver: list = [[_exact_entry(q) for q in row] for row in u_q]
     else:
         prior = [float(x) for x in game.prior]
+        if not common:
+            rprior = [float(x) for x in game.receiver_prior]
         sender = [[float(x) for x in row] for row in game.sender_utility]
         receiver = [[float(x) for x in row] for row in game.receiver_utility]
-    out: dict[str, Any] = {"format": FORMAT, "version": VERSION}
+    out: dict[str, Any] = {"format": FORMAT, "version": 1 if rprior is None else VERSION}
     if game.name is not None:
         out["name"] = game.name
     out["states"] = [lab if isinstance(lab, str) else int(lab) for lab in game.states]
     out["actions"] = [lab if isinstance(lab, str) else int(lab) for lab in game.actions]
     out["prior"] = prior
+    if rprior is not None:
+        out["receiver_prior"] = rprior
     out["sender_utility"] = sender
     out["receiver_utility"] = receiver
     out["metadata"] = _json_metadata(game.metadata, "metadata")
