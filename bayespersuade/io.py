@@ -60,7 +60,9 @@ Each entry of ``prior`` and of the utilities is one of
   such as ``"7"``, or a decimal such as ``"0.3"`` or ``"2.5e-3"``.  A decimal
   string is read *exactly*: ``"0.3"`` is the fraction ``3/10``, not the float
   nearest to 0.3.  No spaces; denominators are positive; a decimal exponent is
-  at most 4 digits;
+  at most 4 digits, and the numerator and the denominator of the number (a
+  decimal ``"0.0001"`` has the denominator ``10000``) at most 4,300 digits
+  each (:data:`MAX_DIGITS`);
 * a JSON **float** (``0.3``, ``1e-3``, ``2.0``): a floating-point number.
 
 A game whose entries are all integers and strings is *rational*
@@ -122,6 +124,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -158,6 +161,11 @@ _FIELDS = (
 )
 
 _EXAMPLE_DIR = Path(__file__).resolve().parent / "example_games"
+
+#: The most digits the numerator or the denominator of a number in a game file
+#: may have: Python's limit on converting integers to text
+#: (:func:`sys.get_int_max_str_digits`), so that every game read can be written.
+MAX_DIGITS = 4300
 
 # A string entry must match one of these exactly (no surrounding spaces).
 _INT_RE = re.compile(r"[+-]?[0-9]+")
@@ -242,15 +250,35 @@ def _describe_full(x: Any) -> str:
     return f"{x!r} of type {type(x).__name__} (not a JSON value)"
 
 
+def _decimal_digits(s: str) -> tuple[int, int]:
+    """Digits of the numerator and of the denominator of a decimal string, before reduction."""
+    _, digits, exp = Decimal(s).as_tuple()
+    assert isinstance(exp, int)
+    return len(digits) + max(exp, 0), (1 - exp if exp < 0 else 1)
+
+
+def _too_many_digits(s: str, where: str, src: str) -> GameFileError:
+    return GameFileError(
+        f"{src}: {where} is {_describe(s)}, whose numerator or denominator has more than "
+        f"{MAX_DIGITS} digits (the most a number can have here: Python converts no longer "
+        "integer to text, so such a game could not be written back)")
+
+
 def _parse_number_string(s: str, where: str, src: str) -> int | Fraction:
     if _INT_RE.fullmatch(s):
+        if len(s.lstrip("+-")) > MAX_DIGITS:
+            raise _too_many_digits(s, where, src)
         return int(s)
     if _FRAC_RE.fullmatch(s):
         num, den = s.split("/")
+        if max(len(num.lstrip("+-")), len(den)) > MAX_DIGITS:
+            raise _too_many_digits(s, where, src)
         if int(den) == 0:
             raise GameFileError(f'{src}: {where} is "{s}", which has a zero denominator')
         return Fraction(int(num), int(den))
     if _DEC_RE.fullmatch(s):
+        if max(_decimal_digits(s)) > MAX_DIGITS:
+            raise _too_many_digits(s, where, src)
         return Fraction(s)
     raise GameFileError(
         f"{src}: {where} is {_describe(s)}, which is not a number; a string entry must "
