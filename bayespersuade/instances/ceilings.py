@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..exceptions import InvalidGameError, InvalidParameterError, SolverError
+from ..io import atomic_output
 from ..solvers.batch import batch_ceilings
 from .families import (
     DEFAULT_POSITIONS,
@@ -488,10 +489,12 @@ def write_ceilings(table: pd.DataFrame, out_dir: str | Path, stem: str,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"table": out / f"{stem}_ceilings.csv", "skipped": out / f"{stem}_skipped.csv"}
-    table.to_csv(paths["table"], index=False)
-    pd.DataFrame(table.attrs.get("skipped", []), columns=["id", "reason"]).to_csv(
-        paths["skipped"], index=False)
+    skipped = pd.DataFrame(table.attrs.get("skipped", []), columns=["id", "reason"])
+    frames = [(table, paths["table"]), (skipped, paths["skipped"])]
     if summary is not None:
         paths["summary"] = out / f"{stem}_summary.csv"
-        summary.to_csv(paths["summary"], index=False)
+        frames.append((summary, paths["summary"]))
+    for frame, path in frames:  # each file whole or not at all
+        with atomic_output(path) as tmp:
+            frame.to_csv(tmp, index=False)
     return paths

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..io import atomic_output, write_atomic
 from .metrics import SCALE, summarize
 from .store import load_run, write_json_atomic
 
@@ -439,11 +440,13 @@ def write_report(out_dir: str | os.PathLike, *, format: str = "md") -> Path:
         ("gains_by_dataset.png", "Gains per dataset", plot_gains_by_dataset, summary),
     ):
         ax = fn(arg)
-        ax.figure.savefig(d / "plots" / fname, dpi=110)
+        with atomic_output(d / "plots" / fname) as tmp:
+            ax.figure.savefig(tmp, dpi=110)
         plots[title] = f"plots/{fname}"
     if run["config"]["protocol"]["rounds"] > 1:
         ax = plot_gains_by_round(records)
-        ax.figure.savefig(d / "plots" / "gains_by_round.png", dpi=110)
+        with atomic_output(d / "plots" / "gains_by_round.png") as tmp:
+            ax.figure.savefig(tmp, dpi=110)
         plots["Gains per round"] = "plots/gains_by_round.png"
     md = render_markdown(run, records, summary, plots)
     if format == "md":
@@ -452,7 +455,5 @@ def write_report(out_dir: str | os.PathLike, *, format: str = "md") -> Path:
     else:
         path = d / "report.html"
         text = _md_to_html(md, d)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, text)
     return path
