@@ -3,7 +3,7 @@
 Subcommands::
 
     bayespersuade solve GAME [--exact] [--method lp|concavification]
-                             [--lp-method auto|simplex|ipm]
+                             [--lp-method auto|generate|simplex|ipm]
                              [--plot FILE.png] [--json FILE.json]
     bayespersuade example [NAME] [--out FILE.json]
     bayespersuade verify GAME SOLUTION.json
@@ -305,8 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "(rational games)")
     p.add_argument("--method", choices=("lp", "concavification"), default="lp",
                    help="revelation-principle LP (default) or concave envelope")
-    p.add_argument("--lp-method", choices=("auto", "simplex", "ipm"), default="auto",
-                   help="HiGHS algorithm for the LP (default: auto)")
+    p.add_argument("--lp-method", choices=("auto", "generate", "simplex", "ipm"),
+                   default="auto",
+                   help="HiGHS strategy for the LP: row and column generation, dual simplex "
+                        "or interior point (default auto: by size)")
     p.add_argument("--plot", metavar="FILE.png",
                    help="draw the game and the solution (2 or 3 states) to this image")
     p.add_argument("--json", metavar="FILE.json",
