@@ -67,6 +67,8 @@ def test_usage_errors_exit_2_for_every_subcommand(work, claims_csv, solution, ca
         (["ceilings", "--out", "a-file"], "--out a-file: is an existing file, not a folder"),
         (["ceilings", "--out", "a-file/sub"], "a-file is a file, not a folder"),
         (["ceilings", "--p", "0.5", "--out", "o"], "--p must be >= 1"),
+        (["ceilings", "--dataset", "claims", "--data-file", str(claims_csv), "--prior",
+          "1e-99999999", "--out", "o"], "at most 4300 are read"),
         (["ceilings", "--dataset", "claims", "--data-file", f"claims={claims_csv}",
           "--data-file", f"claims={claims_csv}", "--out", "o"], "--data-file given twice"),
         (["ceilings", "--encoding", "latin-1", "--out", "o"], "--encoding applies to"),

@@ -344,3 +344,20 @@ def test_masked_prior_is_rejected():
 def test_label_counts_instead_of_labels(kw):
     with pytest.raises(InvalidGameError, match="must be a sequence of 2 labels"):
         PersuasionGame([0.5, 0.5], [[0, 1], [0, 1]], [[1, 0], [0, 1]], **kw)
+
+
+def test_utf8_byte_order_mark_is_not_part_of_the_first_column(tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_bytes(b"\xef\xbb\xbfid,claim\nx1,Tea is good\n")
+    (rec,) = load_claims(f).records
+    assert (rec.id, rec.metadata) == ("x1", {})
+
+
+def test_a_rating_with_thousands_of_digits_is_a_rejected_row(tmp_path):
+    f = tmp_path / "persuasion_data.csv"
+    f.write_text("worker_id,claim,argument,source,rating_initial,rating_final\n"
+                 f"w1,A,x,Human,{'4' * 5000},5\nw2,A,y,Human,3,3\n")
+    res = load_anthropic(f)
+    assert [(r.row, r.field, r.reason) for r in res.rejected] == [
+        (1, "rating_initial", "rating is not a 1-7 Likert rating")]
+    assert len(res.records[0].observations) == 1

@@ -141,13 +141,15 @@ def _prior(text: str | None, family: str) -> Any:
     if text is None:
         return None
     parts = [t.strip() for t in text.split(",")]
-    from fractions import Fraction
+    from ..datasets._rows import exact_number
 
     try:
-        vals = [Fraction(t) for t in parts]
-    except (ValueError, ZeroDivisionError):
+        vals = [exact_number(t) for t in parts]
+    except (ValueError, ZeroDivisionError) as exc:
+        detail = f" (a number {exc})" if "digits" in str(exc) else ""
         raise InvalidParameterError(
-            f"--prior {text!r} is not a number or a comma-separated list of numbers") from None
+            f"--prior {text if len(text) <= 40 else text[:30] + '...'!r} is not a number or a "
+            f"comma-separated list of numbers{detail}") from None
     if family == "normative-position":
         if len(vals) != 7:
             raise InvalidParameterError(

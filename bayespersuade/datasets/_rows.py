@@ -226,14 +226,19 @@ def open_text(path: str | Path, encoding: str = DEFAULT_ENCODING) -> io.TextIOWr
     encoding : str, default "utf-8"
         The file's text encoding.  Text that does not decode is never
         replaced or skipped: the reader raises, and :func:`decode_error`
-        turns that into a :class:`DataError` with the byte offset.
+        turns that into a :class:`DataError` with the byte offset.  In
+        UTF-8, a leading byte-order mark is dropped (else it would become
+        part of the first column's name).
 
     Raises
     ------
     DataError
         If the file does not exist, is a folder, or cannot be opened.
     """
-    return io.TextIOWrapper(open_binary(path), encoding=check_encoding(encoding), newline="")
+    codec = check_encoding(encoding)
+    if codec == "utf-8":  # a byte-order mark (Excel writes one) is not part of the text
+        codec = "utf-8-sig"
+    return io.TextIOWrapper(open_binary(path), encoding=codec, newline="")
 
 
 def decode_error(path: str | Path, encoding: str, exc: UnicodeDecodeError) -> DataError:
@@ -642,7 +647,11 @@ def parse_likert(value: Any, scale: int = 7) -> int:
         m = _LIKERT_RE.match(value)
         if m is None:
             raise RowError(None, f"rating is not a 1-{scale} Likert rating", repr(value))
-        r = int(m.group(1))
+        digits = m.group(1).lstrip("0") or "0"
+        if len(digits) > 3:  # no Likert scale has that many points (and int() would fail)
+            raise RowError(None, f"rating is not a 1-{scale} Likert rating",
+                           repr(value) if len(value) <= 40 else repr(value[:30]) + "...")
+        r = int(digits)
     else:
         raise RowError(None, f"rating is not a 1-{scale} Likert rating", repr(value))
     if not 1 <= r <= scale:
