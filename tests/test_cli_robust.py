@@ -259,3 +259,43 @@ def test_encoding_option(work, capsys):
     assert "Caf\u00e9s are loud" in table
     assert main(["evaluate", "--dataset", "claims", "--data-file", str(f), "--encoding",
                  "latin-1", *SCRIPTED, "--out", "e"]) == 0
+
+
+# ------------------------------------------------------- --tie-break receiver
+
+def test_receiver_ties_at_the_prior():
+    from fractions import Fraction
+
+    from bayespersuade.datasets import ClaimRecord
+    from bayespersuade.exceptions import InvalidParameterError
+    from bayespersuade.instances.ceilings import ceiling_table
+
+    # binary-truth, quadratic loss: the answer steps from 1 to 2 at P(true) = 1/12
+    recs = [ClaimRecord("claims", "on", "A", prior=Fraction(1, 12)),
+            ClaimRecord("claims", "off", "B", prior=Fraction(1, 5))]
+    fav = ceiling_table(recs, "binary-truth", exact=True)
+    adv = ceiling_table(recs, "binary-truth", exact=True, tie_break="receiver")
+    assert list(fav["vhat_exact"]) == ["2", "2"] and list(fav["ceiling_exact"]) == ["0", "7/10"]
+    assert list(adv["vhat_exact"]) == ["1", "2"] and list(adv["ceiling_exact"]) == ["1", "7/10"]
+    assert list(adv["V_exact"]) == list(fav["V_exact"]) == ["2", "27/10"]
+    assert list(adv["ceiling"]) == [1.0, pytest.approx(0.7)]
+    assert adv.attrs["tie_break"] == "receiver"
+    with pytest.raises(InvalidParameterError, match="tie_break"):
+        ceiling_table(recs, "binary-truth", tie_break="nature")
+
+
+def test_tie_break_option_of_ceilings(work, capsys):
+    f = work / "c.csv"
+    f.write_text("id,claim,prior\non,A,1/12\noff,B,1/5\n")
+    base = ["ceilings", "--dataset", "claims", "--data-file", str(f), "--no-plots", "--exact"]
+    assert main([*base, "--out", "s"]) == 0
+    assert main([*base, "--tie-break", "receiver", "--out", "r"]) == 0
+    assert "receiver-favourable ties at the prior" in capsys.readouterr().out
+    import pandas as pd
+
+    s = pd.read_csv(work / "s" / "claims_binary-truth_p2_ceilings.csv", dtype=str)
+    r = pd.read_csv(work / "r" / "claims_binary-truth_p2_ceilings.csv", dtype=str)
+    assert list(s["ceiling_exact"]) == ["0", "7/10"]
+    assert list(r["ceiling_exact"]) == ["1", "7/10"]
+    run = json.loads((work / "r" / "run.json").read_text())
+    assert run["arguments"]["tie_break"] == "receiver"

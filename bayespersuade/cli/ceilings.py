@@ -7,7 +7,8 @@ Usage::
                            [--loss {quadratic,absolute} | --p P]
                            [--prior-source {auto,rating,histogram,user,evidence}]
                            [--prior PRIOR] [--weighting {votes,clusters,labels}]
-                           [--method {batch,lp}] [--exact] [--strict] [--encoding ENC]
+                           [--method {batch,lp}] [--exact] [--tie-break {sender,receiver}]
+                           [--strict] [--encoding ENC]
                            [--include-control] [--no-plots] [--out DIR]
 
 With no arguments it loads the PERSPECTRUM claims bundled in the package and
@@ -111,6 +112,10 @@ def add_parser(subparsers: Any) -> None:
                    help="batch envelope (default) or one LP per instance")
     p.add_argument("--exact", action="store_true",
                    help="add exact (fraction) values, checked against the floats")
+    p.add_argument("--tie-break", choices=("sender", "receiver"), default="sender",
+                   help="how ties at the prior are broken in the no-disclosure value vhat "
+                        "(default sender, as in Kamenica & Gentzkow; receiver: against "
+                        "the sender, for priors on a breakpoint)")
     p.add_argument("--strict", action="store_true",
                    help="stop at the first malformed row instead of recording it")
     p.add_argument("--encoding", default=None, metavar="ENC",
@@ -224,7 +229,7 @@ def _run(args: argparse.Namespace) -> int:
         table = ceiling_table(res.records, family, loss=loss, p=p,
                               prior_source=args.prior_source, prior=prior,
                               weighting=args.weighting, method=args.method, exact=args.exact,
-                              dataset=name)
+                              dataset=name, tie_break=getattr(args, "tie_break", "sender"))
         stem_p = table.attrs["p"]
         stem = f"{name}_{family}_p{stem_p}"
         out.mkdir(parents=True, exist_ok=True)
@@ -288,7 +293,9 @@ def _run(args: argparse.Namespace) -> int:
                          "mean_ceiling", "median_ceiling", "max_ceiling", "share_positive",
                          "mean_ceiling_pct_of_scale") if c in summary]
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print(f"\nCeilings, {family} family, p = {stem_p} ({args.method}); all columns, "
+        ties = ("" if getattr(args, "tie_break", "sender") == "sender"
+                else "; receiver-favourable ties at the prior")
+        print(f"\nCeilings, {family} family, p = {stem_p} ({args.method}{ties}); all columns, "
               f"exact values included, in {sfile.name}:")
         print(summary[shown].to_string(index=False))
     print(f"\nwrote {len(written) + 1} files to {out}/")
