@@ -108,6 +108,16 @@ def test_truncated_bz2_names_the_file(tmp_path):
     assert err.value.path == str(f)
 
 
+def test_truncated_gzip_json_file(tmp_path):
+    data = gzip.compress(json.dumps([{"claim": f"c{i}"} for i in range(5000)]).encode())
+    f = tmp_path / "claims.json.gz"
+    f.write_bytes(data[:-20])
+    with pytest.raises(DataError) as err:
+        load_claims(f)
+    assert str(err.value).startswith(f"file {f}: the gzip data is damaged or cut short")
+    assert str(err.value).count(str(f)) == 1
+
+
 def test_plain_file_named_gz(tmp_path):
     f = tmp_path / "claims.csv.gz"
     f.write_text("id,claim\nc1,x\n")

@@ -400,6 +400,8 @@ def read_json(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Any:
             raise decode_error(path, encoding, exc) from None
         except RecursionError:
             raise _too_deep(path) from None
+        except DataError:  # from the file itself (a damaged archive)
+            raise
         except ValueError as exc:  # an integer beyond the digit limit
             raise DataError(f"not valid JSON ({exc})", path=str(path)) from None
 
