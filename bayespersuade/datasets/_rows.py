@@ -201,10 +201,13 @@ def open_binary(path: str | Path) -> io.BufferedReader:
     try:
         if kind is None:
             with open(p, "rb") as fh:
-                magic = fh.read(3)
-            if magic.startswith(_GZIP_MAGIC) or magic.startswith(_BZ2_MAGIC):
-                what, ext = ("gzip", ".gz") if magic.startswith(_GZIP_MAGIC) else ("bzip2",
-                                                                                 ".bz2")
+                magic = fh.read(10)
+            gz = magic.startswith(_GZIP_MAGIC)
+            # "BZh", the block size 1-9, then a block or end-of-stream marker
+            bz = (magic.startswith(_BZ2_MAGIC) and magic[3:4].isdigit() and magic[3:4] != b"0"
+                  and magic[4:10] in (b"1AY&SY", b"\x17rE8P\x90"))
+            if gz or bz:
+                what, ext = ("gzip", ".gz") if gz else ("bzip2", ".bz2")
                 raise DataError(f"the file is {what}-compressed but its name does not end in "
                                 f"{ext}; rename it (it is then read as it is)", path=str(p))
             raw: Any = open(p, "rb")  # noqa: SIM115 (returned to the caller, who closes it)
