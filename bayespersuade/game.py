@@ -60,7 +60,14 @@ def _check_labels(labels: Sequence[Hashable] | None, n: int, what: str) -> tuple
         return tuple(f"{prefix}{i}" for i in range(n))
     if isinstance(labels, str | bytes):
         raise InvalidGameError(f"{what} must be a sequence of labels, got a string")
-    labels = tuple(labels)
+    try:
+        labels = tuple(labels)
+    except TypeError:
+        raise InvalidGameError(
+            f"{what} must be a sequence of {n} labels (strings or integers), got "
+            f"{type(labels).__name__} {labels!r}"
+            + (f"; to name the {what}, pass a list such as {what}=[...]"
+               if isinstance(labels, int) else "")) from None
     if len(labels) != n:
         raise InvalidGameError(
             f"{what} has {len(labels)} labels but the utilities have {n} {what}"
@@ -186,6 +193,13 @@ class PersuasionGame:
         metadata: dict | None = None,
         receiver_prior: Any = None,
     ) -> None:
+        for value, what in ((prior, "prior"), (sender_utility, "sender_utility"),
+                            (receiver_utility, "receiver_utility")):
+            if isinstance(value, np.ma.MaskedArray):
+                raise InvalidGameError(
+                    f"{what} is a masked array; masked entries have no value a game can "
+                    f"use (numpy would silently use the hidden data): pass "
+                    f"{what}.filled(...) or the entries you mean, as a plain array")
         prior_f, prior_q = coerce_array(prior, "prior", 1)
         v_f, v_q = coerce_array(sender_utility, "sender_utility", 2)
         u_f, u_q = coerce_array(receiver_utility, "receiver_utility", 2)

@@ -67,7 +67,9 @@ Each entry of ``prior`` and of the utilities is one of
   such as ``"7"``, or a decimal such as ``"0.3"`` or ``"2.5e-3"``.  A decimal
   string is read *exactly*: ``"0.3"`` is the fraction ``3/10``, not the float
   nearest to 0.3.  No spaces; denominators are positive; a decimal exponent is
-  at most 4 digits;
+  at most 4 digits, and the numerator and the denominator of the number (a
+  decimal ``"0.0001"`` has the denominator ``10000``) at most 4,300 digits
+  each (:data:`MAX_DIGITS`);
 * a JSON **float** (``0.3``, ``1e-3``, ``2.0``): a floating-point number.
 
 A game whose entries are all integers and strings is *rational*
@@ -123,12 +125,15 @@ array([Fraction(7, 10), Fraction(3, 10)], dtype=object)
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import math
 import os
 import re
-from collections.abc import Mapping
+import secrets
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,6 +148,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "FORMAT",
     "VERSION",
+    "atomic_output",
     "dumps_game",
     "example_path",
     "parse_game_dict",
@@ -150,6 +156,7 @@ __all__ = [
     "read_game_file",
     "game_to_dict",
     "save_game",
+    "write_atomic",
 ]
 
 #: The value of the ``"format"`` field of a game file.
@@ -167,6 +174,11 @@ _FIELDS = (
 )
 
 _EXAMPLE_DIR = Path(__file__).resolve().parent / "example_games"
+
+#: The most digits the numerator or the denominator of a number in a game file
+#: may have: Python's limit on converting integers to text
+#: (:func:`sys.get_int_max_str_digits`), so that every game read can be written.
+MAX_DIGITS = 4300
 
 # A string entry must match one of these exactly (no surrounding spaces).
 _INT_RE = re.compile(r"[+-]?[0-9]+")
@@ -251,15 +263,35 @@ def _describe_full(x: Any) -> str:
     return f"{x!r} of type {type(x).__name__} (not a JSON value)"
 
 
+def _decimal_digits(s: str) -> tuple[int, int]:
+    """Digits of the numerator and of the denominator of a decimal string, before reduction."""
+    _, digits, exp = Decimal(s).as_tuple()
+    assert isinstance(exp, int)
+    return len(digits) + max(exp, 0), (1 - exp if exp < 0 else 1)
+
+
+def _too_many_digits(s: str, where: str, src: str) -> GameFileError:
+    return GameFileError(
+        f"{src}: {where} is {_describe(s)}, whose numerator or denominator has more than "
+        f"{MAX_DIGITS} digits (the most a number can have here: Python converts no longer "
+        "integer to text, so such a game could not be written back)")
+
+
 def _parse_number_string(s: str, where: str, src: str) -> int | Fraction:
     if _INT_RE.fullmatch(s):
+        if len(s.lstrip("+-")) > MAX_DIGITS:
+            raise _too_many_digits(s, where, src)
         return int(s)
     if _FRAC_RE.fullmatch(s):
         num, den = s.split("/")
+        if max(len(num.lstrip("+-")), len(den)) > MAX_DIGITS:
+            raise _too_many_digits(s, where, src)
         if int(den) == 0:
             raise GameFileError(f'{src}: {where} is "{s}", which has a zero denominator')
         return Fraction(int(num), int(den))
     if _DEC_RE.fullmatch(s):
+        if max(_decimal_digits(s)) > MAX_DIGITS:
+            raise _too_many_digits(s, where, src)
         return Fraction(s)
     raise GameFileError(
         f"{src}: {where} is {_describe(s)}, which is not a number; a string entry must "
@@ -723,10 +755,91 @@ def save_game(game: GameLike, path: str | os.PathLike[str]) -> None:
     text = dumps_game(game)
     dest = os.fspath(path)
     try:
-        with open(dest, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        write_atomic(dest, text)
     except OSError as exc:
         raise GameFileError(f"{dest}: cannot be written ({exc.strerror or exc})") from None
+
+
+# ------------------------------------------------------------ atomic output
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Write a file all at once or not at all: yield a temporary path, then rename it.
+
+    The caller writes the file's content to the yielded path (any writer:
+    ``open``, :meth:`pandas.DataFrame.to_csv`, ``Figure.savefig``).  When the
+    block ends normally the temporary file is flushed to disk and renamed over
+    ``path`` (:func:`os.replace`, atomic on POSIX and Windows), so readers see
+    the old file or the new one, never a part.  When the block raises
+    (a full disk, a bug, Ctrl-C), the temporary file is removed and ``path`` is
+    left as it was: no partial or empty file survives an error.
+
+    The temporary file sits in the same folder, named ``.<name>.tmp-<random><suffix>``
+    (the suffix is kept, so writers that choose a format by the file name still
+    do).
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write.
+
+    Raises
+    ------
+    IsADirectoryError
+        If ``path`` is an existing folder.
+    FileNotFoundError
+        If the folder ``path`` would be written in does not exist.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> with atomic_output(os.path.join(d, "a.txt")) as tmp:
+    ...     _ = tmp.write_text("hello")
+    >>> open(os.path.join(d, "a.txt")).read()
+    'hello'
+    >>> try:
+    ...     with atomic_output(os.path.join(d, "b.txt")) as tmp:
+    ...         _ = tmp.write_text("half")
+    ...         raise OSError(28, "No space left on device")
+    ... except OSError:
+    ...     pass
+    >>> sorted(os.listdir(d))
+    ['a.txt']
+    """
+    dest = Path(os.fspath(path))
+    if dest.is_dir():
+        raise IsADirectoryError(21, "is a folder, not a file", str(dest))
+    if not dest.parent.is_dir():
+        raise FileNotFoundError(2, "no such folder to write the file in", str(dest))
+    tmp = dest.with_name(f".{dest.name}.tmp-{secrets.token_hex(4)}{dest.suffix}")
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes, *,
+                 encoding: str = "utf-8") -> None:
+    """Write text or bytes to a file atomically (see :func:`atomic_output`).
+
+    Text is written with ``"\\n"`` line ends in ``encoding``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> f = os.path.join(tempfile.mkdtemp(), "x.json")
+    >>> write_atomic(f, '{"a": 1}\\n')
+    >>> open(f).read()
+    '{"a": 1}\\n'
+    """
+    raw = data.encode(encoding) if isinstance(data, str) else bytes(data)
+    with atomic_output(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(raw)
 
 
 def example_path(name: str) -> Path:

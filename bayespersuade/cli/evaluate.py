@@ -25,9 +25,10 @@ import argparse
 import sys
 from typing import Any
 
-from ..exceptions import BayesPersuadeError, DataError
+from ..exceptions import DataError, InvalidParameterError
 from ..llm.backends.registry import SPEC_HELP, load_backend
 from ..llm.metrics import FAMILIES
+from ._common import check_output_dir, data_files, run_command
 
 __all__ = ["add_parser", "add_report_parser", "main", "run", "run_report"]
 
@@ -86,10 +87,15 @@ def add_parser(subparsers: Any) -> None:
         ),
     )
     p.add_argument("--dataset", required=True,
-                   help="dataset name (embedded: perspectrum; with --dataset-path: any "
+                   help="dataset name (embedded: perspectrum; with --data-file: any "
                         "name the dataset loaders know)")
-    p.add_argument("--dataset-path", default=None,
-                   help="read the dataset from this file/directory instead of the embedded copy")
+    p.add_argument("--data-file", action="append", default=[], metavar="[NAME=]PATH",
+                   help="read the dataset from your copy (a file or folder, as the loader "
+                        "documents) instead of the embedded one; NAME=, if given, must be "
+                        "--dataset (the same option as in `bayespersuade ceilings`)")
+    p.add_argument("--encoding", default=None, metavar="ENC",
+                   help="text encoding of the --data-file file(s) (default utf-8), e.g. "
+                        "latin-1")
     p.add_argument("--split", default=None, help="split of an embedded dataset")
     p.add_argument("--sender", required=True, help="the sender model spec")
     p.add_argument("--receiver", required=True, help="the receiver model spec")
@@ -169,16 +175,31 @@ def add_report_parser(subparsers: Any) -> None:
     p.set_defaults(func=run_report)
 
 
+def _dataset_path(args: argparse.Namespace) -> str | None:
+    """The ``--data-file`` of the evaluated dataset, or ``None`` for the embedded copy."""
+    files = data_files(getattr(args, "data_file", []), [args.dataset],
+                       (args.dataset, "perspectrum", "anthropic", "cmv", "ddo", "claims"))
+    path = files.get(args.dataset)
+    if getattr(args, "encoding", None) is not None and path is None:
+        raise InvalidParameterError(
+            "--encoding applies to the file given with --data-file, and there is none "
+            "(the embedded copies are UTF-8)")
+    return path
+
+
 def _load_records(args: argparse.Namespace) -> list:
     from .. import datasets
 
-    if args.dataset_path is not None:
+    path = _dataset_path(args)
+    if path is not None:
         loader = getattr(datasets, "load_dataset", None)
         if loader is None:
             raise DataError("this version has no dataset loaders (bayespersuade.datasets."
                             "load_dataset)")
-        res = loader(args.dataset, args.dataset_path,
-                     **({"split": args.split} if args.split else {}))
+        options = {"split": args.split} if args.split else {}
+        if getattr(args, "encoding", None) is not None:
+            options["encoding"] = args.encoding
+        res = loader(args.dataset, path, **options)
     else:
         loader = getattr(datasets, "load_embedded", None)
         if loader is None:
@@ -191,22 +212,20 @@ def _load_records(args: argparse.Namespace) -> list:
     return list(res.records)
 
 
-def _err(msg: str) -> None:
-    print(f"bayespersuade: error: {msg}", file=sys.stderr)
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the ``evaluate`` subcommand; returns the exit code.
 
-    0: done; 2: an error (bad input, a backend failure: finished instances are
-    kept), as for every ``bayespersuade`` subcommand; 130: interrupted
+    The statuses of every ``bayespersuade`` subcommand
+    (:mod:`bayespersuade.cli._common`): 0: done; 1: a runtime or data error (a
+    dataset file, a backend failure: finished instances are kept); 2: a usage
+    error (an invalid option, ``--out`` naming a file); 130: interrupted
     (finished instances are kept; re-run to resume).
 
     Examples
     --------
     >>> import tempfile
     >>> args = argparse.Namespace(
-    ...     dataset="perspectrum", dataset_path=None, split="test", sender="scripted:sender",
+    ...     dataset="perspectrum", data_file=[], split="test", sender="scripted:sender",
     ...     receiver="scripted:receiver", protocol="static", rounds=None, samples=1, limit=1,
     ...     seed=0, out=tempfile.mkdtemp(), family="binary-truth", loss="quadratic",
     ...     no_beliefs=False, evidence_per_instance=None, word_limit=250,
@@ -217,48 +236,50 @@ def run(args: argparse.Namespace) -> int:
     1 instance(s) evaluated, 0 resumed, 1 in scope; results in ...
     0
     """
+    from ..llm.runner import RESULTS
+
+    return run_command(
+        _run, args, interrupted=f"finished instances are saved in {args.out}/{RESULTS}. "
+        "Re-run the same command to resume.")
+
+
+def _run(args: argparse.Namespace) -> int:
     from ..llm.protocol import ProtocolConfig
     from ..llm.runner import RESULTS, EvaluationConfig, check_resume, run_evaluation
 
-    try:
-        if args.protocol == "static" and args.rounds not in (None, 1):
-            raise DataError("--rounds applies to the dynamic protocol only")
-        protocol = ProtocolConfig(
-            args.protocol, rounds=args.rounds, samples=args.samples,
-            word_limit=args.word_limit, sender_max_new_tokens=args.sender_max_new_tokens,
-            receiver_max_new_tokens=args.receiver_max_new_tokens,
-            sender_temperature=args.sender_temperature,
-            receiver_temperature=args.receiver_temperature, beliefs=not args.no_beliefs,
-            prefill=args.prefill)
-        config = EvaluationConfig(
-            args.dataset, args.sender, args.receiver, protocol, family=args.family,
-            loss=args.loss, belief_source="score" if args.no_beliefs else "logprobs",
-            seed=args.seed, split=args.split, dataset_path=args.dataset_path,
-            evidence_per_instance=args.evidence_per_instance)
-        check_resume(args.out, config)  # before loading any model
-        records = _load_records(args)
-        if getattr(args, "controls", None):
-            records = _flag_controls(records, args.controls)
-        if args.threads is not None and not (args.sender.startswith("scripted:")
-                                             and args.receiver.startswith("scripted:")):
-            from ..llm.backends.hf import import_torch
+    check_output_dir(args.out)
+    dataset_path = _dataset_path(args)
+    if args.protocol == "static" and args.rounds not in (None, 1):
+        raise InvalidParameterError("--rounds applies to the dynamic protocol only")
+    protocol = ProtocolConfig(
+        args.protocol, rounds=args.rounds, samples=args.samples,
+        word_limit=args.word_limit, sender_max_new_tokens=args.sender_max_new_tokens,
+        receiver_max_new_tokens=args.receiver_max_new_tokens,
+        sender_temperature=args.sender_temperature,
+        receiver_temperature=args.receiver_temperature, beliefs=not args.no_beliefs,
+        prefill=args.prefill)
+    config = EvaluationConfig(
+        args.dataset, args.sender, args.receiver, protocol, family=args.family,
+        loss=args.loss, belief_source="score" if args.no_beliefs else "logprobs",
+        seed=args.seed, split=args.split, dataset_path=dataset_path,
+        evidence_per_instance=args.evidence_per_instance)
+    check_resume(args.out, config)  # before loading any model
+    records = _load_records(args)
+    if getattr(args, "controls", None):
+        records = _flag_controls(records, args.controls)
+    if args.threads is not None and not (args.sender.startswith("scripted:")
+                                         and args.receiver.startswith("scripted:")):
+        from ..llm.backends.hf import import_torch
 
-            import_torch().set_num_threads(args.threads)
-        kw = {"batch_size": args.batch_size, "prefix_cache_tokens": args.prefix_cache_tokens}
-        sender = load_backend(args.sender, **kw)
-        shared = args.sender == args.receiver and not args.sender.startswith("scripted:")
-        receiver = sender if shared else load_backend(args.receiver, **kw)
-        result = run_evaluation(
-            records, sender, receiver, args.out, config, limit=args.limit,
-            progress=not args.no_progress,
-            report=None if args.report == "none" else args.report, argv=sys.argv)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted; finished instances are saved in {args.out}/{RESULTS}. "
-              f"Re-run the same command to resume.", file=sys.stderr)
-        return 130
-    except (BayesPersuadeError, OSError) as e:
-        _err(str(e))
-        return 2
+        import_torch().set_num_threads(args.threads)
+    kw = {"batch_size": args.batch_size, "prefix_cache_tokens": args.prefix_cache_tokens}
+    sender = load_backend(args.sender, **kw)
+    shared = args.sender == args.receiver and not args.sender.startswith("scripted:")
+    receiver = sender if shared else load_backend(args.receiver, **kw)
+    result = run_evaluation(
+        records, sender, receiver, args.out, config, limit=args.limit,
+        progress=not args.no_progress,
+        report=None if args.report == "none" else args.report, argv=sys.argv)
     s = result.summary
     print(f"{result.n_new} instance(s) evaluated, {result.n_resumed} resumed, "
           f"{result.n_total} in scope; results in {result.out_dir}/{RESULTS}")
@@ -305,20 +326,20 @@ def run_report(args: argparse.Namespace) -> int:
     Examples
     --------
     >>> run_report(argparse.Namespace(out="/nonexistent", format="md"))
-    2
+    1
     """
+    return run_command(_run_report, args)
+
+
+def _run_report(args: argparse.Namespace) -> int:
     from ..llm.report import write_report
 
-    try:
-        path = write_report(args.out, format=args.format,
-                            controls=getattr(args, "controls", None),
-                            user_prior=getattr(args, "prior", None),
-                            confidence=getattr(args, "confidence", 0.95),
-                            n_resamples=getattr(args, "resamples", 2000),
-                            seed=getattr(args, "resampling_seed", 0))
-    except (BayesPersuadeError, OSError) as e:
-        _err(str(e))
-        return 2
+    path = write_report(args.out, format=args.format,
+                        controls=getattr(args, "controls", None),
+                        user_prior=getattr(args, "prior", None),
+                        confidence=getattr(args, "confidence", 0.95),
+                        n_resamples=getattr(args, "resamples", 2000),
+                        seed=getattr(args, "resampling_seed", 0))
     print(f"report: {path}")
     return 0
 
@@ -332,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     Examples
     --------
     >>> main(["report", "/nonexistent"])
-    2
+    1
     """
     parser = argparse.ArgumentParser(prog="bayespersuade")
     sub = parser.add_subparsers(dest="command", required=True)

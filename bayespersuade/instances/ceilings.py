@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..exceptions import InvalidGameError, InvalidParameterError, SolverError
+from ..io import atomic_output
 from ..solvers.batch import batch_ceilings
 from .families import (
     DEFAULT_POSITIONS,
@@ -232,6 +233,22 @@ def _exact_values(game: PersuasionGame, family: str, priors: Sequence[Any]
     return out
 
 
+def _receiver_ties_at_the_prior(game: PersuasionGame, family: str, priors: Sequence[Any],
+                                rows: list[dict]) -> None:
+    """Replace ``v̂(μ0)`` (and the ceiling) by its value with receiver-favourable ties."""
+    for pr, row in zip(priors, rows, strict=True):
+        exact = _is_exact(family, pr)
+        vec = [Fraction(x) if exact else float(x) for x in prior_vector(family, pr)]
+        nd = game.sender_value(vec, tie_break="receiver", exact=exact)
+        if nd == game.sender_value(vec, exact=exact):
+            continue  # no tie at this prior that matters to the sender: the row stands
+        row["vhat"] = float(nd)
+        row["ceiling"] = row["V"] - row["vhat"]
+        if row.get("V_exact") is not None:
+            row["vhat_exact"] = Fraction(nd)
+            row["ceiling_exact"] = Fraction(row["V_exact"]) - Fraction(nd)
+
+
 def _join_floats(xs: Iterable[float]) -> str:
     return ";".join(repr(float(x)) for x in xs)
 
@@ -249,6 +266,7 @@ def ceiling_table(
     method: str = "batch",
     exact: bool = False,
     dataset: str | None = None,
+    tie_break: str = "sender",
 ) -> pd.DataFrame:
     """One row per instance: prior, ``v̂(μ0)``, ``V(μ0)``, ceiling and optimal scheme.
 
@@ -280,6 +298,16 @@ def ceiling_table(
     dataset : str, optional
         The dataset's name for the ``dataset`` column (default: the
         records' own).
+    tie_break : {"sender", "receiver"}, default "sender"
+        How the receiver breaks ties *at the prior* in ``v̂(μ0)`` (the
+        no-disclosure value, hence the ceiling ``V - v̂``).  ``"receiver"``:
+        against the sender, which lowers ``v̂`` (and raises the ceiling) for
+        priors exactly on a breakpoint; decided exactly for rational priors.
+        ``V`` and the scheme stay those of the sender-favourable model: ``V``
+        is the maximum with sender-favourable ties, and the supremum the
+        sender approaches with posteriors just off the breakpoints when every
+        action the scheme uses is the receiver's unique best response near its
+        posterior (see :doc:`/explanation/model`).
 
     Returns
     -------
@@ -312,6 +340,9 @@ def ceiling_table(
 
     if method not in _METHODS:
         raise InvalidParameterError(f"method must be 'batch' or 'lp', got {method!r}")
+    if tie_break not in ("sender", "receiver"):
+        raise InvalidParameterError(
+            f"tie_break must be 'sender' or 'receiver', got {tie_break!r}")
     records = list(records)
     kept, skipped = instance_priors(records, family, prior_source=prior_source, prior=prior,
                                     weighting=weighting, positions=positions)
@@ -326,7 +357,7 @@ def ceiling_table(
     if exact:
         columns += ["vhat_exact", "V_exact", "ceiling_exact", "full_disclosure_exact"]
     attrs = {"family": family, "p": pp, "method": None, "skipped": skipped,
-             "n_records": len(records), "dataset": dataset}
+             "n_records": len(records), "dataset": dataset, "tie_break": tie_break}
     if not kept:
         df = pd.DataFrame(columns=columns)
         df.attrs.update(attrs)
@@ -374,6 +405,8 @@ def ceiling_table(
                         f"{row[name]!r}; please report this")
             row.update({"vhat_exact": nd, "V_exact": V, "ceiling_exact": V - nd,
                         "full_disclosure_exact": fd})
+    if tie_break == "receiver":
+        _receiver_ties_at_the_prior(game, family, [pr for _, pr, _ in kept], rows)
     df = pd.DataFrame(rows, columns=columns)
     df.attrs.update(attrs)
     return df
@@ -530,12 +563,14 @@ def write_ceilings(table: pd.DataFrame, out_dir: str | Path, stem: str,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"table": out / f"{stem}_ceilings.csv", "skipped": out / f"{stem}_skipped.csv"}
-    table.to_csv(paths["table"], index=False)
-    pd.DataFrame(table.attrs.get("skipped", []), columns=["id", "reason"]).to_csv(
-        paths["skipped"], index=False)
+    skipped = pd.DataFrame(table.attrs.get("skipped", []), columns=["id", "reason"])
+    frames = [(table, paths["table"]), (skipped, paths["skipped"])]
     if summary is not None:
         paths["summary"] = out / f"{stem}_summary.csv"
-        summary.to_csv(paths["summary"], index=False)
+        frames.append((summary, paths["summary"]))
+    for frame, path in frames:  # each file whole or not at all
+        with atomic_output(path) as tmp:
+            frame.to_csv(tmp, index=False)
     return paths
 
 

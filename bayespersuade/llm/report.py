@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..io import atomic_output, write_atomic
 from .metrics import (
     CONTRADICTION_MARGIN,
     LOW_MASS,
@@ -729,11 +730,13 @@ def write_report(
         ("gains_by_dataset.png", "Gains per dataset", plot_gains_by_dataset, summary),
     ):
         ax = fn(arg)
-        ax.figure.savefig(d / "plots" / fname, dpi=110)
+        with atomic_output(d / "plots" / fname) as tmp:
+            ax.figure.savefig(tmp, dpi=110)
         plots[title] = f"plots/{fname}"
     if run["config"]["protocol"]["rounds"] > 1:
         ax = plot_gains_by_round(records)
-        ax.figure.savefig(d / "plots" / "gains_by_round.png", dpi=110)
+        with atomic_output(d / "plots" / "gains_by_round.png") as tmp:
+            ax.figure.savefig(tmp, dpi=110)
         plots["Gains per round"] = "plots/gains_by_round.png"
     md = render_markdown(run, records, summary, plots, controls=controls)
     if format == "md":
@@ -742,7 +745,5 @@ def write_report(
     else:
         path = d / "report.html"
         text = _md_to_html(md, d)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, text)
     return path

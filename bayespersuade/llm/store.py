@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import DataError
+from ..io import write_atomic
 
 __all__ = [
     "INSTANCE_SCHEMA",
@@ -139,10 +140,13 @@ def append_record(path: Path, record: Mapping) -> None:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    """Write ``data`` as JSON, atomically (:func:`bayespersuade.io.write_atomic`).
+
+    The text is built before anything is written, so data that is not JSON
+    (a NaN, an object) leaves the old file in place.
+    """
+    text = json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    write_atomic(path, text)
 
 
 def load_run(out_dir: str | os.PathLike) -> tuple[dict, list[dict]]:
