@@ -425,7 +425,7 @@ def test_compare_and_report_on_two_runs_of_the_bundled_data(tmp_path, capsys):
         assert heading in md
     assert "BP gap" not in md
     capsys.readouterr()
-    assert _cli(["compare", str(runs["a"]), str(tmp_path / "nowhere")]) == 2
+    assert _cli(["compare", str(runs["a"]), str(tmp_path / "nowhere")]) == 1
     assert "not an evaluation directory" in capsys.readouterr().err
 
 
@@ -529,7 +529,7 @@ def test_evaluate_flags_controls_in_the_records(tmp_path, capsys):
     capsys.readouterr()
     assert _cli(["evaluate", "--dataset", "perspectrum", "--sender", "scripted:informed",
                  "--receiver", "scripted:bayesian", "--limit", "4", "--out",
-                 str(tmp_path / "run2"), "--no-progress", "--controls", str(ctrl)]) == 2
+                 str(tmp_path / "run2"), "--no-progress", "--controls", str(ctrl)]) == 1
     assert "not in the dataset" in capsys.readouterr().err
 
 

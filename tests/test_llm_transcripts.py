@@ -297,7 +297,7 @@ def test_wrong_format_is_a_rejected_file(tmp_path):
     assert "expected a JSON list" in read_transcripts(q, format="cheng-you",
                                                       dataset="d").rejections[0].reason
     assert main(["import", str(p), "--format", "jsonl", "--out", str(tmp_path / "o"),
-                 "--strict"]) == 2
+                 "--strict"]) == 1
     assert not (tmp_path / "o" / "run.json").exists()
 
 
@@ -448,7 +448,7 @@ def test_cli_import_export_rescore(tmp_path, capsys):
     assert main(["rescore", str(tmp_path / "imp"), "--out", str(tmp_path / "r"),
                  "--family", "normative-position", "--prior-source", "score"]) == 0
     assert main(["report", str(tmp_path / "r")]) == 0
-    assert main(["rescore", str(tmp_path / "nope"), "--out", str(tmp_path / "r2")]) == 2
+    assert main(["rescore", str(tmp_path / "nope"), "--out", str(tmp_path / "r2")]) == 1
 
 
 # ---------------------------------------------------------- property test

@@ -25,6 +25,7 @@ import sys
 from typing import Any
 
 from ..exceptions import BayesPersuadeError
+from ._common import exit_status
 
 __all__ = ["add_parser", "format_comparison", "run"]
 
@@ -140,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     >>> run(argparse.Namespace(run_a="/nonexistent", run_b="/nonexistent", round=None,
     ...                        controls=None, confidence=0.95, resamples=100, seed=0,
     ...                        json=None))
-    2
+    1
     """
     from pathlib import Path
 
@@ -163,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
             write_json_atomic(Path(args.json), result)
     except (BayesPersuadeError, OSError) as e:
         print(f"bayespersuade: error: {e}", file=sys.stderr)
-        return 2
+        return exit_status(e)
 
     def name(run: dict, d: str) -> str:
         cfg = run.get("config") or {}

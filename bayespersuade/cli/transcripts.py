@@ -13,8 +13,8 @@
 
 ``import`` writes a normal evaluation directory (``report``, ``export`` and
 ``rescore`` work on it); rejected dialogues are listed with the file, the line
-or JSON path and the reason (``--strict``: the first one is an error, exit
-status 2).  ``export`` writes an evaluation in the public transcript model (to
+or JSON path and the reason (``--strict``: the first one is a data error, exit
+status 1).  ``export`` writes an evaluation in the public transcript model (to
 standard output without ``--out``).  ``rescore`` recomputes every metric under
 another family, loss or prior construction without calling a model.  See
 :mod:`bayespersuade.llm.transcripts`.
@@ -38,6 +38,7 @@ from typing import Any
 from ..exceptions import BayesPersuadeError
 from ..llm.metrics import FAMILIES
 from ..llm.transcripts import FORMATS
+from ._common import EXIT_USAGE, exit_status
 
 __all__ = [
     "add_export_parser",
@@ -156,7 +157,10 @@ def add_rescore_parser(subparsers: Any) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """Run ``import``; 0 on success (also with rejected dialogues, which are listed), 2 on error.
+    """Run ``import``; 0 on success (also with rejected dialogues, which are listed).
+
+    A data error is exit status 1, a usage error 2 (``--strict``: the first rejected
+    dialogue is a data error), as for every subcommand.
 
     Examples
     --------
@@ -185,7 +189,7 @@ def run_import(args: argparse.Namespace) -> int:
             report=None if args.report == "none" else args.report)
     except (BayesPersuadeError, OSError) as e:
         _err(str(e))
-        return 2
+        return exit_status(e)
     print(res.summary())
     print(f"imported {res.n_accepted} dialogue(s), {res.n_rejected} rejected; evaluation "
           f"in {res.out_dir}")
@@ -196,13 +200,13 @@ def _run_inspect_import(args: argparse.Namespace) -> int:
     """``import LOG.eval --format inspect``, through ``inspect_task.import_inspect_log``."""
     if len(args.files) != 1:
         _err(f"--format inspect reads one Inspect log, got {len(args.files)} files")
-        return 2
+        return EXIT_USAGE
     ignored = [f"--{k.replace('_', '-')}" for k in ("dataset", "protocol", "controls")
                if getattr(args, k, None) is not None]
     if ignored:
         _err(f"{', '.join(ignored)} do not apply to --format inspect (the log records the "
              "task's dataset and protocol)")
-        return 2
+        return EXIT_USAGE
     try:
         from ..inspect_task import import_inspect_log
 
@@ -210,7 +214,7 @@ def _run_inspect_import(args: argparse.Namespace) -> int:
                                  report=None if args.report == "none" else args.report)
     except (BayesPersuadeError, OSError) as e:
         _err(str(e))
-        return 2
+        return exit_status(e)
     print(f"imported {res.n_imported} sample(s) from {args.files[0]}; "
           f"{len(res.errored)} errored sample(s) left out"
           + ("" if res.scores_match else "; WARNING: the log's scores differ from the "
@@ -220,12 +224,12 @@ def _run_inspect_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """Run ``export``; 0 on success, 2 on error.
+    """Run ``export``; 0 on success, else the status of the command line's table.
 
     Examples
     --------
     >>> run_export(argparse.Namespace(dir="/nonexistent", format="jsonl", out=None))
-    2
+    1
     """
     from ..llm.transcripts import export_transcripts, render_transcripts
 
@@ -235,7 +239,7 @@ def run_export(args: argparse.Namespace) -> int:
             sys.stdout.write(render_transcripts(dialogues, args.format))
     except (BayesPersuadeError, OSError) as e:
         _err(str(e))
-        return 2
+        return exit_status(e)
     for n in notes:
         print(f"note: {n}", file=sys.stderr)
     if args.out is not None:
@@ -244,13 +248,13 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_rescore(args: argparse.Namespace) -> int:
-    """Run ``rescore``; 0 on success, 2 on error.
+    """Run ``rescore``; 0 on success, else the status of the command line's table.
 
     Examples
     --------
     >>> run_rescore(argparse.Namespace(dir="/nonexistent", out="/tmp/x", family=None,
     ...                                loss=None, prior_source=None, report="none"))
-    2
+    1
     """
     from ..llm.transcripts import rescore
 
@@ -260,6 +264,6 @@ def run_rescore(args: argparse.Namespace) -> int:
                       report=None if args.report == "none" else args.report)
     except (BayesPersuadeError, OSError) as e:
         _err(str(e))
-        return 2
+        return exit_status(e)
     print(f"re-scored {args.dir} into {out}")
     return 0
