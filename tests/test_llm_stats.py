@@ -541,3 +541,53 @@ def test_user_prior_is_read_exactly_and_checked():
         assert rows["user"]["ceiling"]["estimate"] == pytest.approx(0.5)
     with pytest.raises(InvalidParameterError, match="user prior"):
         prior_sensitivity(_pairs(recs), user_prior="1.5")
+
+
+def test_evidence_stance_reports_the_ceiling_under_both_views(tmp_path):
+    # Issue 14: beside the receiver's own prior, the dataset's evidence share as the
+    # "true" prior (dataset view) and both at once (heterogeneous priors).
+    from fractions import Fraction as F
+
+    from bayespersuade.datasets import load_embedded
+    from bayespersuade.instances.families import make_game
+    from bayespersuade.llm import ProtocolConfig, scripted_receiver, scripted_sender
+    from bayespersuade.llm.metrics import PRIOR_VIEWS
+    from bayespersuade.llm.runner import EvaluationConfig, run_evaluation
+
+    recs = load_embedded("perspectrum", split="test").records[:5]
+    cfg = EvaluationConfig("perspectrum", "scripted:sender", "scripted:receiver",
+                           ProtocolConfig("static", samples=2), family="evidence-stance")
+    res = run_evaluation(recs, scripted_sender([1]), scripted_receiver(), tmp_path, cfg,
+                         progress=False, report="md")
+    for rec in res.records:
+        v = rec["metrics"]["prior_views"]
+        mu_s, mu_r = F(v["dataset_prior"]), F(v["receiver_prior"])
+        assert mu_s == F(rec["evidence_prior_support"])
+        assert mu_r == F(rec["metrics"]["prior"]["belief_exact"][1])
+        assert F(v["receiver"]["ceiling"]) == F(rec["metrics"]["game"]["ceiling_exact"])
+        het = make_game("binary-truth", mu_s, receiver_prior=mu_r).solve(
+            method="concavification", exact=True)
+        assert F(v["heterogeneous"]["ceiling"]) == het.gain
+        assert F(v["heterogeneous"]["value"]) == het.value
+    s = res.summary["prior_views"]["perspectrum"]
+    assert s["n_instances"] == 5 and s["n_unavailable"] == 0
+    for view in PRIOR_VIEWS:
+        vals = [F(r["metrics"]["prior_views"][view]["ceiling"]) for r in res.records]
+        assert F(s[f"{view}_exact_mean"]) == sum(vals, F(0)) / 5
+        assert s[view]["ci_low"] <= s[view]["estimate"] <= s[view]["ci_high"]
+    report = (tmp_path / "report.md").read_text()
+    assert "## The ceiling under both views (evidence-stance)" in report
+
+
+def test_prior_views_are_unavailable_not_defaulted():
+    from fractions import Fraction as F
+
+    from bayespersuade.llm.metrics import prior_views, prior_views_summary
+
+    assert "unavailable" in prior_views(F(1, 2), None)
+    assert "rules out" in prior_views(F(1, 2), F(1))["unavailable"]
+    insts = [{"metrics": {"prior_views": prior_views(F(1, 2), None)}},
+             {"metrics": {"prior_views": prior_views(F(3, 4), F(1, 2))}}]
+    s = prior_views_summary(insts)
+    assert s["n_instances"] == 1 and s["n_unavailable"] == 1
+    assert prior_views_summary([{"metrics": {}}]) is None

@@ -107,6 +107,8 @@ __all__ = [
     "is_control",
     "low_mass",
     "prior_sensitivity",
+    "prior_views",
+    "prior_views_summary",
     "read_controls",
     "score_prior_note",
     "shift_unit",
@@ -490,7 +492,76 @@ def instance_metrics(
             empirical_scheme(raw, evidence_prior, round=r + 1, loss=loss, kind=kind)
             for r in range(n_rounds)
         ]
+        out["prior_views"] = prior_views(Fraction(evidence_prior),
+                                         None if mu0 is None else Fraction(mu0[1]),
+                                         loss=loss, origin_receiver=belief_source)
     return out
+
+
+#: The three views of :func:`prior_views`, in order.
+PRIOR_VIEWS = ("dataset", "receiver", "heterogeneous")
+
+
+def prior_views(dataset_prior: Fraction, receiver_prior: Fraction | None, *,
+                loss: str = "quadratic", origin_receiver: str = "logprobs") -> dict:
+    """The instance's ceiling under the dataset's prior, the receiver's, and both at once.
+
+    For the evidence-stance family the dataset gives a prior of its own (the share
+    of supporting evidence, ``μS``) beside the receiver's elicited belief ``μR``.
+    Which one is "true" is a modelling choice, so all three games are solved
+    exactly (binary-truth game over ``P(true)``, the instance's loss):
+
+    * ``dataset``: both sides hold ``μS``;
+    * ``receiver``: both sides hold ``μR`` (the game every other metric uses);
+    * ``heterogeneous``: the state is drawn from ``μS`` while the receiver updates
+      with ``μR`` (Alonso & Câmara 2016; :mod:`bayespersuade.solvers.priors`).
+
+    Returns
+    -------
+    dict
+        ``dataset_prior``, ``receiver_prior`` (``"p/q"`` strings), and per view
+        ``{"value", "no_disclosure_value", "ceiling"}`` as ``"p/q"`` strings with
+        float twins (``*_float``); or ``{"unavailable": reason}`` where the receiver's
+        prior is unknown or rules out a state the dataset's prior allows.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> v = prior_views(F(4, 5), F(1, 2))
+    >>> [v[k]["ceiling"] for k in PRIOR_VIEWS]
+    ['3/10', '1/2', '21/11']
+
+    (Heterogeneous: the receiver at ``1/2`` answers 4 without an argument; a signal
+    sent whenever the claim is true and with probability ``1/11`` otherwise takes
+    its belief to ``11/12``, answer 7, so ``V = 0.8·7 + 0.2·(7/11 + 10/11 · 1) =
+    65/11`` — a larger gain than either common prior gives.)
+    >>> prior_views(F(4, 5), F(0))["unavailable"]
+    "the receiver's prior P(true) = 0 rules out a state the dataset's prior allows"
+    """
+    base = {"dataset_prior": str(dataset_prior),
+            "receiver_prior": None if receiver_prior is None else str(receiver_prior),
+            "receiver_prior_source": origin_receiver}
+    if receiver_prior is None:
+        return {**base, "unavailable": "the receiver's prior belief is unavailable"}
+    if any(s > 0 and r == 0 for s, r in ((1 - dataset_prior, 1 - receiver_prior),
+                                         (dataset_prior, receiver_prior))):
+        return {**base, "unavailable": f"the receiver's prior P(true) = {receiver_prior} rules "
+                                       "out a state the dataset's prior allows"}
+    games = {
+        "dataset": make_game("binary-truth", dataset_prior, loss=loss),
+        "receiver": make_game("binary-truth", receiver_prior, loss=loss),
+        "heterogeneous": make_game("binary-truth", dataset_prior, loss=loss,
+                                   receiver_prior=receiver_prior),
+    }
+    for view, g in games.items():
+        sol = g.solve(exact=True)
+        if not sol.exact:  # pragma: no cover - two-state rational games certify
+            return {**base, "unavailable": f"{view} view: {sol.exact_failure}"}
+        base[view] = {"value": str(sol.value), "value_float": float(sol.value),
+                      "no_disclosure_value": str(sol.no_disclosure_value),
+                      "no_disclosure_value_float": float(sol.no_disclosure_value),
+                      "ceiling": str(sol.gain), "ceiling_float": float(sol.gain)}
+    return base
 
 
 def _signal(rd: Mapping, signal: str) -> str:
@@ -1075,11 +1146,40 @@ def summarize(
     done_all = [i for i, _ in pairs_of(instances)]
     if any(i.get("pair") is not None for i in done_all):
         out["pairs"] = _pair_consistency(done_all, opts)
+    views = {name: prior_views_summary([i for i, _ in pairs_of(group)], **opts)
+             for name, group in sorted(by.items())}
+    out["prior_views"] = {k: v for k, v in views.items() if v is not None} or None
     if sensitivity:
         out["sensitivity"] = {name: prior_sensitivity(pairs_of(group), user_prior=user_prior,
                                                       **opts)
                               for name, group in sorted(by.items())}
         out["sensitivity_note"] = score_prior_note(head)
+    return out
+
+
+def prior_views_summary(instances: Sequence[Mapping], **opts: Any) -> dict | None:
+    """Mean ceiling under each view of :func:`prior_views`, with n and an interval.
+
+    ``None`` when no instance carries prior views (every family but
+    evidence-stance).  Instances whose views are unavailable are counted
+    (``n_unavailable``) and left out of the means; each instance counts once.
+
+    Examples
+    --------
+    >>> prior_views_summary([]) is None
+    True
+    """
+    having = [i["metrics"]["prior_views"] for i in instances
+              if (i.get("metrics") or {}).get("prior_views") is not None]
+    if not having:
+        return None
+    ok = [v for v in having if "unavailable" not in v]
+    out: dict[str, Any] = {"n_instances": len(ok), "n_unavailable": len(having) - len(ok)}
+    for view in PRIOR_VIEWS:
+        vals = [[v[view]["ceiling_float"]] for v in ok]
+        out[view] = cluster_mean(vals, **opts).to_dict() if vals else None
+        out[f"{view}_exact_mean"] = (str(sum((Fraction(v[view]["ceiling"]) for v in ok),
+                                             Fraction(0)) / len(ok)) if ok else None)
     return out
 
 

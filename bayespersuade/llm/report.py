@@ -353,6 +353,20 @@ def _statistics_sections(cfg: Mapping, summary: Mapping) -> list[str]:
                              "mean achieved [CI]", "ratio of means [CI]", "achieved from",
                              "not available because"], rows)
 
+    views = summary.get("prior_views") or {}
+    if views:
+        lines += ["## The ceiling under both views (evidence-stance)", ""]
+        lines += ["The dataset gives a prior of its own, the share of supporting evidence μS, "
+                  "beside the receiver's elicited belief μR. Dataset view: both sides hold μS. "
+                  "Receiver view: both hold μR (the game of every other table). "
+                  "Heterogeneous: the state is drawn from μS and the receiver updates with μR "
+                  "(Alonso & Câmara 2016). Each instance counts once; exact per-instance values "
+                  "are in results.jsonl (metrics.prior_views).", ""]
+        rows = [[name, v["n_instances"], v["n_unavailable"], _est(v["dataset"]),
+                 _est(v["receiver"]), _est(v["heterogeneous"])] for name, v in views.items()]
+        lines += _table(["dataset", "instances", "unavailable", "mean ceiling, dataset view "
+                         "[CI]", "receiver view [CI]", "heterogeneous [CI]"], rows)
+
     ctrl = summary.get("controls") or {}
     if ctrl.get("datasets"):
         lines += ["## Controls (reported apart)", ""]
@@ -382,13 +396,13 @@ def _statistics_sections(cfg: Mapping, summary: Mapping) -> list[str]:
                                   _est(g["bayes_consistency"]["signed_shift"])])
     if conf_rows:
         lo, hi = summary.get("confidence_edges", (0.33, 0.67))
-        lines += ["### By the receiver's prior confidence", "",
+        lines += ["## By the receiver's prior confidence", "",
                   f"The paper's bins of the receiver's prior P(yes): low < {lo} <= mid < "
                   f"{hi} <= high.", ""]
         lines += _table(["dataset", "prior P(yes)", "instances", "reported gain [CI]",
                          "model gain [CI]", "ceiling [CI]", "signed shift [CI]"], conf_rows)
 
-    lines += ["### What could not be measured", ""]
+    lines += ["## What could not be measured", ""]
     lines += ["Unparsable answers are counted here and never replaced by a default. "
               "Contradictions: a reported score and an elicited P(yes) more than "
               f"{CONTRADICTION_MARGIN} apart on the belief scale; low mass: less than "
