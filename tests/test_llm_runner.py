@@ -7,9 +7,9 @@ from fractions import Fraction as F
 
 import pytest
 
+from bayespersuade.cli import evaluate as cli_evaluate
 from bayespersuade.datasets.records import ClaimRecord, Evidence
 from bayespersuade.exceptions import BackendError, DataError, InvalidParameterError
-from bayespersuade.cli import evaluate as cli_evaluate
 from bayespersuade.llm.backends.base import Backend
 from bayespersuade.llm.backends.scripted import scripted_receiver, scripted_sender
 from bayespersuade.llm.prompts import PROMPT_VERSION

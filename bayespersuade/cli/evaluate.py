@@ -61,6 +61,17 @@ def _temperature(text: str) -> float:
     return v
 
 
+def _seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}"
+                                         ) from None
+    if not (v > 0 and v < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return v
+
+
 def add_parser(subparsers: Any) -> None:
     """Add the ``evaluate`` subcommand to an ``argparse`` subparsers object.
 
@@ -128,6 +139,30 @@ def add_parser(subparsers: Any) -> None:
                         "(0: off; default 8192)")
     p.add_argument("--threads", type=_positive, default=None,
                    help="torch CPU threads for local models (default: torch's choice)")
+    g = p.add_argument_group(
+        "served models and scale",
+        "Options for OpenAI-compatible endpoints (openai:MODEL@URL) and for running many "
+        "instances at once; see the how-to on running a study against served models.")
+    g.add_argument("--concurrency", type=_positive, default=1,
+                   help="instances run at once (default 1); results do not depend on it. "
+                        "Local models run one instance at a time")
+    g.add_argument("--request-timeout", type=_seconds, default=120.0,
+                   help="overall deadline of one HTTP request in seconds, retries included "
+                        "(default 120)")
+    g.add_argument("--max-retries", type=_nonneg_int, default=4,
+                   help="retries of a failed HTTP request: connection errors, 408/409/429/5xx, "
+                        "honouring Retry-After (default 4)")
+    g.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="NAME",
+                   help="environment variable holding the endpoint's API key (default "
+                        "OPENAI_API_KEY); keys in URLs are refused")
+    g.add_argument("--cache", default=None, metavar="DIR",
+                   help="response cache directory (default: the user cache directory, "
+                        "$BAYESPERSUADE_CACHE_DIR or ~/.cache/bayespersuade); deterministic "
+                        "HTTP requests are answered from it")
+    g.add_argument("--no-cache", action="store_true", help="do not use the response cache")
+    g.add_argument("--reproducible-seeds", action="store_true",
+                   help="declare that the endpoint samples reproducibly for a fixed seed (vLLM "
+                        "does), so seeded sampling is cached too, not only temperature 0")
     p.add_argument("--report", choices=("md", "html", "none"), default="md",
                    help="report format written at the end (default md)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -203,10 +238,18 @@ def run(args: argparse.Namespace) -> int:
     1 instance(s) evaluated, 0 resumed, 1 in scope; results in ...
     0
     """
+    from ..llm.backends.registry import check_spec
     from ..llm.protocol import ProtocolConfig
     from ..llm.runner import RESULTS, EvaluationConfig, check_resume, run_evaluation
+    from ..llm.store import hold_run_dir
 
+    opt = {"concurrency": 1, "request_timeout": 120.0, "max_retries": 4,
+           "api_key_env": "OPENAI_API_KEY", "cache": None, "no_cache": False,
+           "reproducible_seeds": False}
+    opt.update({k: getattr(args, k) for k in opt if hasattr(args, k)})
     try:
+        for spec in (args.sender, args.receiver):
+            check_spec(spec)  # a key in a URL: refused before anything is written
         if args.protocol == "static" and args.rounds not in (None, 1):
             raise DataError("--rounds applies to the dynamic protocol only")
         protocol = ProtocolConfig(
@@ -221,21 +264,16 @@ def run(args: argparse.Namespace) -> int:
             loss=args.loss, belief_source="score" if args.no_beliefs else "logprobs",
             seed=args.seed, split=args.split, dataset_path=args.dataset_path,
             evidence_per_instance=args.evidence_per_instance)
-        check_resume(args.out, config)  # before loading any model
-        records = _load_records(args)
-        if args.threads is not None and not (args.sender.startswith("scripted:")
-                                             and args.receiver.startswith("scripted:")):
-            from ..llm.backends.hf import import_torch
-
-            import_torch().set_num_threads(args.threads)
-        kw = {"batch_size": args.batch_size, "prefix_cache_tokens": args.prefix_cache_tokens}
-        sender = load_backend(args.sender, **kw)
-        shared = args.sender == args.receiver and not args.sender.startswith("scripted:")
-        receiver = sender if shared else load_backend(args.receiver, **kw)
-        result = run_evaluation(
-            records, sender, receiver, args.out, config, limit=args.limit,
-            progress=not args.no_progress,
-            report=None if args.report == "none" else args.report, argv=sys.argv)
+        check_resume(args.out, config)  # before taking the directory or loading any model
+        with hold_run_dir(args.out):  # a second process on this --out stops here
+            records = _load_records(args)
+            sender, receiver = _backend_factories(args, opt)
+            cache = _open_cache(args, opt)
+            result = run_evaluation(
+                records, sender, receiver, args.out, config, limit=args.limit,
+                progress=not args.no_progress,
+                report=None if args.report == "none" else args.report, argv=sys.argv,
+                concurrency=opt["concurrency"], cache=cache)
     except KeyboardInterrupt:
         print(f"\ninterrupted; finished instances are saved in {args.out}/{RESULTS}. "
               f"Re-run the same command to resume.", file=sys.stderr)
@@ -257,6 +295,37 @@ def run(args: argparse.Namespace) -> int:
     if result.report is not None:
         print(f"report: {result.report}")
     return 0
+
+
+def _backend_factories(args: argparse.Namespace, opt: dict):
+    """Functions that load the two backends (called only if there is work to do)."""
+    loaded: dict[str, Any] = {}
+    kw = {"batch_size": args.batch_size, "prefix_cache_tokens": args.prefix_cache_tokens,
+          "api_key_env": opt["api_key_env"], "request_timeout": opt["request_timeout"],
+          "max_retries": opt["max_retries"], "reproducible_seeds": opt["reproducible_seeds"]}
+
+    def load(spec: str):
+        shared = args.sender == args.receiver and not spec.startswith("scripted:")
+        if shared and spec in loaded:
+            return loaded[spec]
+        if args.threads is not None and not spec.startswith(("scripted:", "openai")):
+            from ..llm.backends.hf import import_torch
+
+            import_torch().set_num_threads(args.threads)
+        b = load_backend(spec, **kw)
+        loaded[spec] = b
+        return b
+
+    return (lambda: load(args.sender)), (lambda: load(args.receiver))
+
+
+def _open_cache(args: argparse.Namespace, opt: dict):
+    """The response cache, if any backend is an HTTP endpoint and it is not switched off."""
+    if opt["no_cache"] or not any(s.startswith("openai") for s in (args.sender, args.receiver)):
+        return None
+    from ..llm.cache import ResponseCache, default_cache_dir
+
+    return ResponseCache(opt["cache"] if opt["cache"] is not None else default_cache_dir())
 
 
 def run_report(args: argparse.Namespace) -> int:

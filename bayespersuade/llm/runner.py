@@ -119,6 +119,10 @@ class EvaluationConfig:
     evidence_per_instance: int | None = None
 
     def __post_init__(self) -> None:
+        from .backends.registry import check_spec
+
+        for spec in (self.sender, self.receiver):
+            check_spec(spec)  # recorded in run.json: never with a credential
         if self.family not in FAMILIES:
             raise InvalidParameterError(f"family must be one of {', '.join(FAMILIES)}, "
                                    f"got {self.family!r}")
@@ -547,13 +551,15 @@ def _execute(todo, sender: CachedBackend, receiver: CachedBackend, config, out: 
             with contextlib.suppress(Exception):
                 b.cancel()
         deadline = time.perf_counter() + 0.5
-        while time.perf_counter() < deadline:
+        while alive and time.perf_counter() < deadline:
             try:
-                kind, item = results.get(timeout=0.05)
+                kind, item = results.get(timeout=0.02)
             except queue.Empty:
                 continue
             if kind == "ok":
                 finished(item)
+            elif kind == "exit":
+                alive -= 1
         raise
     if first_error is not None:
         raise first_error
