@@ -101,6 +101,12 @@ class FakeOpenAIServer:
         class H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self):
+                super().setup()
+                # Headers and body go out in two writes: without this, Nagle's algorithm
+                # and the client's delayed ACK add about 40 ms to every answer.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def do_POST(self):
                 n_bytes = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(n_bytes))
@@ -175,6 +181,14 @@ class FakeOpenAIServer:
                     return None
                 raise ValueError(f"unknown fault {fault!r}")
 
+            def do_GET(self):
+                if self.path != "/stats":
+                    return self._send(404, {"error": {"message": f"no route {self.path}"}})
+                with outer._lock:
+                    stats = {"requests": len(outer.requests),
+                             "max_in_flight": outer.max_in_flight}
+                return self._send(200, stats)
+
             def _hard_close(self):
                 self.close_connection = True
                 with contextlib.suppress(OSError):
@@ -223,17 +237,26 @@ class FakeOpenAIServer:
         self._thread.join(timeout=5)
 
 
-def serve_forever(port: int = 0, **kw) -> None:  # pragma: no cover - manual use
-    """Run a fake server in the foreground (``python tests/fake_openai.py``)."""
-    with FakeOpenAIServer(**kw) as srv:
+def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - manual use
+    """Serve in the foreground: ``python tests/fake_openai.py --latency 0.2 --slots 64``.
+
+    Prints the base URL on the first line; ``GET /stats`` answers the request count.
+    """
+    import argparse
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--latency", type=float, default=0.0)
+    p.add_argument("--slots", type=int, default=None)
+    p.add_argument("--faults", default=None,
+                   help="comma-separated faults applied in turn (empty: none)")
+    args = p.parse_args(argv)
+    cycle = args.faults.split(",") if args.faults else None
+    faults = (lambda n, body: cycle[n % len(cycle)] or None) if cycle else None
+    with FakeOpenAIServer(latency=args.latency, slots=args.slots, faults=faults) as srv:
         print(srv.url, flush=True)
         while True:
             time.sleep(3600)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    import sys
-
-    faults_arg = sys.argv[1].split(",") if len(sys.argv) > 1 else None
-    serve_forever(faults=(lambda n, b: faults_arg[n % len(faults_arg)] or None)
-                  if faults_arg else None)
+    main()

@@ -240,7 +240,13 @@ def run(args: argparse.Namespace) -> int:
     """
     from ..llm.backends.registry import check_spec
     from ..llm.protocol import ProtocolConfig
-    from ..llm.runner import RESULTS, EvaluationConfig, check_resume, run_evaluation
+    from ..llm.runner import (
+        RESULTS,
+        EvaluationConfig,
+        check_resume,
+        finished_run,
+        run_evaluation,
+    )
     from ..llm.store import hold_run_dir
 
     opt = {"concurrency": 1, "request_timeout": 120.0, "max_retries": 4,
@@ -265,15 +271,13 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed, split=args.split, dataset_path=args.dataset_path,
             evidence_per_instance=args.evidence_per_instance)
         check_resume(args.out, config)  # before taking the directory or loading any model
+        report = None if args.report == "none" else args.report
         with hold_run_dir(args.out):  # a second process on this --out stops here
-            records = _load_records(args)
-            sender, receiver = _backend_factories(args, opt)
-            cache = _open_cache(args, opt)
-            result = run_evaluation(
-                records, sender, receiver, args.out, config, limit=args.limit,
-                progress=not args.no_progress,
-                report=None if args.report == "none" else args.report, argv=sys.argv,
-                concurrency=opt["concurrency"], cache=cache)
+            # A finished run: answered from its files, no dataset or model loaded.
+            result = finished_run(args.out, config, limit=args.limit, report=report,
+                                  argv=sys.argv)
+            if result is None:
+                result = _evaluate(args, opt, config, report, run_evaluation)
     except KeyboardInterrupt:
         print(f"\ninterrupted; finished instances are saved in {args.out}/{RESULTS}. "
               f"Re-run the same command to resume.", file=sys.stderr)
@@ -297,8 +301,28 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace, opt: dict, config: Any, report: str | None,
+              run_evaluation: Any) -> Any:
+    records = _load_records(args)
+    sender, receiver, loaded = _backend_factories(args, opt)
+    cache = _open_cache(args, opt)
+    try:
+        return run_evaluation(
+            records, sender, receiver, args.out, config, limit=args.limit,
+            progress=not args.no_progress, report=report, argv=sys.argv,
+            concurrency=opt["concurrency"], cache=cache)
+    finally:
+        for b in loaded.values():
+            b.close()
+        if cache is not None:
+            cache.close()
+
+
 def _backend_factories(args: argparse.Namespace, opt: dict):
-    """Functions that load the two backends (called only if there is work to do)."""
+    """Functions that load the two backends (called only if there is work to do).
+
+    The third element maps each spec to the backend loaded for it (to close them).
+    """
     loaded: dict[str, Any] = {}
     kw = {"batch_size": args.batch_size, "prefix_cache_tokens": args.prefix_cache_tokens,
           "api_key_env": opt["api_key_env"], "request_timeout": opt["request_timeout"],
@@ -316,7 +340,7 @@ def _backend_factories(args: argparse.Namespace, opt: dict):
         loaded[spec] = b
         return b
 
-    return (lambda: load(args.sender)), (lambda: load(args.receiver))
+    return (lambda: load(args.sender)), (lambda: load(args.receiver)), loaded
 
 
 def _open_cache(args: argparse.Namespace, opt: dict):

@@ -67,6 +67,7 @@ from .store import (
 __all__ = [
     "EvaluationConfig",
     "EvaluationResult",
+    "finished_run",
     "run_evaluation",
 ]
 
@@ -356,6 +357,77 @@ def run_evaluation(
                            concurrency=concurrency, cache=cache)
 
 
+def _scope_digest(keys) -> str:
+    import hashlib
+
+    return hashlib.sha256("\n".join(keys).encode("utf-8")).hexdigest()
+
+
+def finished_run(out_dir: str | os.PathLike, config: EvaluationConfig, *,
+                 limit: int | None = None, report: str | None = "md",
+                 argv: Sequence[str] | None = None) -> EvaluationResult | None:
+    """The result of a run whose whole scope is finished, from its files alone; else ``None``.
+
+    Lets a re-run of a finished evaluation return without loading the dataset or
+    any model.  It answers only when it can be sure: the dataset is an embedded
+    one (``config.dataset_path`` is ``None``), the directory holds the same
+    settings, a session of this library version with the same ``limit`` finished
+    its whole scope, the results on disk still hold exactly that scope (checked by
+    a digest of the instance keys), and the report asked for exists.  In every
+    other case it returns ``None`` and :func:`run_evaluation` decides.  When it
+    answers, it records a session (``"backends_loaded": false``) in ``run.json``;
+    the caller must hold the directory (:func:`~bayespersuade.llm.store.hold_run_dir`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cfg = EvaluationConfig("demo", "scripted:sender", "scripted:receiver",
+    ...                        ProtocolConfig("static"))
+    >>> finished_run(tempfile.mkdtemp(), cfg) is None
+    True
+    """
+    out = Path(out_dir)
+    if config.dataset_path is not None:
+        return None
+    try:
+        run = check_resume(out, config)
+    except DataError:
+        return None
+    if run is None:
+        return None
+    sessions = [s for s in run.get("sessions", [])
+                if isinstance(s, dict) and s.get("complete") and s.get("limit") == limit
+                and s.get("library_version") == __version__ and s.get("scope_sha256")
+                and isinstance(s.get("n_total"), int)]
+    if not sessions:
+        return None
+    last = sessions[-1]
+    n_total = last["n_total"]
+    if report is not None and not (out / f"report.{report}").exists():
+        return None
+    try:
+        recs = read_results(out / RESULTS)
+    except DataError:
+        return None
+    in_scope = sorted((r for r in recs if isinstance(r.get("index"), int)
+                       and 0 <= r["index"] < n_total), key=lambda r: r["index"])
+    if len(in_scope) != n_total or [r["index"] for r in in_scope] != list(range(n_total)) or (
+            _scope_digest(r["key"] for r in in_scope) != last["scope_sha256"]):
+        return None
+    summary = summarize(in_scope)
+    now = _now()
+    run["sessions"].append({
+        "started": now, "finished": now, "library_version": __version__, "limit": limit,
+        "n_before": len(recs), "argv": list(argv) if argv is not None else None,
+        "python": sys.version.split()[0], "n_total": n_total,
+        "scope_sha256": last["scope_sha256"], "n_new": 0, "complete": True,
+        "backends_loaded": False, "dataset_loaded": False})
+    write_json_atomic(out / RUN, run)
+    return EvaluationResult(out, n_total, n_total, 0, summary,
+                            out / f"report.{report}" if report is not None else None,
+                            sorted(recs, key=lambda r: r.get("index", 0)))
+
+
 def _read_json(p: Path) -> Any:
     try:
         return json.loads(p.read_text(encoding="utf-8"))
@@ -385,9 +457,12 @@ def _run_locked(scope, sender, receiver, out: Path, config: EvaluationConfig, *,
     done_keys = {r["key"] for r in done}
     todo = [(i, rec) for i, rec in enumerate(scope) if f"{rec.dataset}/{rec.id}" not in done_keys]
     n_resumed = len(scope) - len(todo)
+    t_session = time.perf_counter()
     session = {"started": _now(), "library_version": __version__, "limit": limit,
                "n_before": len(done), "argv": list(argv) if argv is not None else None,
-               "python": sys.version.split()[0], "concurrency": concurrency}
+               "python": sys.version.split()[0], "concurrency": concurrency,
+               "n_total": len(scope), "scope_sha256": _scope_digest(
+                   f"{r.dataset}/{r.id}" for r in scope)}
     if cache is not None:
         session["cache"] = cache.describe()
     if todo or existing_run is None:
@@ -444,13 +519,17 @@ def _run_locked(scope, sender, receiver, out: Path, config: EvaluationConfig, *,
         finally:
             bar.close()
             session["finished"] = _now()
+            session["elapsed_s"] = round(time.perf_counter() - t_session, 3)
             session["n_new"] = len(new)
+            session["complete"] = n_resumed + len(new) == len(scope)
             session["requests"] = {"sender": s_b.total.to_json(),
                                    "receiver": r_b.total.to_json()}
             write_json_atomic(out / RUN, run)
     else:
         session["finished"] = _now()
+        session["elapsed_s"] = round(time.perf_counter() - t_session, 3)
         session["n_new"] = 0
+        session["complete"] = True
         write_json_atomic(out / RUN, run)
     in_scope = {f"{r.dataset}/{r.id}" for r in scope}
     all_recs = read_results(out / RESULTS) if new else done
