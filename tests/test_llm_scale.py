@@ -420,11 +420,33 @@ def test_cli_finished_run_loads_no_model(tmp_path, monkeypatch, capsys):
     assert args.func(args) == 0
 
     def boom(*a, **k):
-        raise AssertionError("a model was loaded")
+        raise AssertionError("a model or the dataset was loaded")
 
     monkeypatch.setattr(cli_evaluate, "load_backend", boom)
+    monkeypatch.setattr(cli_evaluate, "_load_records", boom)
     assert args.func(parser.parse_args(argv)) == 0
     assert "0 instance(s) evaluated, 2 resumed" in capsys.readouterr().out
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["sessions"][-1]["dataset_loaded"] is False
+    # Another scope (no --limit here means all records) is not "finished": it loads.
+    with pytest.raises(AssertionError, match="was loaded"):
+        args.func(parser.parse_args([*argv, "--limit", "1"]))
+
+
+def test_finished_run_checks_the_results_on_disk(tmp_path):
+    from bayespersuade.llm.runner import finished_run
+
+    cfg = EvaluationConfig("demo", "scripted:sender", "scripted:receiver",
+                           ProtocolConfig("static"))
+    run_evaluation(RECORDS[:3], scripted_sender([1]), scripted_receiver(), tmp_path, cfg,
+                   progress=False, report=None)
+    with hold_run_dir(tmp_path):
+        assert finished_run(tmp_path, cfg, report=None).n_resumed == 3
+        assert finished_run(tmp_path, cfg, limit=2, report=None) is None  # other scope
+        assert finished_run(tmp_path, cfg, report="md") is None          # no report yet
+        lines = (tmp_path / "results.jsonl").read_text().splitlines(keepends=True)
+        (tmp_path / "results.jsonl").write_text("".join(lines[:2]))
+        assert finished_run(tmp_path, cfg, report=None) is None          # one lost
 
 
 # ---------------------------------------------------- Ctrl-C and credentials
