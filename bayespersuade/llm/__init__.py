@@ -26,7 +26,12 @@ Pieces
 :mod:`~.protocol`                      static and dynamic persuasion dialogues
 :mod:`~.metrics`                       optimal vs achieved: ceilings, gains,
                                        Bayes-plausibility gap, empirical schemes
-:mod:`~.runner`, :mod:`~.report`       resumable JSON-lines runs; the report
+:mod:`~.runner`, :mod:`~.report`       resumable JSON-lines runs, several
+                                       instances at once; the report
+:mod:`~.store`                         the evaluation directory's files and its
+                                       lock (one writing process at a time)
+:mod:`~.cache`                         the on-disk response cache (deterministic
+                                       requests are never paid twice)
 :mod:`~.reward`                        RL rewards (score difference, normalised)
 :mod:`bayespersuade.cli.evaluate`      ``bayespersuade evaluate`` / ``report``
 =====================================  ==========================================

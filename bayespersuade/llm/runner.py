@@ -570,7 +570,8 @@ def _execute(todo, sender: CachedBackend, receiver: CachedBackend, config, out: 
              new: list[dict], bar, workers: int) -> None:
     """Run the instances of ``todo``, appending each record as it finishes."""
     t_start = time.perf_counter()
-    failed = [0]
+    failed = [0]  # failed instances; "errors" adds the HTTP errors that were retried
+    inners = list({id(b.inner): b.inner for b in (sender, receiver)}.values())
 
     def finished(result: dict) -> None:
         append_record(out / RESULTS, result)
@@ -578,8 +579,9 @@ def _execute(todo, sender: CachedBackend, receiver: CachedBackend, config, out: 
         elapsed = max(time.perf_counter() - t_start, 1e-9)
         n_req = sender.total.requests + receiver.total.requests
         hits = sender.total.cache_hits + receiver.total.cache_hits
+        http_errors = sum(getattr(b, "http_errors", 0) for b in inners)
         bar.update(1, {"req/s": f"{(n_req - hits) / elapsed:.1f}", "cache hits": hits,
-                       "errors": failed[0]})
+                       "errors": failed[0] + http_errors})
 
     if workers == 1:
         for i, rec in todo:

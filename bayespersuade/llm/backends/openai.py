@@ -42,6 +42,7 @@ refused (:func:`check_url`).  The key is never recorded: :meth:`describe` and
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import contextlib
 import json
@@ -50,6 +51,7 @@ import os
 import re
 import threading
 import urllib.parse
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -120,6 +122,13 @@ def _import_openai():
     except ImportError:
         raise missing_dependency("openai", "openai") from None
     return openai
+
+
+def _close_at_exit(ref) -> None:
+    b = ref()
+    if b is not None:
+        with contextlib.suppress(Exception):
+            b.close()
 
 
 def _has_aiohttp() -> bool:
@@ -272,6 +281,7 @@ class OpenAIChatBackend(Backend):
             if self._loop is None:
                 _import_openai()  # fail here, in the caller's thread, if it is missing
                 self._loop = _Loop()
+                atexit.register(_close_at_exit, weakref.ref(self))
             return self._loop
 
     def _make_client(self):
