@@ -339,7 +339,7 @@ def env(tmp_path, **kw):
 
 
 @pytest.mark.timeout(60)
-def test_a_second_process_is_refused_at_once(tmp_path):
+def test_a_second_process_is_refused_at_once(tmp_path, capsys):
     out = tmp_path / "run"
     holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(out)], cwd=ROOT,
                               stdout=subprocess.PIPE, text=True, env=env(tmp_path))
@@ -353,6 +353,9 @@ def test_a_second_process_is_refused_at_once(tmp_path):
         assert p.returncode == 2
         assert f"in use by process {holder.pid}" in p.stderr
         assert not (out / "results.jsonl").exists()
+        capsys.readouterr()
+        assert cli_evaluate.main(["report", str(out)]) == 2  # nor may the report write
+        assert f"in use by process {holder.pid}" in capsys.readouterr().err
     finally:
         holder.kill()
         holder.wait()

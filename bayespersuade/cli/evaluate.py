@@ -360,10 +360,17 @@ def run_report(args: argparse.Namespace) -> int:
     >>> run_report(argparse.Namespace(out="/nonexistent", format="md"))
     2
     """
+    from pathlib import Path
+
     from ..llm.report import write_report
+    from ..llm.store import hold_run_dir
 
     try:
-        path = write_report(args.out, format=args.format)
+        if Path(args.out).is_dir():
+            with hold_run_dir(args.out):  # not while an evaluation writes there
+                path = write_report(args.out, format=args.format)
+        else:
+            path = write_report(args.out, format=args.format)
     except (BayesPersuadeError, OSError) as e:
         _err(str(e))
         return 2
