@@ -106,6 +106,20 @@ def main() -> None:
             r = run_one(url, tmp / f"{label.replace(' ', '-')}", n, c, "--cache", str(cache),
                         "--sender-temperature", "0")
             rows.append({"run": f"concurrency {c}, T=0, {label}", "concurrency": c, **r})
+        # The HTTP backend alone: one batch of requests, no runner, no metrics.
+        from bayespersuade.llm.backends.base import GenerationRequest
+        from bayespersuade.llm.backends.openai import OpenAIChatBackend
+
+        b = OpenAIChatBackend("fake", url, request_timeout=60)
+        chat = [{"role": "user", "content": "Hello."}]
+        b.generate(chat, max_new_tokens=8)
+        n_alone = 2000
+        t0, cpu0 = time.perf_counter(), time.process_time()
+        b.generate_batch([GenerationRequest(chat, i) for i in range(n_alone)],
+                         max_new_tokens=8)
+        alone = {"requests": n_alone, "wall_s": time.perf_counter() - t0,
+                 "cpu_s": time.process_time() - cpu0, "transport": b.transport}
+        b.close()
         # A finished run, re-run here and in a fresh process: no dataset, no model.
         from bayespersuade.cli.main import main as cli_main
 
@@ -140,11 +154,16 @@ def main() -> None:
                else f"{r['cpu_s']:.2f} s in all")
         print(f"| {r['run']} | {r['requests']} | {r['run_s']:.1f} | {ideal:.1f} | {ratio} | "
               f"{r['wall_s']:.1f} | {per} |")
+    print(f"\nThe HTTP backend alone ({alone['transport']} transport): {alone['requests']} "
+          f"requests in one batch, {alone['wall_s']:.1f} s (ideal "
+          f"{alone['requests'] * lat / args.slots:.1f} s), "
+          f"{1000 * alone['cpu_s'] / alone['requests']:.2f} ms client CPU per request.")
     print(f"\nRe-running the finished directory: {rerun_inproc_s:.2f} s in this process, "
           f"{rerun_s:.2f} s in a fresh one (interpreter start and imports included); "
           f"no dataset or model loaded.")
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "rerun_s": rerun_s,
+                                               "backend_alone": alone,
                                                "rerun_in_process_s": rerun_inproc_s,
                                                "instances": n, "latency": lat,
                                                "slots": args.slots}, indent=1))

@@ -307,15 +307,24 @@ def _evaluate(args: argparse.Namespace, opt: dict, config: Any, report: str | No
     sender, receiver, loaded = _backend_factories(args, opt)
     cache = _open_cache(args, opt)
     try:
-        return run_evaluation(
+        result = run_evaluation(
             records, sender, receiver, args.out, config, limit=args.limit,
             progress=not args.no_progress, report=report, argv=sys.argv,
             concurrency=opt["concurrency"], cache=cache)
-    finally:
-        for b in loaded.values():
-            b.close()
-        if cache is not None:
-            cache.close()
+    except KeyboardInterrupt:
+        raise  # leave at once: closing connections could wait on the server
+    except BaseException:
+        _close(loaded, cache)
+        raise
+    _close(loaded, cache)
+    return result
+
+
+def _close(loaded: dict, cache: Any) -> None:
+    for b in loaded.values():
+        b.close()
+    if cache is not None:
+        cache.close()
 
 
 def _backend_factories(args: argparse.Namespace, opt: dict):
