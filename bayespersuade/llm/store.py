@@ -343,7 +343,8 @@ def hold_run_dir(out_dir: str | os.PathLike) -> Iterator[dict]:
     try:
         old = _read_holder(info_path)
         if old and old.get("pid") != os.getpid():
-            state = "no longer running" if not _pid_alive(old.get("pid")) else "gone"
+            state = ("no longer running" if not _pid_alive(old.get("pid"))
+                     else "its lock was released")
             warnings.warn(
                 f"{d}: taking over the lock left by process {old.get('pid', '?')} (started "
                 f"{old.get('started', '?')}, {state}); its finished instances are kept",
