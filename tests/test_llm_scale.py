@@ -164,21 +164,21 @@ def dyn_config(**kw):
 @pytest.mark.timeout(60)
 def test_results_do_not_depend_on_concurrency(tmp_path):
     runs = {}
-    for n in (1, 8):
+    for n in (1, 32):
         with FakeOpenAIServer(latency=0.005) as srv:
             s, r = http(srv.url), http(srv.url)
-            res = run_evaluation(RECORDS[:8], s, r, tmp_path / f"c{n}", dyn_config(seed=5),
+            res = run_evaluation(RECORDS, s, r, tmp_path / f"c{n}", dyn_config(seed=5),
                                  progress=False, report=None, concurrency=n)
             s.close()
             r.close()
         runs[n] = (res, srv.max_in_flight, srv.n_requests)
-    assert results(runs[1][0].records) == results(runs[8][0].records)
-    assert runs[1][2] == runs[8][2]  # the same requests
-    assert runs[8][1] > runs[1][1]    # ... but more of them at once
-    lines = (tmp_path / "c8" / "results.jsonl").read_text().splitlines()
-    assert len(lines) == 8 == len({json.loads(x)["key"] for x in lines})
-    run = json.loads((tmp_path / "c8" / "run.json").read_text())
-    assert run["sessions"][0]["effective_concurrency"] == 8
+    assert results(runs[1][0].records) == results(runs[32][0].records)
+    assert runs[1][2] == runs[32][2]  # the same requests
+    assert runs[32][1] > runs[1][1]    # ... but more of them at once
+    lines = (tmp_path / "c32" / "results.jsonl").read_text().splitlines()
+    assert len(lines) == len(RECORDS) == len({json.loads(x)["key"] for x in lines})
+    run = json.loads((tmp_path / "c32" / "run.json").read_text())
+    assert run["sessions"][0]["effective_concurrency"] == 32
 
 
 def test_scripted_agents_run_concurrently_with_the_same_results(tmp_path):
