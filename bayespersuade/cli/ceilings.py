@@ -20,14 +20,19 @@ For each dataset it writes, into ``--out`` (default ``results/ceilings``):
   (:func:`bayespersuade.instances.ceilings.ceiling_table`);
 * ``<dataset>_<family>_p<p>_skipped.csv``: instances without a prior, and why;
 * ``<dataset>_<family>_p<p>_rejections.csv``: rows the loader rejected, and why;
+* ``<dataset>_<family>_p<p>_prior_sensitivity.csv``: the mean ceiling (with its
+  interval) under each prior construction
+  (:func:`bayespersuade.instances.ceilings.prior_sensitivity_table`);
 * ``<dataset>_<family>_p<p>_envelope.png`` (two-state families): the envelope
   with every instance's prior;
 * where the dataset has human ratings before and after (Anthropic, DDO):
-  ``..._baselines_{observations,by_claim_source,by_claim,by_source}.csv`` and
+  ``..._baselines_{observations,by_claim_source,by_claim,by_source,summary}.csv``
+  (``summary``: every statistic as an estimate with its interval) and
   ``..._achieved_vs_ceiling.png`` (:mod:`bayespersuade.instances.baselines`);
 
 and, for all datasets together, ``summary_<family>_p<p>.csv`` (with the
-unweighted average over datasets when there are several),
+unweighted average over datasets when there are several, and the intervals of
+the means),
 ``distribution_<family>_p<p>.png`` and ``run.json`` (the arguments, the
 package versions, the load accounts and the files written).  The summary is
 printed.
@@ -244,6 +249,17 @@ def _run(args: argparse.Namespace) -> int:
                   f"{family} (listed in {paths['skipped'].name}); first: "
                   f"{table.attrs['skipped'][0][1]}")
         tables[name] = table
+        from ..instances.ceilings import prior_sensitivity_table
+
+        sens = prior_sensitivity_table(res.records, family, loss=loss, p=p, prior=prior)
+        f = out / f"{stem}_prior_sensitivity.csv"   # the mean ceiling per prior construction
+        sens.to_csv(f, index=False)
+        written.append(str(f))
+        print(f"[{name}] mean ceiling per prior construction (95% CI, n claims): " + "; ".join(
+            f"{r['construction']} {r['estimate']:.4g} [{r['ci_low']:.4g}, {r['ci_high']:.4g}] "
+            f"(n={r['n_instances']})" for r in sens.to_dict("records") if r["n_instances"]))
+        if sens.attrs.get("note"):
+            print(f"[{name}] note: {sens.attrs['note']}")
         loads[name] = {"files": list(res.files), "rows_read": res.rows_read,
                        "records": len(res.records), "rejected": res.n_rejected,
                        "rejection_reasons": dict(res.rejection_reasons()),
@@ -260,6 +276,9 @@ def _run(args: argparse.Namespace) -> int:
                 f = out / f"{stem}_baselines_{part}.csv"
                 getattr(base, part).to_csv(f, index=False)
                 written.append(str(f))
+            f = out / f"{stem}_baselines_summary.csv"   # estimate objects, one row each
+            base.summary_table().to_csv(f, index=False)
+            written.append(str(f))
             print(f"[{name}] human baselines: {base.summary()}")
         if not args.no_plots:
             written += _plots(table, base, out, stem, family)
@@ -287,7 +306,8 @@ def _run(args: argparse.Namespace) -> int:
     }
     (out / "run.json").write_text(json.dumps(run_info, indent=2, default=str) + "\n")
     shown = [c for c in ("dataset", "n_instances", "n_skipped", "mean_vhat", "mean_V",
-                         "mean_ceiling", "median_ceiling", "max_ceiling", "share_positive",
+                         "mean_ceiling", "mean_ceiling_ci_low", "mean_ceiling_ci_high",
+                         "median_ceiling", "max_ceiling", "share_positive",
                          "mean_ceiling_pct_of_scale") if c in summary]
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(f"\nCeilings, {family} family, p = {stem_p} ({args.method}); all columns, "

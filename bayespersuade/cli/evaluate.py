@@ -166,6 +166,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--report", choices=("md", "html", "none"), default="md",
                    help="report format written at the end (default md)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--controls", metavar="FILE", default=None,
+                   help="a file of control claims (ids or dataset/id keys, one a line): "
+                        "flagged in results.jsonl and reported apart from the headline")
     p.set_defaults(func=run)
 
 
@@ -187,6 +190,17 @@ def add_report_parser(subparsers: Any) -> None:
     )
     p.add_argument("out", help="the evaluation directory")
     p.add_argument("--format", choices=("md", "html"), default="md")
+    p.add_argument("--controls", metavar="FILE", default=None,
+                   help="a file of control instances (ids or dataset/id keys, one a line), "
+                        "reported apart from the headline")
+    p.add_argument("--prior", default=None,
+                   help="a user prior P(true) (e.g. 1/3) for the prior-sensitivity table")
+    p.add_argument("--confidence", type=float, default=0.95,
+                   help="the intervals' confidence level (default 0.95)")
+    p.add_argument("--resamples", type=_positive, default=2000,
+                   help="bootstrap resamples (default 2000)")
+    p.add_argument("--resampling-seed", type=_nonneg_int, default=0,
+                   help="the seed of the bootstrap and permutation tests (default 0)")
     p.set_defaults(func=run_report)
 
 
@@ -273,9 +287,10 @@ def run(args: argparse.Namespace) -> int:
         check_resume(args.out, config)  # before taking the directory or loading any model
         report = None if args.report == "none" else args.report
         with hold_run_dir(args.out):  # a second process on this --out stops here
-            # A finished run: answered from its files, no dataset or model loaded.
-            result = finished_run(args.out, config, limit=args.limit, report=report,
-                                  argv=sys.argv)
+            # A finished run: answered from its files, no dataset or model loaded
+            # (not with --controls, whose file is checked against the dataset).
+            result = None if getattr(args, "controls", None) else finished_run(
+                args.out, config, limit=args.limit, report=report, argv=sys.argv)
             if result is None:
                 result = _evaluate(args, opt, config, report, run_evaluation)
     except KeyboardInterrupt:
@@ -288,13 +303,20 @@ def run(args: argparse.Namespace) -> int:
     s = result.summary
     print(f"{result.n_new} instance(s) evaluated, {result.n_resumed} resumed, "
           f"{result.n_total} in scope; results in {result.out_dir}/{RESULTS}")
+    from ..llm.stats import Estimate
+
+    def f(x):
+        return Estimate.from_dict(x).format(4)
+
     for name, d in s["datasets"].items():
-        def f(x):
-            return "n/a" if x is None else f"{x:.4f}"
-        print(f"  {name}: reported gain {f(d['mean_score_gain'])} "
-              f"({f(d['pct_of_scale'])}% of scale), model gain {f(d['mean_model_gain'])}, "
-              f"ceiling {f(d['mean_ceiling'])}, BP gap {f(d['mean_bayes_plausibility_gap'])}; "
-              f"unparsable: sender {d['n_sender_unparsable']}, receiver "
+        st, bc = d["statistics"], d["bayes_consistency"]
+        p = bc["p_value"]
+        print(f"  {name} (n = {st['score_gain']['n_instances']} instances, "
+              f"{st['score_gain']['n_dialogues']} dialogues; 95% CIs): reported gain "
+              f"{f(st['score_gain'])} ({f(st['pct_of_scale'])}% of scale ÷7), model gain "
+              f"{f(st['model_gain'])}, ceiling {f(st['ceiling'])}, signed shift "
+              f"{f(bc['signed_shift'])} (p = {'n/a' if p is None else f'{p:.4g}'}), L1 gap "
+              f"{f(bc['l1_gap'])}; unparsable: sender {d['n_sender_unparsable']}, receiver "
               f"{d['n_receiver_unparsable']}, initial {d['n_initial_unparsable']}")
     if result.report is not None:
         print(f"report: {result.report}")
@@ -304,6 +326,8 @@ def run(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace, opt: dict, config: Any, report: str | None,
               run_evaluation: Any) -> Any:
     records = _load_records(args)
+    if getattr(args, "controls", None):
+        records = _flag_controls(records, args.controls)
     sender, receiver, loaded = _backend_factories(args, opt)
     cache = _open_cache(args, opt)
     try:
@@ -361,6 +385,23 @@ def _open_cache(args: argparse.Namespace, opt: dict):
     return ResponseCache(opt["cache"] if opt["cache"] is not None else default_cache_dir())
 
 
+def _flag_controls(records: list, path: str) -> list:
+    """Flag the records listed in a controls file (``metadata["control"] = True``)."""
+    import dataclasses
+
+    from ..llm.metrics import read_controls
+
+    listed = read_controls(path)
+    found = {r.id for r in records if r.id in listed} | {
+        f"{r.dataset}/{r.id}" for r in records if f"{r.dataset}/{r.id}" in listed}
+    unknown = sorted(listed - found)
+    if unknown:
+        raise DataError(f"{len(unknown)} control(s) listed are not in the dataset (first: "
+                        f"{unknown[0]!r})", path=path)
+    return [dataclasses.replace(r, metadata={**r.metadata, "control": True})
+            if r.id in listed or f"{r.dataset}/{r.id}" in listed else r for r in records]
+
+
 def run_report(args: argparse.Namespace) -> int:
     """Run the ``report`` subcommand; returns the exit code.
 
@@ -375,11 +416,16 @@ def run_report(args: argparse.Namespace) -> int:
     from ..llm.store import hold_run_dir
 
     try:
+        kw = {"controls": getattr(args, "controls", None),
+              "user_prior": getattr(args, "prior", None),
+              "confidence": getattr(args, "confidence", 0.95),
+              "n_resamples": getattr(args, "resamples", 2000),
+              "seed": getattr(args, "resampling_seed", 0)}
         if Path(args.out).is_dir():
             with hold_run_dir(args.out):  # not while an evaluation writes there
-                path = write_report(args.out, format=args.format)
+                path = write_report(args.out, format=args.format, **kw)
         else:
-            path = write_report(args.out, format=args.format)
+            path = write_report(args.out, format=args.format, **kw)
     except (BayesPersuadeError, OSError) as e:
         _err(str(e))
         return 2

@@ -49,7 +49,7 @@ from ..instances.families import evidence_support_share
 from . import prompts
 from .backends.base import Backend
 from .cache import CachedBackend, ResponseCache
-from .metrics import FAMILIES, instance_metrics, summarize
+from .metrics import FAMILIES, instance_flags, instance_metrics, summarize
 from .protocol import ProtocolConfig, derive_seed, run_instance, select_evidence
 from .store import (
     INSTANCE_SCHEMA,
@@ -241,7 +241,8 @@ def check_resume(out_dir: str | os.PathLike, config: EvaluationConfig) -> dict |
 def _record_base(rec: Any, index: int, seed: int) -> dict:
     return {"schema": INSTANCE_SCHEMA, "key": f"{rec.dataset}/{rec.id}", "index": index,
             "dataset": rec.dataset, "id": rec.id, "claim": rec.claim, "seed": seed,
-            "library_version": __version__, "prompt_version": prompts.PROMPT_VERSION}
+            "library_version": __version__, "prompt_version": prompts.PROMPT_VERSION,
+            **instance_flags(rec)}
 
 
 BackendLike = Backend | Callable[[], Backend]
