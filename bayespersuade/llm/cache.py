@@ -295,6 +295,11 @@ class CachedBackend(Backend):
                        temperature: float = 0.0) -> list[str]:
         """The inner backend's replies, from the cache where deterministic."""
         reqs = list(requests)
+        if self.cache is None:  # count only
+            out = self.inner.generate_batch(reqs, max_new_tokens=max_new_tokens,
+                                            temperature=temperature)
+            self._count(len(reqs), 0)
+            return out
         payloads = [
             {"messages": check_chat(r.messages), "max_new_tokens": max_new_tokens,
              "temperature": float(temperature), "seed": r.seed, "prefix": r.prefix}
@@ -311,6 +316,10 @@ class CachedBackend(Backend):
     def score_options_batch(self, requests: Sequence[ScoreRequest]) -> list[OptionScores]:
         """The inner backend's option scores, from the cache where stored."""
         reqs = list(requests)
+        if self.cache is None:  # count only
+            out = self.inner.score_options_batch(reqs)
+            self._count(len(reqs), 0)
+            return out
         payloads = [{"messages": check_chat(r.messages), "options": list(r.options)}
                     for r in reqs]
 
