@@ -25,7 +25,7 @@ import argparse
 import sys
 from typing import Any
 
-from ..exceptions import DataError, InvalidParameterError
+from ..exceptions import BackendError, DataError, InvalidParameterError
 from ..llm.backends.registry import SPEC_HELP, load_backend
 from ..llm.metrics import FAMILIES
 from ._common import check_output_dir, data_files, run_command
@@ -59,6 +59,17 @@ def _temperature(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
     if not v >= 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return v
+
+
+def _seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}"
+                                         ) from None
+    if not (v > 0 and v < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
     return v
 
 
@@ -134,6 +145,30 @@ def add_parser(subparsers: Any) -> None:
                         "(0: off; default 8192)")
     p.add_argument("--threads", type=_positive, default=None,
                    help="torch CPU threads for local models (default: torch's choice)")
+    g = p.add_argument_group(
+        "served models and scale",
+        "Options for OpenAI-compatible endpoints (openai:MODEL@URL) and for running many "
+        "instances at once; see the how-to on running a study against served models.")
+    g.add_argument("--concurrency", type=_positive, default=1,
+                   help="instances run at once (default 1); results do not depend on it. "
+                        "Local models run one instance at a time")
+    g.add_argument("--request-timeout", type=_seconds, default=120.0,
+                   help="overall deadline of one HTTP request in seconds, retries included "
+                        "(default 120)")
+    g.add_argument("--max-retries", type=_nonneg_int, default=4,
+                   help="retries of a failed HTTP request: connection errors, 408/409/429/5xx, "
+                        "honouring Retry-After (default 4)")
+    g.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="NAME",
+                   help="environment variable holding the endpoint's API key (default "
+                        "OPENAI_API_KEY); keys in URLs are refused")
+    g.add_argument("--cache", default=None, metavar="DIR",
+                   help="response cache directory (default: the user cache directory, "
+                        "$BAYESPERSUADE_CACHE_DIR or ~/.cache/bayespersuade); deterministic "
+                        "HTTP requests are answered from it")
+    g.add_argument("--no-cache", action="store_true", help="do not use the response cache")
+    g.add_argument("--reproducible-seeds", action="store_true",
+                   help="declare that the endpoint samples reproducibly for a fixed seed (vLLM "
+                        "does), so seeded sampling is cached too, not only temperature 0")
     p.add_argument("--report", choices=("md", "html", "none"), default="md",
                    help="report format written at the end (default md)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -244,10 +279,27 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ..llm.backends.registry import check_spec
     from ..llm.protocol import ProtocolConfig
-    from ..llm.runner import RESULTS, EvaluationConfig, check_resume, run_evaluation
+    from ..llm.runner import (
+        RESULTS,
+        EvaluationConfig,
+        check_resume,
+        finished_run,
+        run_evaluation,
+    )
+    from ..llm.store import hold_run_dir
 
+    opt = {"concurrency": 1, "request_timeout": 120.0, "max_retries": 4,
+           "api_key_env": "OPENAI_API_KEY", "cache": None, "no_cache": False,
+           "reproducible_seeds": False}
+    opt.update({k: getattr(args, k) for k in opt if hasattr(args, k)})
     check_output_dir(args.out)
+    for spec in (args.sender, args.receiver):
+        try:
+            check_spec(spec)  # a key in a URL: refused before anything is written
+        except BackendError as e:  # an invalid --sender/--receiver: a usage error
+            raise InvalidParameterError(str(e)) from None
     dataset_path = _dataset_path(args)
     if args.protocol == "static" and args.rounds not in (None, 1):
         raise InvalidParameterError("--rounds applies to the dynamic protocol only")
@@ -263,23 +315,15 @@ def _run(args: argparse.Namespace) -> int:
         loss=args.loss, belief_source="score" if args.no_beliefs else "logprobs",
         seed=args.seed, split=args.split, dataset_path=dataset_path,
         evidence_per_instance=args.evidence_per_instance)
-    check_resume(args.out, config)  # before loading any model
-    records = _load_records(args)
-    if getattr(args, "controls", None):
-        records = _flag_controls(records, args.controls)
-    if args.threads is not None and not (args.sender.startswith("scripted:")
-                                         and args.receiver.startswith("scripted:")):
-        from ..llm.backends.hf import import_torch
-
-        import_torch().set_num_threads(args.threads)
-    kw = {"batch_size": args.batch_size, "prefix_cache_tokens": args.prefix_cache_tokens}
-    sender = load_backend(args.sender, **kw)
-    shared = args.sender == args.receiver and not args.sender.startswith("scripted:")
-    receiver = sender if shared else load_backend(args.receiver, **kw)
-    result = run_evaluation(
-        records, sender, receiver, args.out, config, limit=args.limit,
-        progress=not args.no_progress,
-        report=None if args.report == "none" else args.report, argv=sys.argv)
+    check_resume(args.out, config)  # before taking the directory or loading any model
+    report = None if args.report == "none" else args.report
+    with hold_run_dir(args.out):  # a second process on this --out stops here
+        # A finished run: answered from its files, no dataset or model loaded
+        # (not with --controls, whose file is checked against the dataset).
+        result = None if getattr(args, "controls", None) else finished_run(
+            args.out, config, limit=args.limit, report=report, argv=sys.argv)
+        if result is None:
+            result = _evaluate(args, opt, config, report, run_evaluation)
     s = result.summary
     print(f"{result.n_new} instance(s) evaluated, {result.n_resumed} resumed, "
           f"{result.n_total} in scope; results in {result.out_dir}/{RESULTS}")
@@ -301,6 +345,68 @@ def _run(args: argparse.Namespace) -> int:
     if result.report is not None:
         print(f"report: {result.report}")
     return 0
+
+
+def _evaluate(args: argparse.Namespace, opt: dict, config: Any, report: str | None,
+              run_evaluation: Any) -> Any:
+    records = _load_records(args)
+    if getattr(args, "controls", None):
+        records = _flag_controls(records, args.controls)
+    sender, receiver, loaded = _backend_factories(args, opt)
+    cache = _open_cache(args, opt)
+    try:
+        result = run_evaluation(
+            records, sender, receiver, args.out, config, limit=args.limit,
+            progress=not args.no_progress, report=report, argv=sys.argv,
+            concurrency=opt["concurrency"], cache=cache)
+    except KeyboardInterrupt:
+        raise  # leave at once: closing connections could wait on the server
+    except BaseException:
+        _close(loaded, cache)
+        raise
+    _close(loaded, cache)
+    return result
+
+
+def _close(loaded: dict, cache: Any) -> None:
+    for b in loaded.values():
+        b.close()
+    if cache is not None:
+        cache.close()
+
+
+def _backend_factories(args: argparse.Namespace, opt: dict):
+    """Functions that load the two backends (called only if there is work to do).
+
+    The third element maps each spec to the backend loaded for it (to close them).
+    """
+    loaded: dict[str, Any] = {}
+    kw = {"batch_size": args.batch_size, "prefix_cache_tokens": args.prefix_cache_tokens,
+          "api_key_env": opt["api_key_env"], "request_timeout": opt["request_timeout"],
+          "max_retries": opt["max_retries"], "reproducible_seeds": opt["reproducible_seeds"]}
+
+    def load(spec: str):
+        shared = args.sender == args.receiver and not spec.startswith("scripted:")
+        if shared and spec in loaded:
+            return loaded[spec]
+        if args.threads is not None and not spec.startswith(("scripted:", "openai")):
+            from ..llm.backends.hf import import_torch
+
+            import_torch().set_num_threads(args.threads)
+        b = load_backend(spec, **kw)
+        loaded[spec] = b
+        return b
+
+    return (lambda: load(args.sender)), (lambda: load(args.receiver)), loaded
+
+
+def _open_cache(args: argparse.Namespace, opt: dict):
+    """The response cache, if any backend is an HTTP endpoint and it is not switched off."""
+    if opt["no_cache"] or not any(s.startswith("openai") for s in (args.sender, args.receiver)):
+        return None
+    from ..llm.cache import ResponseCache, default_cache_dir
+
+    return ResponseCache(opt["cache"] if opt["cache"] is not None else default_cache_dir())
 
 
 def _flag_controls(records: list, path: str) -> list:
@@ -332,14 +438,21 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from ..llm.report import write_report
+    from pathlib import Path
 
-    path = write_report(args.out, format=args.format,
-                        controls=getattr(args, "controls", None),
-                        user_prior=getattr(args, "prior", None),
-                        confidence=getattr(args, "confidence", 0.95),
-                        n_resamples=getattr(args, "resamples", 2000),
-                        seed=getattr(args, "resampling_seed", 0))
+    from ..llm.report import write_report
+    from ..llm.store import hold_run_dir
+
+    kw = {"controls": getattr(args, "controls", None),
+          "user_prior": getattr(args, "prior", None),
+          "confidence": getattr(args, "confidence", 0.95),
+          "n_resamples": getattr(args, "resamples", 2000),
+          "seed": getattr(args, "resampling_seed", 0)}
+    if Path(args.out).is_dir():
+        with hold_run_dir(args.out):  # not while an evaluation writes there
+            path = write_report(args.out, format=args.format, **kw)
+    else:
+        path = write_report(args.out, format=args.format, **kw)
     print(f"report: {path}")
     return 0
 

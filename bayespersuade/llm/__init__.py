@@ -28,8 +28,12 @@ Pieces
                                        signed shift and L1 gap, empirical schemes
 :mod:`~.stats`                         intervals over instances (clusters), the
                                        tests of the Bayes-consistency block
-:mod:`~.runner`, :mod:`~.report`       resumable JSON-lines runs; the report
-:mod:`~.store`                         the evaluation directory's files (one owner)
+:mod:`~.runner`, :mod:`~.report`       resumable JSON-lines runs, several
+                                       instances at once; the report
+:mod:`~.store`                         the evaluation directory's files and its
+                                       lock (one owner, one writing process)
+:mod:`~.cache`                         the on-disk response cache (deterministic
+                                       requests are never paid twice)
 :mod:`~.results`                       typed results; ``load_evaluation(DIR).to_frame()``
 :mod:`~.reward`                        RL rewards (score difference, normalised)
 :mod:`~.transcripts`                   the public transcript model; import

@@ -113,6 +113,8 @@ class ScriptedBackend(Backend):
             raise BackendError("scores must be a mapping option -> logprob or a callable")
         self._scores = scores
         self.supports_logprobs = scores is not None
+        # Replies used in turn depend on call order; anything else is a pure function.
+        self.concurrent_safe = isinstance(reply, str) or callable(reply)
         self.name = name
         self._spec = spec
         self.calls: list[tuple] = []
