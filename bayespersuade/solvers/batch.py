@@ -33,6 +33,7 @@ from ..exceptions import InvalidGameError, SolverError
 from . import best_response as _br
 from ._numeric import coerce_array
 from .concavification import best_response_vertices, two_state_envelope
+from .conditioning import ScaledGame, normalise
 from .evaluate import check_distribution_rows
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -172,11 +173,21 @@ def batch_ceilings(game: GameLike, priors: Any) -> CeilingBatch:
     nd = _br.sender_value(u, v, P)
     corner = _br.sender_value(u, v, np.eye(n))
     fd = P @ corner
-    if n == 2:
-        value, W, Post, A, method = _two_state(game, P)
+    # solve in normalised units (tolerances relative to the utilities' ranges)
+    v_n, u_n, sc = normalise(v, u)
+    scaled = ScaledGame(game.prior, v_n, u_n, game.states, game.actions, game.name)
+    if n == 1:
+        value, W, Post, A, method = nd.copy(), np.ones((P.shape[0], 1)), \
+            np.ones((P.shape[0], 1, 1)), np.zeros((P.shape[0], 1), dtype=int), "one state"
+        A[:] = _br.best_response(u, v, np.ones(1))
+    elif n == 2:
+        value, W, Post, A, method = _two_state(scaled, P)
+        value = sc.value(value)
     else:
-        value, W, Post, A, method = _many_states(game, P)
-    _merge_same_actions(W, Post, A)
+        value, W, Post, A, method = _many_states(scaled, P)
+        value = sc.value(value)
+    if n > 1:
+        _merge_same_actions(W, Post, A)
     gain = value - nd
     return CeilingBatch(
         priors=P, value=value, no_disclosure_value=nd, full_disclosure_value=fd, gain=gain,

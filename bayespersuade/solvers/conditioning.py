@@ -135,12 +135,13 @@ def normalise(sender_utility: np.ndarray, receiver_utility: np.ndarray
     u = np.asarray(receiver_utility, dtype=np.float64)
     if not (np.all(np.isfinite(v)) and np.all(np.isfinite(u))):
         raise InvalidGameError("utilities must be finite")
-    v_shift = float(v.min()) if v.size else 0.0
-    v0 = v - v_shift
-    v_scale = float(v0.max()) if v.size else 0.0
-    u_shift = u.min(axis=0) if u.size else np.zeros(u.shape[1])
-    u0 = u - u_shift
-    u_scale = float(u0.max()) if u.size else 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        v_shift = float(v.min()) if v.size else 0.0
+        v0 = v - v_shift
+        v_scale = float(v0.max()) if v.size else 0.0
+        u_shift = u.min(axis=0) if u.size else np.zeros(u.shape[1])
+        u0 = u - u_shift
+        u_scale = float(u0.max()) if u.size else 0.0
     if not np.isfinite(v_scale) or not np.isfinite(u_scale):  # e.g. 1e308 - (-1e308)
         raise InvalidGameError("the range of the utilities overflows float64; rescale them")
     v_n = v0 / v_scale if v_scale > 0 else np.zeros_like(v0)
