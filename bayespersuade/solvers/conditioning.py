@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "CONDITIONING_TOL",
+    "FLOAT_TIE",
     "MAX_CHECK_SUBSETS",
     "Reduction",
     "Scaling",
@@ -76,6 +77,12 @@ __all__ = [
 #: Relative distance (in units of the receiver's utility range) below which a
 #: float solve cannot tell a tie from a dominance.
 CONDITIONING_TOL = 1e-7
+
+#: Float gaps (in units of the range) below this at a vertex count as ties: the
+#: rounding error of a vertex computed from a few constraints is far smaller, so
+#: :func:`near_ties` decides only the gaps above it exactly (a dominance below it
+#: is beyond what float data can be asked to show).
+FLOAT_TIE = 1e-12
 
 #: Largest number of constraint subsets examined by the vertex enumerations of
 #: :func:`reduce_actions` and :func:`near_ties` (beyond it they are skipped).
@@ -264,6 +271,8 @@ def _cell_vertices(u: np.ndarray, actions: np.ndarray, limit: int):
     m, n = sub.shape
     if n == 1:
         return np.ones((1, 1)), [(int(actions[0]), (), ())]
+    if n == 2:
+        return _two_state_vertices(sub, actions, limit)
     total = m * math.comb(m - 1 + n, n - 1)
     if total > limit:
         return None
@@ -293,6 +302,30 @@ def _cell_vertices(u: np.ndarray, actions: np.ndarray, limit: int):
     if not pts:
         return np.zeros((0, n)), []
     return np.array(pts), tight
+
+
+def _two_state_vertices(sub: np.ndarray, actions: np.ndarray, limit: int):
+    """Two states, vectorised: the corners and the crossings on the upper envelope."""
+    m = sub.shape[0]
+    if m * m > limit:
+        return None
+    c, s = sub[:, 0], sub[:, 1] - sub[:, 0]
+    i, j = np.triu_indices(m, 1)
+    ds = s[j] - s[i]
+    ok = ds != 0
+    i, j = i[ok], j[ok]
+    x = (c[i] - c[j]) / ds[ok]
+    inside = (x > 0) & (x < 1)
+    i, j, x = i[inside], j[inside], x[inside]
+    vals = c[None, :] + np.outer(x, s)  # (k, m)
+    top = vals.max(axis=1)
+    on = vals[np.arange(x.size), i] >= top - 1e-9
+    i, j, x = i[on], j[on], x[on]
+    a0, a1 = int(np.argmax(c)), int(np.argmax(c + s))
+    pts = np.vstack((np.array([[1.0, 0.0], [0.0, 1.0]]), np.column_stack((1 - x, x))))
+    tight = [(int(actions[a0]), (), (1,)), (int(actions[a1]), (), (0,))]
+    tight += [(int(actions[a]), (int(actions[b]),), ()) for a, b in zip(i, j, strict=True)]
+    return pts, tight
 
 
 def _exact_vertex(u_q, a: int, acts, facets, n: int) -> list[Fraction] | None:
@@ -432,8 +465,13 @@ def reduce_actions(game: GameLike, u_n: np.ndarray | None = None, *,
             break
         in_S |= new
     kept = cand[in_S]
-    dropped = tuple(int(a) for a in cand[~in_S])
-    return Reduction(kept, dup, dropped)
+    dropped = {int(a) for a in cand[~in_S]}
+    # a copy of a never-best action is never best either
+    for a, rep in list(dup.items()):
+        if rep in dropped:
+            del dup[a]
+            dropped.add(a)
+    return Reduction(kept, dup, tuple(sorted(dropped)))
 
 
 def lift_certificate(game: GameLike, reduction: Reduction, cert: Certificate
@@ -548,8 +586,11 @@ def near_ties(game: GameLike, u_n: np.ndarray | None = None, *,
     if not pts.shape[0]:
         return out
     vals = pts @ sub.T
-    close = vals >= vals.max(axis=1, keepdims=True) - 10 * tol
-    suspects = np.flatnonzero(close.sum(axis=1) >= 2)
+    gap = vals.max(axis=1, keepdims=True) - vals
+    close = gap <= 10 * tol
+    # actions tied at a vertex by construction show float gaps of rounding size
+    # (well below FLOAT_TIE); only gaps above it are decided exactly
+    suspects = np.flatnonzero((close & (gap > FLOAT_TIE)).any(axis=1))
     if not suspects.size:
         return out
     u_q = _exact_u(game)
