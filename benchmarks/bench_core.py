@@ -21,6 +21,8 @@ It prints one Markdown report:
    (:func:`bayespersuade.solvers.certify.certify_basis`) beside the float solve;
 4. the peak resident memory of a 200 x 200 float solve, measured in a fresh
    subprocess (``ru_maxrss``);
+5. the peak memory and time of tall games (2 x 15,000 and 3 x 5,000; float LP,
+   float concavification, exact LP), each in a fresh subprocess;
 
 then checks the performance targets.  Times are medians of repeats; ours and
 cvxpy's (float and exact) are interleaved within each repeat, so that load from
@@ -82,6 +84,17 @@ def random_game(n_states: int, n_actions: int, seed: int) -> PersuasionGame:
     total = int(w.sum())
     prior = [Fraction(int(x), total) for x in w]
     return PersuasionGame(prior, v.tolist(), u.tolist(), name=f"random-{n_states}x{n_actions}")
+
+
+def tall_game(n_states: int, n_actions: int, seed: int) -> PersuasionGame:
+    """Tall/wide games: integer utilities in 0..10^6 (few duplicates), rational prior."""
+    rng = np.random.default_rng(seed)
+    v = rng.integers(0, 10**6 + 1, size=(n_actions, n_states))
+    u = rng.integers(0, 10**6 + 1, size=(n_actions, n_states))
+    w = rng.integers(1, 101, size=n_states)
+    total = int(w.sum())
+    prior = [Fraction(int(x), total) for x in w]
+    return PersuasionGame(prior, v.tolist(), u.tolist(), name=f"tall-{n_states}x{n_actions}")
 
 
 def size_seed(seed: int, n: int, m: int) -> int:
@@ -339,7 +352,7 @@ _MEMORY_SCRIPT = textwrap.dedent("""
     import json, resource, sys, time
     sys.path.insert(0, {root!r})
     sys.path.insert(0, {bench!r})
-    from bench_core import random_game
+    from bench_core import random_game, tall_game
     import bayespersuade.solvers.lp, bayespersuade.solvers.dispatch  # imports before the baseline
 
     def hwm_kib():
@@ -351,15 +364,15 @@ _MEMORY_SCRIPT = textwrap.dedent("""
         except OSError:
             return None
 
-    game = random_game({n}, {m}, {seed})
+    game = {gen}({n}, {m}, {seed})
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     hwm_before = hwm_kib()
     t0 = time.perf_counter()
-    sol = game.solve()
+    sol = game.solve(method={method!r}, exact={exact!r})
     elapsed = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({{"before_kib": before, "peak_kib": after, "hwm_before_kib": hwm_before,
-                      "hwm_kib": hwm_kib(), "seconds": elapsed, "value": sol.value,
+                      "hwm_kib": hwm_kib(), "seconds": elapsed, "value": str(sol.value),
                       "algorithm": sol.algorithm}}))
 """)
 
@@ -373,10 +386,7 @@ def bench_memory(seed: int, n: int, m: int, out: list[str], results: dict) -> No
     mark of the child's own address space) is reported beside it.
     """
     s = size_seed(seed, n, m)
-    script = _MEMORY_SCRIPT.format(root=str(ROOT), bench=str(Path(__file__).parent),
-                                   n=n, m=m, seed=s)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          check=False)
+    proc = _memory_run("random_game", n, m, s, "lp", False)
     out.append(f"## 4. Peak memory of a {n} × {m} float solve\n")
     if proc.returncode != 0:
         out.append(f"The subprocess failed (exit {proc.returncode}):\n\n```\n"
@@ -401,6 +411,53 @@ def bench_memory(seed: int, n: int, m: int, out: list[str], results: dict) -> No
         out.append(f"| `VmHWM` | {hb:.0f} MiB | {ha:.0f} MiB | {ha - hb:.0f} MiB |")
     out.append("")
     print(f"[memory] {n}x{m}: peak {peak:.0f} MiB", file=sys.stderr, flush=True)
+
+
+def _memory_run(gen: str, n: int, m: int, seed: int, method: str, exact: bool):
+    script = _MEMORY_SCRIPT.format(root=str(ROOT), bench=str(Path(__file__).parent),
+                                   gen=gen, n=n, m=m, seed=seed, method=method, exact=exact)
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False)
+
+
+TALL_SIZES = [(2, 15_000), (3, 5_000)]
+QUICK_TALL_SIZES = [(2, 3_000), (3, 1_000)]
+
+
+def bench_tall(seed: int, quick: bool, out: list[str], results: dict) -> None:
+    """Peak memory and time of tall games, each solve in a fresh subprocess.
+
+    Utilities are integers in ``0..10^6`` (so few actions are duplicates):
+    what is measured is the reduction to the actions that are a best response
+    somewhere, then the LP or the envelope on those.
+    """
+    sizes = QUICK_TALL_SIZES if quick else TALL_SIZES
+    out.append("## 5. Tall games: peak memory (fresh subprocess per solve)\n")
+    out.append("Integer utilities `0..10^6`, rational prior; each solve alone in a fresh "
+               "Python process; `VmHWM` is the process's own high-water mark, `ru_maxrss` "
+               "an upper bound (it includes the parent's size at `fork`).\n")
+    out.append("| Size | Method | Exact | Algorithm | Time | `VmHWM` | `ru_maxrss` |")
+    out.append("|---|---|---|---|---|---|---|")
+    rows = []
+    for n, m in sizes:
+        s = size_seed(seed, n, m)
+        for method, exact in (("lp", False), ("concavification", False), ("lp", True)):
+            proc = _memory_run("tall_game", n, m, s, method, exact)
+            if proc.returncode != 0:
+                out.append(f"| {n} × {m:,} | {method} | {exact} | failed (exit "
+                           f"{proc.returncode}) | - | - | - |")
+                rows.append({"n": n, "m": m, "peak_mib": None})
+                continue
+            data = json.loads(proc.stdout.strip().splitlines()[-1])
+            hwm = (data["hwm_kib"] or data["peak_kib"]) / 1024
+            rows.append({"n": n, "m": m, "peak_mib": hwm, "method": method, "exact": exact})
+            out.append(f"| {n} × {m:,} | {method} | {'yes' if exact else 'no'} | "
+                       f"{data['algorithm']} | {data['seconds']:.2f} s | {hwm:.0f} MiB | "
+                       f"{data['peak_kib'] / 1024:.0f} MiB |")
+            print(f"[tall] {n}x{m} {method} exact={exact}: {hwm:.0f} MiB, "
+                  f"{data['seconds']:.2f} s", file=sys.stderr, flush=True)
+    results["tall"] = rows
+    out.append("")
 
 
 def check_targets(results: dict, quick: bool, out: list[str]) -> None:
@@ -441,6 +498,15 @@ def check_targets(results: dict, quick: bool, out: list[str]) -> None:
     else:
         line("peak memory of a 200 × 200 solve < 2 GB",
              "-" if not mem else f"{mem['peak_mib']:.0f} MiB at {mem['n']} × {mem['m']}", None)
+    tall = results.get("tall")
+    if tall:
+        peaks = [r["peak_mib"] for r in tall]
+        ok = all(p is not None for p in peaks)
+        worst = max(p for p in peaks if p is not None) if any(
+            p is not None for p in peaks) else float("nan")
+        line("peak memory of 2 × 15,000 and 3 × 5,000 solves < 500 MB",
+             f"max {worst:.0f} MiB" + (" (--quick: smaller sizes)" if quick else ""),
+             (ok and worst < 500e6 / 2**20) if not quick else None)
     out.append("")
 
 
@@ -485,6 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     exact_sizes = [(10, 10)] if args.quick else [(10, 10), (50, 50), (100, 100)]
     bench_exact(exact_sizes, args.seed, out, results)
     out.extend(mem_out)
+    bench_tall(args.seed, args.quick, out, results)
     check_targets(results, args.quick, out)
     try:
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())

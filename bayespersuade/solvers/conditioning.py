@@ -499,10 +499,30 @@ def lift_certificate(game: GameLike, reduction: Reduction, cert: Certificate
     for d, rep in reduction.duplicate_of.items():
         mult.extend((d, b, lam) for b, lam in by_action.get(rep, ()) if b != d)
     prices = cert.prices
+    # the kept action that beats each dropped one by most in its worst state (float);
+    # where it beats it in every state, one multiplier proves the dual constraint
+    dropped = np.array(reduction.never_best, dtype=np.intp)
+    boss = {}
+    if dropped.size:
+        uf = game.receiver_utility
+        margin = (uf[np.array(keep)][:, None, :] - uf[dropped][None, :, :]).min(axis=2)
+        best = margin.argmax(axis=0)
+        boss = {int(b): keep[int(c)] for b, c, ok in
+                zip(dropped, best, margin[best, np.arange(dropped.size)] > 0, strict=True)
+                if ok}
     for b in reduction.never_best:
         need = [v[b][w] - prices[w] for w in range(n)]
         if all(x <= 0 for x in need):
             continue
+        c = boss.get(b)
+        if c is not None:
+            gaps = [u[c][w] - u[b][w] for w in range(n)]
+            if all(g > 0 for g in gaps):  # exactly: b is dominated by c alone
+                # any larger multiplier also works (u_b − u_c < 0): an integer keeps
+                # the certificate's common denominators small
+                scale = math.ceil(max(x / g for x, g in zip(need, gaps, strict=True)))
+                mult.append((b, c, Fraction(scale)))
+                continue
         # a mixture y of kept actions and a margin t > 0 with
         # Σ_c y_c (u_c(ω) − u_b(ω)) >= t for all ω: maximise t
         k = len(keep)
@@ -514,7 +534,7 @@ def lift_certificate(game: GameLike, reduction: Reduction, cert: Certificate
         if sol is None or sol.x[k] <= 0:
             return None, f"action {b} was dropped but is not strictly dominated exactly"
         y, t = sol.x[:k], sol.x[k]
-        scale = max(x / t for x in need)
+        scale = math.ceil(max(x / t for x in need))
         mult.extend((b, keep[i], scale * y[i]) for i in range(k) if y[i] != 0)
     full = Certificate(value=cert.value, joint=joint, prices=prices,
                        multipliers=tuple(mult), method=cert.method)
