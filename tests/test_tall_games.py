@@ -135,3 +135,19 @@ def test_exact_tall_games_with_many_duplicates(n, m, seed):
         assert g.solve(exact=True).value == sol.value
     finally:
         dispatch.REDUCE_MIN_ACTIONS = old
+
+
+def test_two_state_games_with_many_best_responses_are_routed_to_the_envelope():
+    # every action is a best response somewhere: the tangents of μ² at x_k = k/m,
+    # a_k(μ) = 2 x_k μ − x_k², i.e. u(a_k) = (−x_k², 2 x_k − x_k²)
+    m = 200
+    xs = [F(k, m) for k in range(m)]
+    u = [[-x * x, 2 * x - x * x] for x in xs]
+    v = [[F(k % 3), F((k + 1) % 3)] for k in range(m)]
+    g = PersuasionGame([F(1, 3), F(2, 3)], v, u)
+    assert reduce_actions(g).keep.size == m
+    sol = g.solve()
+    assert sol.method == "lp" and "routed" in sol.algorithm
+    exact = g.solve(method="concavification", exact=True)
+    assert exact.exact
+    assert abs(sol.value - float(exact.value)) <= 1e-9

@@ -24,16 +24,17 @@ algorithm for convex hulls. *ACM Transactions on Mathematical Software*
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..exceptions import InvalidGameError, SolverError
+from ..exceptions import IllConditionedWarning, InvalidGameError, SolverError
 from . import best_response as _br
 from ._numeric import coerce_array
 from .concavification import best_response_vertices, two_state_envelope
-from .conditioning import ScaledGame, normalise
+from .conditioning import ScaledGame, near_ties, normalise
 from .evaluate import check_distribution_rows
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -175,6 +176,8 @@ def batch_ceilings(game: GameLike, priors: Any) -> CeilingBatch:
     fd = P @ corner
     # solve in normalised units (tolerances relative to the utilities' ranges)
     v_n, u_n, sc = normalise(v, u)
+    for line in near_ties(game, u_n):
+        warnings.warn(line, IllConditionedWarning, stacklevel=3)
     scaled = ScaledGame(game.prior, v_n, u_n, game.states, game.actions, game.name)
     if n == 1:
         value, W, Post, A, method = nd.copy(), np.ones((P.shape[0], 1)), \

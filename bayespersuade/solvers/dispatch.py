@@ -36,7 +36,8 @@ from .lp import build_obedience_lp, solve_obedience_lp, solve_obedience_lp_cvxpy
 if TYPE_CHECKING:  # pragma: no cover
     from .game_data import GameLike
 
-__all__ = ["MASS_TOL", "REDUCE_MIN_ACTIONS", "Signal", "SolverOutput", "solve_game"]
+__all__ = ["MASS_TOL", "REDUCE_MIN_ACTIONS", "ROUTE_TWO_STATE_ACTIONS", "Signal", "SolverOutput",
+           "solve_game"]
 
 #: Float mode: recommendations sent with probability below this are dropped.
 MASS_TOL = 1e-12
@@ -45,6 +46,11 @@ MASS_TOL = 1e-12
 #: never-best responses dropped; :func:`~.conditioning.reduce_actions`).  Below,
 #: the vertex enumeration would cost about as much as it saves.
 REDUCE_MIN_ACTIONS = 12
+
+#: Two-state games with at least this many actions left after the reduction are
+#: solved by the envelope even for ``method="lp"`` (the obedience LP has
+#: ``m(m-1)`` rows; the envelope walk is linear in ``m`` per breakpoint).
+ROUTE_TWO_STATE_ACTIONS = 200
 
 
 @dataclass(frozen=True)
@@ -244,6 +250,11 @@ def solve_game(
     cond = ("; ".join(findings[:3]) + (f" (and {len(findings) - 3} more)"
                                        if len(findings) > 3 else "")) if findings else None
 
+    routed = (method == "lp" and n == 2 and backend == "highs"
+              and keep.size >= ROUTE_TWO_STATE_ACTIONS)
+    if routed:  # the envelope is O(m log m)-ish; the obedience LP has m(m-1) rows
+        method = "concavification"
+
     def lift(cert):
         if cert is None or red is None:
             return cert, None
@@ -254,6 +265,8 @@ def solve_game(
         res = concavify(sub if exact_view else scaled, exact=exact)
         algorithm = "two-state envelope" if n == 2 else (
             "one state" if n == 1 else "region vertices + LP")
+        if routed:
+            algorithm += f" (routed from the LP: {keep.size} actions)"
         use_exact = res.exact
         cert, lift_failure = lift(res.certificate) if use_exact else (None, None)
         if use_exact and cert is None:  # pragma: no cover - a verified certificate lifts
@@ -278,7 +291,8 @@ def solve_game(
             envelope = _user_envelope(envelope, sc, keep)
         elif envelope is not None and red is not None:
             envelope = _user_envelope(envelope, None, keep)
-        return _assemble(game, "concavification", "highs", algorithm, t0, exact=use_exact,
+        return _assemble(game, "lp" if routed else "concavification", "highs", algorithm, t0,
+                         exact=use_exact,
                          value=value, weights=weights, posts=posts, acts=acts, vals=vals,
                          prices=prices, certificate=cert,
                          failure=res.exact_failure if exact else cond,
