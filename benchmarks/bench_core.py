@@ -23,6 +23,9 @@ It prints one Markdown report:
    subprocess (``ru_maxrss``);
 5. the peak memory and time of tall games (2 x 15,000 and 3 x 5,000; float LP,
    float concavification, exact LP), each in a fresh subprocess;
+6. ``game.solve()`` beside the anchors a user would write instead: scipy's
+   ``linprog`` (HiGHS dual simplex and HiGHS-IPM, sparse vectorised build) and
+   cvxpy, interleaved, with the ratio to the best of them;
 
 then checks the performance targets.  Times are medians of repeats; ours and
 cvxpy's (float and exact) are interleaved within each repeat, so that load from
@@ -169,6 +172,82 @@ def versions() -> dict[str, str]:
 
 
 # ----------------------------------------------------------------- sections
+
+
+def scipy_obedience_lp(prior, v, u, method: str = "highs") -> float:
+    """The LP as a competent scipy user writes it: sparse, vectorised build, linprog.
+
+    Variables ``x[a * n + ω]``; prior rows ``Σ_a x(ω, a) = μ0(ω)``; one
+    obedience row per ordered pair ``a != b``:
+    ``Σ_ω x(ω, a) (u(b, ω) − u(a, ω)) <= 0``.  Returns the optimal value.
+    """
+    import scipy.optimize
+    import scipy.sparse as sp
+
+    m, n = u.shape
+    a_idx, b_idx = np.nonzero(~np.eye(m, dtype=bool))
+    D = u[b_idx] - u[a_idx]  # (m(m-1), n)
+    rows = np.repeat(np.arange(a_idx.size), n)
+    cols = (a_idx[:, None] * n + np.arange(n)[None, :]).ravel()
+    A_ub = sp.csr_array((D.ravel(), (rows, cols)), shape=(a_idx.size, m * n))
+    A_eq = sp.csr_array((np.ones(m * n), (np.tile(np.arange(n), m), np.arange(m * n))),
+                        shape=(n, m * n))
+    res = scipy.optimize.linprog(-v.ravel(), A_ub=A_ub, b_ub=np.zeros(a_idx.size),
+                                 A_eq=A_eq, b_eq=prior, bounds=(0, None), method=method)
+    if res.status != 0:
+        raise RuntimeError(f"linprog ({method}) failed: {res.message}")
+    return -float(res.fun)
+
+
+ANCHOR_SIZES = [(2, 7), (5, 5), (10, 10), (20, 20), (50, 50), (100, 100)]
+QUICK_ANCHOR_SIZES = [(2, 7), (10, 10)]
+
+
+def bench_anchors(sizes, seed: int, out: list[str], results: dict) -> None:
+    """``game.solve()`` beside scipy HiGHS (dual simplex), scipy HiGHS-IPM and cvxpy.
+
+    All four interleaved in each repeat; the ratio is to the fastest anchor.
+    """
+    from bayespersuade.solvers.lp import solve_obedience_lp_cvxpy
+
+    out.append("## 6. Anchors: what a user would write instead\n")
+    out.append("`game.solve()` beside `scipy.optimize.linprog` with a sparse, vectorised "
+               "build (`method=\"highs\"` and `\"highs-ipm\"`) and the cvxpy formulation "
+               "(cvxpy + HiGHS), interleaved in each repeat; *ratio* is the best anchor's "
+               "time over ours (above 1: we are faster).\n")
+    out.append("| Size | bayespersuade | scipy HiGHS | scipy HiGHS-IPM | cvxpy + HiGHS | "
+               "Best anchor | Ratio | Repeats |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    rows = []
+    for n, m in sizes:
+        s = size_seed(seed, n, m)
+        game = random_game(n, m, s)
+        prior, v, u = game.prior, game.sender_utility, game.receiver_utility
+        ref = game.solve().value
+        fns = {
+            "ours": lambda game=game: game.solve().value,
+            "scipy HiGHS": lambda p=prior, v=v, u=u: scipy_obedience_lp(p, v, u, "highs"),
+            "scipy HiGHS-IPM": lambda p=prior, v=v, u=u: scipy_obedience_lp(p, v, u,
+                                                                           "highs-ipm"),
+            "cvxpy + HiGHS": lambda p=prior, v=v, u=u: solve_obedience_lp_cvxpy(p, v, u)[1],
+        }
+        for name, fn in fns.items():  # same answer before timing
+            val = fn()
+            if abs(val - ref) > 1e-6 * max(1.0, abs(ref)):
+                raise RuntimeError(f"{name} disagrees at {n}x{m}: {val} vs {ref}")
+        reps = max(2, repeats_for(n, m) // 2)
+        times = interleaved(fns, reps)
+        med = {k: statistics.median(t) for k, t in times.items()}
+        anchors = {k: t for k, t in med.items() if k != "ours"}
+        best = min(anchors, key=anchors.get)
+        ratio = anchors[best] / med["ours"]
+        rows.append({"n": n, "m": m, "ratio": ratio, "best": best})
+        out.append(f"| {n} × {m} | {fmt_s(med['ours'])} | {fmt_s(med['scipy HiGHS'])} | "
+                   f"{fmt_s(med['scipy HiGHS-IPM'])} | {fmt_s(med['cvxpy + HiGHS'])} | "
+                   f"{best} | {ratio:.2f}× | {reps} |")
+        print(f"[anchors] {n}x{m}: ratio {ratio:.2f} to {best}", file=sys.stderr, flush=True)
+    results["anchors"] = rows
+    out.append("")
 
 
 def bench_float(sizes, seed: int, out: list[str], results: dict) -> None:
@@ -498,6 +577,15 @@ def check_targets(results: dict, quick: bool, out: list[str]) -> None:
     else:
         line("peak memory of a 200 × 200 solve < 2 GB",
              "-" if not mem else f"{mem['peak_mib']:.0f} MiB at {mem['n']} × {mem['m']}", None)
+    anchors = results.get("anchors")
+    if anchors:
+        small = [r["ratio"] for r in anchors if r["n"] * r["m"] <= 100]
+        line("≥ 3× faster than the best anchor (scipy HiGHS, HiGHS-IPM, cvxpy) up to "
+             "10 × 10", f"min ratio {min(small):.2f}×" if small else "-",
+             min(small) >= 3 if small else None)
+        line("ahead of the best anchor at every size run",
+             f"min ratio {min(r['ratio'] for r in anchors):.2f}×",
+             min(r["ratio"] for r in anchors) >= 1)
     tall = results.get("tall")
     if tall:
         peaks = [r["peak_mib"] for r in tall]
@@ -516,6 +604,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="small sizes only (under a minute)")
     parser.add_argument("--out", type=Path, help="also write the Markdown report here")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="base seed")
+    parser.add_argument("--no-anchors", action="store_true",
+                        help="skip section 6 (scipy HiGHS, HiGHS-IPM, cvxpy anchors)")
+    parser.add_argument("--only", choices=("tall", "anchors"),
+                        help="run one section only (with the header and targets)")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -530,6 +622,20 @@ def main(argv: list[str] | None = None) -> int:
     out.append("Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + ".\n")
 
     results: dict[str, Any] = {}
+    if args.only is not None:
+        warm = random_game(2, 2, 0)
+        warm.solve()
+        if args.only == "tall":
+            bench_tall(args.seed, args.quick, out, results)
+        else:
+            bench_anchors(QUICK_ANCHOR_SIZES if args.quick else ANCHOR_SIZES, args.seed,
+                          out, results)
+        check_targets(results, args.quick, out)
+        report = "\n".join(out) + "\n"
+        print(report)
+        if args.out is not None:
+            args.out.write_text(report, encoding="utf-8")
+        return 0
     # memory first, while this process is small (see bench_memory)
     mem_out: list[str] = []
     mem_size = (50, 50) if args.quick else (200, 200)
@@ -552,6 +658,9 @@ def main(argv: list[str] | None = None) -> int:
     bench_exact(exact_sizes, args.seed, out, results)
     out.extend(mem_out)
     bench_tall(args.seed, args.quick, out, results)
+    if not args.no_anchors:
+        bench_anchors(QUICK_ANCHOR_SIZES if args.quick else ANCHOR_SIZES, args.seed, out,
+                      results)
     check_targets(results, args.quick, out)
     try:
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
