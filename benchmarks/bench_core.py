@@ -500,7 +500,7 @@ def _memory_run(gen: str, n: int, m: int, seed: int, method: str, exact: bool):
 
 
 TALL_SIZES = [(2, 15_000), (3, 5_000)]
-QUICK_TALL_SIZES = [(2, 3_000), (3, 1_000)]
+QUICK_TALL_SIZES = [(2, 1_000), (3, 300)]
 
 
 def bench_tall(seed: int, quick: bool, out: list[str], results: dict) -> None:
