@@ -151,3 +151,23 @@ def test_two_state_games_with_many_best_responses_are_routed_to_the_envelope():
     exact = g.solve(method="concavification", exact=True)
     assert exact.exact
     assert abs(sol.value - float(exact.value)) <= 1e-9
+
+
+@pytest.mark.parametrize("method", ["lp", "concavification"])
+def test_a_wrongly_dropped_action_falls_back_to_the_full_exact_solve(monkeypatch, method):
+    from bayespersuade.solvers import conditioning
+
+    u = [[1, 0], [0, 1]] + [[F(1, 2), F(1, 2)]] + [[F(-k), F(-k)] for k in range(1, 12)]
+    v = [[0, 0], [0, 0], [10, 10]] + [[0, 0]] * 11
+    g = PersuasionGame([F(1, 2), F(1, 2)], v, u)  # action 2 ties at (1/2, 1/2): V = 10
+    real = conditioning.reduce_actions
+
+    def wrong(game, u_n=None, **kw):  # drops the tied action 2 as if never best
+        r = real(game, u_n, **kw)
+        keep = np.array([a for a in r.keep if a != 2])
+        return conditioning.Reduction(keep, r.duplicate_of, tuple(sorted((*r.never_best, 2))))
+
+    monkeypatch.setattr(dispatch, "reduce_actions", wrong)
+    sol = g.solve(method=method, exact=True)
+    assert sol.exact and sol.value == 10
+    assert bool(verify_certificate(g, sol.certificate))

@@ -200,8 +200,12 @@ def solve_game(
     lp_method: str = "auto",
     backend: str = "highs",
     time_limit: float | None = None,
+    reduce: bool = True,
 ) -> SolverOutput:
     """Solve ``game``; see :meth:`PersuasionGame.solve` for the parameters.
+
+    ``reduce=False`` skips the action reduction (an exact solve whose reduced
+    certificate does not lift to the full game is retried that way).
 
     Examples
     --------
@@ -233,7 +237,7 @@ def solve_game(
     n, m = game.n_states, game.n_actions
     v_n, u_n, sc = normalise(game.sender_utility, game.receiver_utility)
     red = None
-    if m >= REDUCE_MIN_ACTIONS and n >= 2:
+    if reduce and m >= REDUCE_MIN_ACTIONS and n >= 2:
         red = reduce_actions(game, u_n)
         if not red.n_dropped:
             red = None
@@ -268,9 +272,11 @@ def solve_game(
         if routed:
             algorithm += f" (routed from the LP: {keep.size} actions)"
         use_exact = res.exact
-        cert, lift_failure = lift(res.certificate) if use_exact else (None, None)
-        if use_exact and cert is None:  # pragma: no cover - a verified certificate lifts
-            raise SolverError(f"internal error: {lift_failure}")
+        cert, _ = lift(res.certificate) if use_exact else (None, None)
+        if use_exact and cert is None:  # a dropped action was not exactly dominated
+            return solve_game(game, method="concavification", exact=exact,
+                              lp_method=lp_method, backend=backend, time_limit=time_limit,
+                              reduce=False)
         joint: dict = {}
         for w, mu, a in zip(res.weights, res.posteriors, res.actions, strict=True):
             col = joint.setdefault(int(keep[int(a)]), [Fraction(0) if use_exact else 0.0] * n)
@@ -327,9 +333,10 @@ def solve_game(
             if cert is None:
                 failure = f"{failure}; {failure2}"
         if cert is not None:
-            cert, lift_failure = lift(cert)
-            if cert is None:  # pragma: no cover - a verified certificate lifts
-                failure = lift_failure
+            cert, _ = lift(cert)
+            if cert is None:  # a dropped action was not exactly dominated: no reduction
+                return solve_game(game, method="lp", exact=True, lp_method=lp_method,
+                                  backend=backend, time_limit=time_limit, reduce=False)
         if cert is not None:
             joint = {a: list(x) for a, x in cert.joint}
             weights, posts, acts, vals = _signals_from_joint(game, joint, True)
