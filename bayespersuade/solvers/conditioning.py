@@ -276,13 +276,13 @@ def _cell_vertices(u: np.ndarray, actions: np.ndarray, limit: int):
     total = m * math.comb(m - 1 + n, n - 1)
     if total > limit:
         return None
-    pts, tight = [], []
+    pts, cells, found = [], [], []
+    k = m - 1 + n
+    combos = np.array(list(itertools.combinations(range(k), n - 1)), dtype=np.intp)
+    combos = combos.reshape(-1, n - 1)
     for i in range(m):
         others = [j for j in range(m) if j != i]
         G = np.vstack(((sub[i] - sub[others]).reshape(-1, n), np.eye(n)))
-        k = G.shape[0]
-        combos = np.array(list(itertools.combinations(range(k), n - 1)), dtype=np.intp)
-        combos = combos.reshape(-1, n - 1)
         S = np.empty((combos.shape[0], n, n))
         S[:, : n - 1, :] = G[combos]
         S[:, n - 1, :] = 1.0
@@ -294,14 +294,31 @@ def _cell_vertices(u: np.ndarray, actions: np.ndarray, limit: int):
         rhs[:, n - 1, 0] = 1.0
         P = np.linalg.solve(S[ok], rhs)[..., 0]
         feas = (G @ P.T >= -1e-9).all(axis=0)
-        for p, combo in zip(P[feas], combos[ok][feas], strict=True):
-            acts = tuple(int(actions[others[c]]) for c in combo if c < m - 1)
-            facets = tuple(int(c - (m - 1)) for c in combo if c >= m - 1)
-            pts.append(np.clip(p, 0.0, None))
-            tight.append((int(actions[i]), acts, facets))
+        if feas.any():
+            pts.append(np.clip(P[feas], 0.0, None))
+            cells.append(np.full(int(feas.sum()), i))
+            found.append(combos[ok][feas])
     if not pts:
         return np.zeros((0, n)), []
-    return np.array(pts), tight
+    return np.vstack(pts), _Tight(actions, np.concatenate(cells), np.vstack(found), m)
+
+
+class _Tight:
+    """``tight[k] = (a, others, facets)``, built on demand (most are never asked for)."""
+
+    def __init__(self, actions, cells, combos, m: int) -> None:
+        self.actions, self.cells, self.combos, self.m = actions, cells, combos, m
+
+    def __len__(self) -> int:
+        return self.cells.size
+
+    def __getitem__(self, k: int):
+        i = int(self.cells[k])
+        others = [j for j in range(self.m) if j != i]
+        combo = self.combos[k]
+        acts = tuple(int(self.actions[others[c]]) for c in combo if c < self.m - 1)
+        facets = tuple(int(c - (self.m - 1)) for c in combo if c >= self.m - 1)
+        return int(self.actions[i]), acts, facets
 
 
 def _two_state_vertices(sub: np.ndarray, actions: np.ndarray, limit: int):
