@@ -56,6 +56,12 @@ from .store import (
     read_results,
     write_json_atomic,
 )
+from .strategies import (
+    SENDER_STRATEGIES,
+    plan_dialogues,
+    strategy_metrics,
+    summarize_strategies,
+)
 
 __all__ = [
     "EvaluationConfig",
@@ -90,6 +96,15 @@ class EvaluationConfig:
     evidence_per_instance : int, optional
         Evidence-stance only: at most this many pieces of evidence per claim
         (alternating stances); default all of them.
+    sender_strategy : {"free", "optimal", "full", "babbling"}, default "free"
+        What the sender is told to do with its evidence
+        (:mod:`~bayespersuade.llm.strategies`); every strategy but ``"free"``
+        needs the evidence-stance family.  Every instance record then carries
+        ``strategy``, the empirical scheme against the optimal one
+        (:func:`~bayespersuade.llm.strategies.strategy_metrics`), and the
+        summary ``sender_strategy`` (per dataset, with intervals).  Left out
+        of :meth:`identity` when ``"free"``, so runs from before this setting
+        resume.
 
     Examples
     --------
@@ -110,6 +125,7 @@ class EvaluationConfig:
     split: str | None = None
     dataset_path: str | None = None
     evidence_per_instance: int | None = None
+    sender_strategy: str = "free"
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -130,11 +146,21 @@ class EvaluationConfig:
         if e is not None and (isinstance(e, bool) or not isinstance(e, int) or e < 1):
             raise InvalidParameterError(
                 f"evidence_per_instance must be a positive integer, got {e!r}")
+        if self.sender_strategy not in SENDER_STRATEGIES:
+            raise InvalidParameterError(
+                f"sender_strategy must be one of {', '.join(SENDER_STRATEGIES)}, got "
+                f"{self.sender_strategy!r}")
+        if self.sender_strategy != "free" and self.family != "evidence-stance":
+            raise InvalidParameterError(
+                f"sender_strategy={self.sender_strategy!r} needs a sender with private "
+                f"information: the evidence-stance family (got family={self.family!r})")
 
     def identity(self) -> dict:
         """The settings a resumed run must share (a JSON-serialisable dict)."""
         d = asdict(self)
         d["protocol"] = self.protocol.to_json()
+        if self.sender_strategy == "free":
+            del d["sender_strategy"]
         return d
 
 
@@ -358,6 +384,9 @@ def run_evaluation(
     all_recs = read_results(out / RESULTS)
     in_scope = {f"{r.dataset}/{r.id}" for r in scope}
     summary = summarize([r for r in all_recs if r["key"] in in_scope])
+    if config.family == "evidence-stance":
+        summary["sender_strategy"] = summarize_strategies(
+            [r for r in all_recs if r["key"] in in_scope], seed=config.seed)
     write_json_atomic(out / "summary.json", summary)
     report_path = None
     if report is not None:
@@ -389,17 +418,29 @@ def _run_one(rec: Any, index: int, seed: int, sender: Backend, receiver: Backend
             votes_share = str(evidence_support_share(ev, "votes")[0])
         except InvalidGameError as e:
             votes_share = f"unavailable: {e}"
-        evidence = select_evidence(ev, config.evidence_per_instance,
-                                   derive_seed(seed, "evidence"))
+        plan = plan_dialogues(config.sender_strategy, ev, evidence_prior,
+                              samples=config.protocol.samples, seed=seed,
+                              limit=config.evidence_per_instance, loss=config.loss)
+        if plan is None:
+            evidence = select_evidence(ev, config.evidence_per_instance,
+                                       derive_seed(seed, "evidence"))
         base["evidence_prior_support"] = str(evidence_prior)
         base["evidence_prior_origin"] = origin
         base["evidence_support_share_votes"] = votes_share
+        base["sender_strategy"] = config.sender_strategy
+    else:
+        plan = None
     raw = run_instance(rec.claim, sender, receiver, config.protocol, seed=seed,
-                       evidence=evidence)
+                       evidence=evidence, dialogues=plan)
     metrics = instance_metrics(raw, family=config.family, loss=config.loss,
                                belief_source=config.belief_source, model=config.receiver,
                                evidence_prior=evidence_prior, name=base["key"])
-    return {**base, "status": "done", "transcript": raw, "metrics": metrics}
+    out = {**base, "status": "done", "transcript": raw, "metrics": metrics}
+    if config.family == "evidence-stance":
+        out["strategy"] = strategy_metrics(raw, evidence_prior,
+                                           strategy=config.sender_strategy, loss=config.loss,
+                                           seed=derive_seed(seed, "bootstrap"))
+    return out
 
 
 class _NoBar:
