@@ -18,7 +18,7 @@ A short CPU run (SmolLM2-135M as sender, a frozen SmolLM2-135M receiver)::
 
 It writes ``OUT/log.jsonl`` (TRL's log, one line per step: the mean reward,
 its standard deviation, the KL...), ``OUT/rewards.jsonl`` (every completion's
-rewards and statuses), ``OUT/settings.json`` and, with matplotlib,
+rewards and statuses), ``OUT/settings.json`` and
 ``OUT/reward_curve.png``.  The trained model is saved with ``--save``.
 """
 
@@ -200,10 +200,7 @@ def main(argv: list[str] | None = None) -> int:
                 "receiver_stats": env.stats, "n_claims": len(ds),
                 "torch": torch.__version__}
     (out / "settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
-    try:
-        plot_curve(res["log"], res["rewards"], args.reward, out / "reward_curve.png")
-    except ImportError:
-        pass
+    plot_curve(res["log"], res["rewards"], args.reward, out / "reward_curve.png")
     print(f"{args.max_steps} steps in {res['elapsed_s']:.0f} s; receiver {env.stats}; "
           f"log in {out / 'log.jsonl'}")
     if args.save:
