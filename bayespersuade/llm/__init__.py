@@ -28,6 +28,11 @@ Pieces
                                        Bayes-plausibility gap, empirical schemes
 :mod:`~.runner`, :mod:`~.report`       resumable JSON-lines runs; the report
 :mod:`~.reward`                        RL rewards (score difference, normalised)
+:mod:`~.strategies`                    sender strategies (free, optimal, full,
+                                       babbling); the empirical scheme against
+                                       the optimal one
+:mod:`~.rl`                            a TRL environment: reward functions on a
+                                       cached frozen receiver, prompt datasets
 :mod:`bayespersuade.cli.evaluate`      ``bayespersuade evaluate`` / ``report``
 =====================================  ==========================================
 
