@@ -181,3 +181,13 @@ def test_grpo_two_steps_on_the_tiny_random_model(tmp_path):
     changed = any(not torch.equal(before[k], v.detach().cpu())
                   for k, v in trained.named_parameters())
     assert changed, "two GRPO steps did not change the sender"
+
+
+def test_missing_datasets_names_the_rl_extra(monkeypatch):
+    import sys
+
+    from bayespersuade.exceptions import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "datasets", None)      # import datasets -> ImportError
+    with pytest.raises(MissingDependencyError, match=r"bayespersuade\[rl\]"):
+        prompt_dataset(split="test", limit=1)

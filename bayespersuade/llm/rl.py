@@ -72,7 +72,22 @@ REWARDS = ("score_reward", "model_gain_reward", "normalized_reward")
 
 
 def import_datasets():
-    """Import ``datasets`` (the ``rl`` extra) or raise an error naming the extra."""
+    """Import ``datasets`` (the ``rl`` extra) or raise an error naming the extra.
+
+    Raises
+    ------
+    MissingDependencyError
+        Without ``datasets``: "install it with: pip install 'bayespersuade[rl]'".
+
+    Examples
+    --------
+    >>> try:
+    ...     ok = hasattr(import_datasets(), "Dataset")
+    ... except ImportError as e:          # MissingDependencyError is an ImportError
+    ...     ok = "bayespersuade[rl]" in str(e)
+    >>> ok
+    True
+    """
     try:
         import datasets
     except ImportError:
@@ -281,6 +296,14 @@ class PersuasionEnv:
         ``belief_status`` (``"ok"``, ``"unavailable"``, ``"ceiling_zero"``),
         the scores, ``P(yes)`` before and after, the ceiling, and the rewards
         ``score_reward``, ``model_gain_reward``, ``normalized_reward``.
+
+        Examples
+        --------
+        >>> from bayespersuade.llm.backends.scripted import scripted_receiver
+        >>> env = PersuasionEnv(scripted_receiver(start=3, p0=0.5), unparsable_reward=0.0)
+        >>> d = env.evaluate(["<argument>[strength 1]</argument>"], ["X."])[0]
+        >>> d["status"], d["score_before"], d["score_after"], d["ceiling"]
+        ('ok', 3, 4, '1/2')
         """
         if isinstance(claims, str) or len(claims) != len(completions):
             raise InvalidParameterError(

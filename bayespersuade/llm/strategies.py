@@ -119,6 +119,11 @@ class StrategyScheme:
         """``π(answer | ω)``: the scheme as a distribution over the answers it induces.
 
         Keys are ``"score a"``, as the empirical scheme's signals.
+
+        Examples
+        --------
+        >>> strategy_scheme("full", "1/2").induced()
+        {'score 1': (Fraction(1, 1), Fraction(0, 1)), 'score 7': (Fraction(0, 1), Fraction(1, 1))}
         """
         out: dict[str, list[Fraction]] = {}
         for j, a in enumerate(self.answers):
