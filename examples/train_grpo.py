@@ -133,18 +133,30 @@ def train(model: Any, tokenizer: Any, env: Any, dataset: Any, *, out: str | Path
         logging_steps=1, save_strategy="no", report_to=[], seed=seed, use_cpu=True,
         bf16=False, fp16=False, dataloader_num_workers=0, disable_tqdm=True,
     )
+    from transformers import TrainerCallback
+
+    log_path, rewards_path = out / "log.jsonl", out / "rewards.jsonl"
+    for path in (log_path, rewards_path):
+        path.write_text("", encoding="utf-8")
+    written = [0]
+
+    class _Flush(TrainerCallback):
+        """Append each step's log line and completions as they come (a long run can stop)."""
+
+        def on_log(self, args, state, control, logs=None, **kw):
+            with open(log_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps({"step": state.global_step, **(logs or {})}) + "\n")
+            with open(rewards_path, "a", encoding="utf-8") as f:
+                for x in per_completion[written[0]:]:
+                    f.write(json.dumps(x) + "\n")
+            written[0] = len(per_completion)
+
     trainer = GRPOTrainer(model=model, processing_class=tokenizer, reward_funcs=[reward_fn],
-                          args=cfg, train_dataset=dataset)
+                          args=cfg, train_dataset=dataset, callbacks=[_Flush()])
     t0 = time.perf_counter()
     trainer.train()
     elapsed = time.perf_counter() - t0
     log = [dict(x) for x in trainer.state.log_history]
-    with open(out / "log.jsonl", "w", encoding="utf-8") as f:
-        for x in log:
-            f.write(json.dumps(x) + "\n")
-    with open(out / "rewards.jsonl", "w", encoding="utf-8") as f:
-        for x in per_completion:
-            f.write(json.dumps(x) + "\n")
     return {"log": log, "rewards": per_completion, "elapsed_s": elapsed, "trainer": trainer}
 
 

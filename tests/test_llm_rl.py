@@ -175,8 +175,9 @@ def test_grpo_two_steps_on_the_tiny_random_model(tmp_path):
     assert len(res["rewards"]) == 8
     assert all(d["status"] == "ok" and d["untagged"] for d in res["rewards"])
     assert len({d["score_reward"] for d in res["rewards"]}) > 1   # advantages are not all 0
-    lines = (tmp_path / "log.jsonl").read_text().splitlines()
-    assert json.loads(lines[0])["step"] == 1
+    lines = [json.loads(x) for x in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert [x["step"] for x in lines if "reward" in x] == [1, 2]
+    assert len((tmp_path / "rewards.jsonl").read_text().splitlines()) == 8
     trained = res["trainer"].model
     changed = any(not torch.equal(before[k], v.detach().cpu())
                   for k, v in trained.named_parameters())
