@@ -52,6 +52,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--untagged", choices=("unparsable", "argument"), default="unparsable",
                    help="a completion without <argument> tags: unparsable (the protocol's "
                         "rule, default) or its whole text is the argument (small senders)")
+    p.add_argument("--receiver-prefill", action="store_true",
+                   help="start the receiver's replies with <thinking> (small receivers)")
     p.add_argument("--split", default="train", help="bundled PERSPECTRUM split (default train)")
     p.add_argument("--limit", type=int, default=None, help="only the first N claims")
     p.add_argument("--max-steps", type=int, default=30, help="optimisation steps (default 30)")
@@ -198,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     receiver = load_backend(args.receiver)
     env = PersuasionEnv(receiver, unparsable_reward=args.unparsable_reward,
                         max_new_tokens=args.receiver_max_new_tokens, seed=args.seed,
-                        word_limit=args.word_limit, untagged=args.untagged)
+                        word_limit=args.word_limit, untagged=args.untagged,
+                        prefill=args.receiver_prefill)
     ds = prompt_dataset(split=args.split, limit=args.limit, word_limit=args.word_limit, env=env)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

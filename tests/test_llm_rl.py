@@ -69,6 +69,32 @@ def test_unparsable_gets_the_chosen_reward_and_statuses_say_why():
     assert mute.belief_source == "score"
     assert mute.model_gain_reward(None, ["<argument>x</argument>"], claim=["X."]) == [-2.0]
     assert mute.last[0]["status"] == "receiver_unparsable_before"
+    assert mute.last[0]["belief_status"] == "unavailable"
+
+
+def test_belief_rewards_need_no_parsable_score():
+    # A receiver that never writes a score but has log-probabilities: P(yes) = 1/2, then
+    # 0.8 once it has read an argument; the score reward is unparsable, the others are not.
+    import math
+
+    def scores(messages, options):
+        p = 0.8 if any("<argument>" in m["content"] for m in messages) else 0.5
+        t = {"Yes": math.log(p), "No": math.log(1 - p)}
+        return {o: t[o] for o in options if o in t}
+
+    env = PersuasionEnv(ScriptedBackend("no tags", scores), unparsable_reward=-3.0,
+                        prefill=True)
+    comp = ["<argument>x</argument>"]
+    g = binary_truth_game(F(1, 2))
+    gain = g.sender_value([1 - F(0.8), F(0.8)], exact=True) - g.sender_value(
+        [F(1, 2), F(1, 2)], exact=True)
+    assert env.score_reward(None, comp, claim=["X."]) == [-3.0]
+    assert env.model_gain_reward(None, comp, claim=["X."]) == [float(gain)]
+    assert env.normalized_reward(None, comp, claim=["X."]) == [float(gain / F(1, 2))]
+    assert (env.last[0]["status"], env.last[0]["belief_status"]) == (
+        "receiver_unparsable_before", "ok")
+    # with prefill the receiver's replies start with <thinking>
+    assert env.prior("X.").reply == "<thinking>no tags"
 
 
 def test_receiver_calls_are_cached_across_rewards_and_repeats():

@@ -134,9 +134,10 @@ class PersuasionEnv:
     receiver : Backend
         The frozen receiver.
     unparsable_reward : float
-        The reward of a completion without an ``<argument>``, or whose
-        receiver answer (or belief, for the belief-based rewards) is
-        unavailable, before or after (an explicit choice; required).
+        The reward of a completion without an ``<argument>``, or, for the
+        score reward, whose receiver answer has no valid score (before or
+        after), or, for the belief rewards, whose belief is unavailable (an
+        explicit choice; required).
     belief_source : {"auto", "logprobs", "score"}, default "auto"
         Beliefs for the model-consistent rewards: elicited ``P(yes)``
         (``"logprobs"``), the reported score's ``(s − 1)/6`` (``"score"``),
@@ -151,6 +152,10 @@ class PersuasionEnv:
     temperature : float, default 0.0
         The receiver's temperature.
     seed : int, default 0
+    prefill : bool, default False
+        Start the receiver's replies with ``<thinking>``
+        (:data:`~bayespersuade.llm.prompts.RECEIVER_PREFILL`), as the
+        protocol's ``prefill``, for small receivers.
     untagged : {"unparsable", "argument"}, default "unparsable"
         A completion without ``<argument>`` tags is unparsable (the
         protocol's rule), or, with ``"argument"``, its whole text (stripped)
@@ -191,6 +196,7 @@ class PersuasionEnv:
         max_new_tokens: int = 256,
         temperature: float = 0.0,
         seed: int = 0,
+        prefill: bool = False,
         untagged: str = "unparsable",
     ) -> None:
         if untagged not in ("unparsable", "argument"):
@@ -214,6 +220,7 @@ class PersuasionEnv:
         self.temperature = temperature
         self.seed = seed
         self.untagged = untagged
+        self._prefix = prompts.RECEIVER_PREFILL if prefill else ""
         self._priors: dict[str, _Prior] = {}
         self._after: dict[tuple[str, str], _After] = {}
         self.stats = {"receiver_generate": 0, "receiver_score": 0, "cache_hits": 0}
@@ -252,7 +259,7 @@ class PersuasionEnv:
                 {"role": "user", "content": prompts.receiver_first_turn(claim)}]
         self.stats["receiver_generate"] += 1
         reply = self.receiver.generate_batch(
-            [GenerationRequest(chat, derive_seed(self.seed, "rl-prior", claim))],
+            [GenerationRequest(chat, derive_seed(self.seed, "rl-prior", claim), self._prefix)],
             max_new_tokens=self.max_new_tokens, temperature=self.temperature)[0]
         parsed = parse_receiver(reply)
         belief = self._belief(chat, parsed.score)
@@ -276,8 +283,8 @@ class PersuasionEnv:
                       {"role": "user", "content": prompts.receiver_argument_turn(a, 1, 1)}]
                      for a in todo]
             reqs = [GenerationRequest(c, derive_seed(
-                self.seed, "rl", claim, hashlib.sha256(a.encode("utf-8")).hexdigest()[:16]))
-                for c, a in zip(chats, todo)]
+                self.seed, "rl", claim, hashlib.sha256(a.encode("utf-8")).hexdigest()[:16]),
+                self._prefix) for c, a in zip(chats, todo)]
             self.stats["receiver_generate"] += len(reqs)
             replies = self.receiver.generate_batch(reqs, max_new_tokens=self.max_new_tokens,
                                                    temperature=self.temperature)
@@ -291,9 +298,11 @@ class PersuasionEnv:
         """The three rewards and what they rest on, for each completion.
 
         Returns one dict per completion (also stored in :attr:`last`), with
-        ``status`` (``"ok"``, ``"sender_unparsable"``,
-        ``"receiver_unparsable_before"``, ``"receiver_unparsable"``) and
-        ``belief_status`` (``"ok"``, ``"unavailable"``, ``"ceiling_zero"``),
+        ``status``, which decides the score reward (``"ok"``,
+        ``"sender_unparsable"``, ``"receiver_unparsable_before"``,
+        ``"receiver_unparsable"``), and ``belief_status``, which decides the
+        two belief rewards (``"ok"``, ``"unavailable"``, ``"ceiling_zero"``):
+        with log-probabilities these need no parsable score,
         the scores, ``P(yes)`` before and after, the ceiling, and the rewards
         ``score_reward``, ``model_gain_reward``, ``normalized_reward``.
 
@@ -325,7 +334,7 @@ class PersuasionEnv:
                          "p_yes_before": _p_yes(pr.belief),
                          "ceiling": None if pr.ceiling is None else str(pr.ceiling),
                          "untagged": untagged[i]})
-            if a is not None and pr.score is not None:
+            if a is not None and (pr.score is not None or pr.belief is not None):
                 by_claim.setdefault(c, []).append(i)
         for c, idx in by_claim.items():
             for i, ans in zip(idx, self._answers(c, [args[i] for i in idx])):
@@ -334,20 +343,20 @@ class PersuasionEnv:
             pr = self._priors[d["claim"]]
             u = self.unparsable_reward
             d.update(score_reward=u, model_gain_reward=u, normalized_reward=u)
-            if pr.score is None:
-                d["status"] = "receiver_unparsable_before"
-            elif args[i] is None:
+            # The score reward needs both reported scores ...
+            if args[i] is None:
                 d["status"] = "sender_unparsable"
+            elif pr.score is None:
+                d["status"] = "receiver_unparsable_before"
             elif d.get("score_after") is None:
                 d["status"] = "receiver_unparsable"
             else:
                 d["status"] = "ok"
                 d["score_reward"] = float(d["score_after"] - d["score_before"])
-            if d["status"] != "ok":
-                d["belief_status"] = "unavailable"
-                continue
-            after = self._after[(d["claim"], args[i])].belief
-            if after is None or pr.value0 is None:
+            # ... the belief rewards both beliefs (scores only with belief_source="score").
+            after = (self._after[(d["claim"], args[i])].belief
+                     if (d["claim"], args[i]) in self._after else None)
+            if args[i] is None or after is None or pr.value0 is None:
                 d["belief_status"] = "unavailable"
                 continue
             game = family_game("binary-truth", pr.belief, loss=self.loss)
