@@ -66,6 +66,41 @@ REFERENCES: dict[str, Reference] = {
         "the 48th Annual ACM Symposium on Theory of Computing},\n  pages = {412--425},\n"
         "  year = {2016}\n}",
     ),
+    "alonso2016": Reference(
+        "alonso2016",
+        "Alonso, R. and Câmara, O. (2016). Bayesian persuasion with heterogeneous priors. "
+        "Journal of Economic Theory 165, 672-706.",
+        "@article{alonso2016,\n  author = {Alonso, Ricardo and C{\\^a}mara, Odilon},\n"
+        "  title = {Bayesian Persuasion with Heterogeneous Priors},\n"
+        "  journal = {Journal of Economic Theory},\n  volume = {165},\n"
+        "  pages = {672--706},\n  year = {2016}\n}",
+    ),
+    "arieli2019": Reference(
+        "arieli2019",
+        "Arieli, I. and Babichenko, Y. (2019). Private Bayesian persuasion. Journal of "
+        "Economic Theory 182, 185-217.",
+        "@article{arieli2019,\n  author = {Arieli, Itai and Babichenko, Yakov},\n"
+        "  title = {Private {B}ayesian Persuasion},\n  journal = {Journal of Economic "
+        "Theory},\n  volume = {182},\n  pages = {185--217},\n  year = {2019}\n}",
+    ),
+    "dughmi2017": Reference(
+        "dughmi2017",
+        "Dughmi, S. and Xu, H. (2017). Algorithmic persuasion with no externalities. "
+        "Proceedings of the 18th ACM Conference on Economics and Computation (EC), 351-368.",
+        "@inproceedings{dughmi2017,\n  author = {Dughmi, Shaddin and Xu, Haifeng},\n"
+        "  title = {Algorithmic Persuasion with No Externalities},\n  booktitle = "
+        "{Proceedings of the 2017 ACM Conference on Economics and Computation},\n"
+        "  pages = {351--368},\n  year = {2017}\n}",
+    ),
+    "candogan2019": Reference(
+        "candogan2019",
+        "Candogan, O. (2019). Persuasion in networks: public signals and k-cores. "
+        "Proceedings of the 20th ACM Conference on Economics and Computation (EC), 133-134.",
+        "@inproceedings{candogan2019,\n  author = {Candogan, Ozan},\n"
+        "  title = {Persuasion in Networks: Public Signals and k-Cores},\n  booktitle = "
+        "{Proceedings of the 2019 ACM Conference on Economics and Computation},\n"
+        "  pages = {133--134},\n  year = {2019}\n}",
+    ),
     "highs": Reference(
         "highs",
         "Huangfu, Q. and Hall, J. A. J. (2018). Parallelizing the dual revised simplex "
@@ -165,7 +200,8 @@ DATASET_REFERENCES = {
 
 
 def references_for(
-    method: str, backend: str, exact: bool, n_states: int | None = None
+    method: str, backend: str, exact: bool, n_states: int | None = None, *,
+    heterogeneous: bool = False,
 ) -> list[Reference]:
     """The references behind a result computed by ``method`` on ``backend``.
 
@@ -179,6 +215,8 @@ def references_for(
         The concavification of a two-state game needs no LP solver (its
         envelope is computed directly); other games solve an LP over the
         region vertices with HiGHS.
+    heterogeneous : bool, default False
+        The receiver holds its own prior (adds Alonso & Câmara 2016).
 
     Examples
     --------
@@ -186,8 +224,12 @@ def references_for(
     ['bayespersuade', 'kamenica2011', 'dughmi2016', 'highs', 'applegate2007', 'flint']
     >>> [r.key for r in references_for("concavification", "highs", False, n_states=2)]
     ['bayespersuade', 'kamenica2011', 'aumann1995']
+    >>> [r.key for r in references_for("lp", "highs", False, heterogeneous=True)][:3]
+    ['bayespersuade', 'kamenica2011', 'alonso2016']
     """
     keys = ["bayespersuade", "kamenica2011"]
+    if heterogeneous:
+        keys.append("alonso2016")
     if method == "lp":
         keys.append("dughmi2016")
     else:

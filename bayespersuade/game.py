@@ -32,13 +32,42 @@ __all__ = ["PersuasionGame", "game_from_dict", "load_game", "loads_game"]
 Method = Literal["lp", "concavification"]
 
 
+def _check_distribution(arr_f: np.ndarray, arr_q: np.ndarray | None, what: str) -> None:
+    if arr_q is not None:
+        for i, p in enumerate(arr_q):
+            if p < 0:
+                raise InvalidGameError(f"{what}[{i}] is {p}, which is negative")
+        total = sum(arr_q, Fraction(0))
+        if total != 1:
+            raise InvalidGameError(
+                f"{what} sums to {total}, not 1 (rational priors must sum to exactly 1)"
+            )
+        return
+    neg = np.flatnonzero(arr_f < 0)
+    if neg.size:
+        i = int(neg[0])
+        raise InvalidGameError(f"{what}[{i}] is {float(arr_f[i])!r}, which is negative")
+    total_f = float(arr_f.sum())
+    if abs(total_f - 1.0) > PRIOR_SUM_TOL:
+        raise InvalidGameError(
+            f"{what} sums to {total_f!r}, not 1 (tolerance {PRIOR_SUM_TOL} for floats)"
+        )
+
+
 def _check_labels(labels: Sequence[Hashable] | None, n: int, what: str) -> tuple:
     if labels is None:
         prefix = "s" if what == "states" else "a"
         return tuple(f"{prefix}{i}" for i in range(n))
     if isinstance(labels, str | bytes):
         raise InvalidGameError(f"{what} must be a sequence of labels, got a string")
-    labels = tuple(labels)
+    try:
+        labels = tuple(labels)
+    except TypeError:
+        raise InvalidGameError(
+            f"{what} must be a sequence of {n} labels (strings or integers), got "
+            f"{type(labels).__name__} {labels!r}"
+            + (f"; to name the {what}, pass a list such as {what}=[...]"
+               if isinstance(labels, int) else "")) from None
     if len(labels) != n:
         raise InvalidGameError(
             f"{what} has {len(labels)} labels but the utilities have {n} {what}"
@@ -79,6 +108,12 @@ class PersuasionGame:
     metadata : dict, optional
         Free-form JSON-serialisable information (for example where the prior
         came from).  Not used by any algorithm.
+    receiver_prior : array_like, shape (n_states,), optional
+        The receiver's own prior ``μR`` when it differs from the sender's
+        (heterogeneous priors, Alonso & Câmara 2016).  ``prior`` is then the
+        sender's prior ``μS``: the sender evaluates schemes under ``μS``, the
+        receiver updates with ``μR``.  ``μR`` must be positive on every state
+        where ``μS`` is.  Omitted (or equal to ``prior``): a common prior.
 
     Notes
     -----
@@ -89,10 +124,19 @@ class PersuasionGame:
     solving uses.  Floats are never turned into fractions implicitly; see
     :meth:`to_rational`.
 
+    With a receiver prior, the receiver's best response, :meth:`sender_value`,
+    :meth:`envelope` and the posteriors of a solution live in the *receiver's*
+    belief space, and the sender's value of a receiver posterior is reweighted
+    by the likelihood ratio ``μS/μR`` (see :mod:`bayespersuade.solvers.priors`);
+    values, gains and schemes ``π(s | ω)`` are the sender's, under ``μS``.
+
     References
     ----------
     Kamenica, E. and Gentzkow, M. (2011). Bayesian persuasion. *American
     Economic Review* 101(6), 2590-2615.
+
+    Alonso, R. and Câmara, O. (2016). Bayesian persuasion with heterogeneous
+    priors. *Journal of Economic Theory* 165, 672-706.
 
     Examples
     --------
@@ -111,6 +155,15 @@ class PersuasionGame:
     >>> sol = game.solve(exact=True)
     >>> sol.value, sol.gain
     (Fraction(3, 5), Fraction(3, 5))
+
+    A more sceptical judge (receiver prior ``P(guilty) = 1/10``): the
+    prosecutor can make the judge convict on all guilty defendants and on a
+    share ``q`` of the innocent with ``(9/10) q <= 1/10``, so ``q = 1/9``, worth
+    ``3/10 + (7/10)(1/9) = 17/45`` under the prosecutor's own prior.
+
+    >>> sceptic = game.with_receiver_prior([Fraction(9, 10), Fraction(1, 10)])
+    >>> sceptic.solve(exact=True).value
+    Fraction(17, 45)
     """
 
     __slots__ = (
@@ -121,6 +174,8 @@ class PersuasionGame:
         "_prior_q",
         "_receiver",
         "_receiver_q",
+        "_rprior",
+        "_rprior_q",
         "_sender",
         "_sender_q",
         "_states",
@@ -136,7 +191,15 @@ class PersuasionGame:
         *,
         name: str | None = None,
         metadata: dict | None = None,
+        receiver_prior: Any = None,
     ) -> None:
+        for value, what in ((prior, "prior"), (sender_utility, "sender_utility"),
+                            (receiver_utility, "receiver_utility")):
+            if isinstance(value, np.ma.MaskedArray):
+                raise InvalidGameError(
+                    f"{what} is a masked array; masked entries have no value a game can "
+                    f"use (numpy would silently use the hidden data): pass "
+                    f"{what}.filled(...) or the entries you mean, as a plain array")
         prior_f, prior_q = coerce_array(prior, "prior", 1)
         v_f, v_q = coerce_array(sender_utility, "sender_utility", 2)
         u_f, u_q = coerce_array(receiver_utility, "receiver_utility", 2)
@@ -151,26 +214,33 @@ class PersuasionGame:
                 f"prior has {prior_f.shape[0]} entries but the utilities have {n_states} "
                 f"states (columns); utilities must be (n_actions, n_states)"
             )
-        if prior_q is not None:
-            for i, p in enumerate(prior_q):
-                if p < 0:
-                    raise InvalidGameError(f"prior[{i}] is {p}, which is negative")
-            total = sum(prior_q, Fraction(0))
-            if total != 1:
+        _check_distribution(prior_f, prior_q, "prior")
+        rprior_f = rprior_q = None
+        if receiver_prior is not None:
+            rprior_f, rprior_q = coerce_array(receiver_prior, "receiver_prior", 1)
+            if rprior_f.shape[0] != n_states:
                 raise InvalidGameError(
-                    f"prior sums to {total}, not 1 (rational priors must sum to exactly 1)"
+                    f"receiver_prior has {rprior_f.shape[0]} entries but the utilities have "
+                    f"{n_states} states (columns)"
                 )
-        else:
-            neg = np.flatnonzero(prior_f < 0)
-            if neg.size:
-                i = int(neg[0])
-                raise InvalidGameError(f"prior[{i}] is {float(prior_f[i])!r}, which is negative")
-            total_f = float(prior_f.sum())
-            if abs(total_f - 1.0) > PRIOR_SUM_TOL:
-                raise InvalidGameError(
-                    f"prior sums to {total_f!r}, not 1 (tolerance {PRIOR_SUM_TOL} for floats)"
-                )
+            _check_distribution(rprior_f, rprior_q, "receiver_prior")
+            for i in range(n_states):
+                if prior_f[i] > 0 and not rprior_f[i] > 0:
+                    raise InvalidGameError(
+                        f"receiver_prior[{i}] is 0 but prior[{i}] (the sender's) is "
+                        f"{prior_q[i] if prior_q is not None else float(prior_f[i])}; the "
+                        "receiver's prior must be positive on every state the sender's is"
+                    )
+            same = (np.array_equal(rprior_q, prior_q) if rprior_q is not None
+                    and prior_q is not None else
+                    rprior_q is None and prior_q is None and np.array_equal(rprior_f, prior_f))
+            if same:
+                rprior_f = rprior_q = None
         exact = prior_q is not None and v_q is not None and u_q is not None
+        if rprior_f is not None:
+            exact = exact and rprior_q is not None
+        self._rprior = rprior_f
+        self._rprior_q = rprior_q if exact else None
         self._prior = prior_f
         self._sender = v_f
         self._receiver = u_f
@@ -217,6 +287,35 @@ class PersuasionGame:
         """Whether every entry is an exact rational (so exact solving applies)."""
         return self._prior_q is not None
 
+    @property
+    def has_common_prior(self) -> bool:
+        """Whether sender and receiver share the prior (no distinct ``receiver_prior``)."""
+        return self._rprior is None
+
+    @property
+    def receiver_prior(self) -> np.ndarray:
+        """The receiver's prior ``μR`` as floats (:attr:`prior` for a common prior)."""
+        return self._prior if self._rprior is None else self._rprior
+
+    def exact_receiver_prior(self) -> np.ndarray:
+        """The receiver's prior as an object array of Fraction (rational games only).
+
+        Examples
+        --------
+        >>> from fractions import Fraction as F
+        >>> from bayespersuade.examples import prosecutor
+        >>> prosecutor().with_receiver_prior([F(9, 10), F(1, 10)]).exact_receiver_prior()
+        array([Fraction(9, 10), Fraction(1, 10)], dtype=object)
+        """
+        prior_q = self.exact_data()[0]
+        return prior_q if self._rprior is None else self._rprior_q
+
+    def _view(self):
+        """The common-prior game ``(μR, v·μS/μR, u)`` (``self`` for a common prior)."""
+        from .solvers.priors import common_prior_view
+
+        return common_prior_view(self)
+
     def exact_data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The exact prior, sender and receiver utilities (object arrays of Fraction).
 
@@ -256,7 +355,9 @@ class PersuasionGame:
     def with_prior(self, prior: Any) -> PersuasionGame:
         """The same game with another prior.
 
-        Exact utilities stay exact when the new prior is rational.
+        Exact utilities stay exact when the new prior is rational.  For a game
+        with a distinct receiver prior, the new prior is the sender's and the
+        receiver's prior is kept.
 
         Examples
         --------
@@ -267,7 +368,37 @@ class PersuasionGame:
         v = self._sender_q if self._sender_q is not None else self._sender
         u = self._receiver_q if self._receiver_q is not None else self._receiver
         return PersuasionGame(
-            prior, v, u, self._states, self._actions, name=self._name, metadata=self._metadata
+            prior, v, u, self._states, self._actions, name=self._name, metadata=self._metadata,
+            receiver_prior=self._receiver_prior_arg(),
+        )
+
+    def _receiver_prior_arg(self):
+        if self._rprior is None:
+            return None
+        return self._rprior_q if self._rprior_q is not None else self._rprior
+
+    def with_receiver_prior(self, receiver_prior: Any) -> PersuasionGame:
+        """The same game with the receiver holding its own prior ``μR``.
+
+        ``prior`` stays the sender's; ``None`` (or a receiver prior equal to
+        ``prior``) gives back a common-prior game.
+
+        Examples
+        --------
+        >>> from fractions import Fraction as F
+        >>> from bayespersuade.examples import prosecutor
+        >>> g = prosecutor().with_receiver_prior([F(9, 10), F(1, 10)])
+        >>> g.has_common_prior, g.solve(exact=True).value
+        (False, Fraction(17, 45))
+        >>> g.with_receiver_prior(None).has_common_prior
+        True
+        """
+        p = self._prior_q if self._prior_q is not None else self._prior
+        v = self._sender_q if self._sender_q is not None else self._sender
+        u = self._receiver_q if self._receiver_q is not None else self._receiver
+        return PersuasionGame(
+            p, v, u, self._states, self._actions, name=self._name, metadata=self._metadata,
+            receiver_prior=receiver_prior,
         )
 
     def to_rational(self, max_denominator: int | None = None) -> PersuasionGame:
@@ -314,17 +445,23 @@ class PersuasionGame:
                 out[idx] = q
             return out
 
-        prior_q = conv(self._prior, self._prior_q)
         meta = dict(self._metadata)
-        total = sum(prior_q, Fraction(0))
-        if total != 1:
-            if max_denominator is not None:
-                raise InvalidGameError(
-                    f"with max_denominator={max_denominator} the prior becomes "
-                    f"{[str(p) for p in prior_q]}, which sums to {total}, not 1"
-                )
-            prior_q = np.array([p / total for p in prior_q], dtype=object)
-            meta["prior_rescaled_by"] = str(1 / total)
+
+        def conv_prior(arr_f, what):
+            prior_q = conv(arr_f, None)
+            total = sum(prior_q, Fraction(0))
+            if total != 1:
+                if max_denominator is not None:
+                    raise InvalidGameError(
+                        f"with max_denominator={max_denominator} the {what} becomes "
+                        f"{[str(p) for p in prior_q]}, which sums to {total}, not 1"
+                    )
+                prior_q = np.array([p / total for p in prior_q], dtype=object)
+                meta[f"{what}_rescaled_by"] = str(1 / total)
+            return prior_q
+
+        prior_q = conv_prior(self._prior, "prior")
+        rprior_q = None if self._rprior is None else conv_prior(self._rprior, "receiver_prior")
         return PersuasionGame(
             prior_q,
             conv(self._sender, self._sender_q),
@@ -333,6 +470,7 @@ class PersuasionGame:
             self._actions,
             name=self._name,
             metadata=meta,
+            receiver_prior=rprior_q,
         )
 
     def permute(
@@ -357,6 +495,7 @@ class PersuasionGame:
         p = self._prior_q if self._prior_q is not None else self._prior
         v = self._sender_q if self._sender_q is not None else self._sender
         u = self._receiver_q if self._receiver_q is not None else self._receiver
+        rp = self._receiver_prior_arg()
         return PersuasionGame(
             p[so],
             v[np.ix_(ao, so)],
@@ -365,6 +504,7 @@ class PersuasionGame:
             [self._actions[i] for i in ao],
             name=self._name,
             metadata=self._metadata,
+            receiver_prior=None if rp is None else rp[so],
         )
 
     # ------------------------------------------------------ receiver / sender
@@ -414,6 +554,8 @@ class PersuasionGame:
         >>> game.actions[game.best_response([F(1, 2), F(1, 2)], tie_break="receiver")]
         'acquit'
         """
+        if self._rprior is not None:
+            return self._view().best_response(belief, tie_break=tie_break, exact=exact)
         arr_f, arr_q, use_exact = self._coerce_belief(belief, exact)
         if use_exact:
             _, v_q, u_q = self.exact_data()
@@ -430,6 +572,10 @@ class PersuasionGame:
     ) -> float | Fraction | np.ndarray:
         """The sender's value of a belief, ``v̂(μ) = E_μ v(a*(μ), ω)``.
 
+        With a distinct receiver prior, ``belief`` is the receiver's and the
+        value is reweighted by the likelihood ratio:
+        ``Σ_ω μ(ω) v(a*(μ), ω) μS(ω) / μR(ω)`` (Alonso & Câmara 2016).
+
         Examples
         --------
         >>> from fractions import Fraction as F
@@ -437,6 +583,8 @@ class PersuasionGame:
         >>> prosecutor().sender_value([F(1, 2), F(1, 2)])
         Fraction(1, 1)
         """
+        if self._rprior is not None:
+            return self._view().sender_value(belief, tie_break=tie_break, exact=exact)
         arr_f, arr_q, use_exact = self._coerce_belief(belief, exact)
         if use_exact:
             _, v_q, u_q = self.exact_data()
@@ -454,12 +602,16 @@ class PersuasionGame:
     ) -> float | Fraction:
         """``v̂(μ0)``: the sender's value when nothing is revealed.
 
+        With a distinct receiver prior: ``Σ_ω μS(ω) v(a*(μR), ω)``.
+
         Examples
         --------
         >>> from bayespersuade.examples import prosecutor
         >>> prosecutor().no_disclosure_value(exact=True)
         Fraction(0, 1)
         """
+        if self._rprior is not None:
+            return self._view().no_disclosure_value(exact=exact, tie_break=tie_break)
         if exact:
             prior_q, v_q, u_q = self.exact_data()
             return _br.sender_value_exact(u_q, v_q, prior_q, tie_break=tie_break)
@@ -477,6 +629,8 @@ class PersuasionGame:
         >>> prosecutor().full_disclosure_value(exact=True)
         Fraction(3, 10)
         """
+        if self._rprior is not None:
+            return self._view().full_disclosure_value(exact=exact, tie_break=tie_break)
         if exact:
             prior_q, v_q, u_q = self.exact_data()
             return _br.full_disclosure_value_exact(prior_q, u_q, v_q, tie_break=tie_break)
@@ -547,7 +701,7 @@ class PersuasionGame:
         """
         from .solvers.concavification import two_state_envelope
 
-        return two_state_envelope(self, exact=exact)
+        return two_state_envelope(self._view(), exact=exact)
 
     def evaluate_scheme(self, scheme: Any, *, tie_break: _br.TieBreak = "sender"
                         ) -> SchemeEvaluation:
@@ -557,7 +711,7 @@ class PersuasionGame:
         """
         from .solvers.evaluate import evaluate_scheme
 
-        return evaluate_scheme(self, scheme, tie_break=tie_break)
+        return evaluate_scheme(self._view(), scheme, tie_break=tie_break)
 
     def evaluate_splitting(
         self, weights: Any, posteriors: Any, *, tie_break: _br.TieBreak = "sender"
@@ -566,12 +720,14 @@ class PersuasionGame:
         :func:`bayespersuade.solvers.evaluate.evaluate_splitting`."""
         from .solvers.evaluate import evaluate_splitting
 
-        return evaluate_splitting(self, weights, posteriors, tie_break=tie_break)
+        return evaluate_splitting(self._view(), weights, posteriors, tie_break=tie_break)
 
     def ceilings(self, priors: Any):
         """``V``, ``v̂`` and the gain ceiling at many priors at once.
 
-        See :func:`bayespersuade.solvers.batch.batch_ceilings`.
+        See :func:`bayespersuade.solvers.batch.batch_ceilings`.  For a game with
+        a distinct receiver prior, use
+        :func:`bayespersuade.solvers.heterogeneous.heterogeneous_ceilings`.
         """
         from .solvers.batch import batch_ceilings
 
@@ -581,7 +737,7 @@ class PersuasionGame:
         """Plot the game (two or three states); see :mod:`bayespersuade.plots.games`."""
         from .plots.games import plot_game
 
-        return plot_game(self, ax=ax, solution=solution, **kwargs)
+        return plot_game(self._view(), ax=ax, solution=solution, **kwargs)
 
     # --------------------------------------------------------------------- io
     def to_dict(self) -> dict:
@@ -626,7 +782,9 @@ class PersuasionGame:
                     tuple(map(tuple, self._receiver_q)))
         else:
             data = (self._prior.tobytes(), self._sender.tobytes(), self._receiver.tobytes())
-        return (self.is_rational, data, self._states, self._actions)
+        rp = self._receiver_prior_arg()
+        rkey = None if rp is None else (tuple(rp) if self.is_rational else rp.tobytes())
+        return (self.is_rational, data, self._states, self._actions, rkey)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PersuasionGame):
@@ -641,8 +799,9 @@ class PersuasionGame:
     def __repr__(self) -> str:
         kind = "rational" if self.is_rational else "float"
         nm = f" {self._name!r}" if self._name else ""
+        het = "" if self._rprior is None else ", receiver prior"
         return (f"<PersuasionGame{nm}: {self.n_states} states x {self.n_actions} actions, "
-                f"{kind}>")
+                f"{kind}{het}>")
 
 
 # ------------------------------------------------------------- game files

@@ -1,7 +1,9 @@
 """Reading and writing persuasion games as JSON: the ``bayespersuade.game`` format.
 
 A game file is one JSON object (UTF-8 text).  This is the complete format,
-version 1; a file written by hand from this description loads.
+version 2 (version 1 is version 2 without ``receiver_prior``; both are read, and
+a game with a common prior is written as version 1, so older readers still
+load it); a file written by hand from this description loads.
 
 .. code-block:: json
 
@@ -28,11 +30,16 @@ Fields
 ``format`` (required)
     The string ``"bayespersuade.game"``.
 ``version`` (required)
-    The integer ``1``.  Files of a later version are refused with a message
-    saying so, never half-read.
+    The integer ``1`` or ``2``.  Files of a later version are refused with a
+    message saying so, never half-read.
 ``prior`` (required)
     An array of ``n_states`` numbers: the common prior ``μ0``, non-negative,
     summing to one.
+``receiver_prior`` (optional, version 2 only)
+    An array of ``n_states`` numbers: the receiver's own prior ``μR`` when it
+    differs from the sender's (heterogeneous priors, Alonso & Câmara 2016);
+    ``prior`` is then the sender's.  It must be positive wherever ``prior``
+    is.  ``null`` or absent: a common prior.
 ``sender_utility``, ``receiver_utility`` (required)
     Arrays of ``n_actions`` rows, each an array of ``n_states`` numbers:
     ``v(a, ω)`` and ``u(a, ω)``.  **Rows are actions, columns are states**,
@@ -60,7 +67,9 @@ Each entry of ``prior`` and of the utilities is one of
   such as ``"7"``, or a decimal such as ``"0.3"`` or ``"2.5e-3"``.  A decimal
   string is read *exactly*: ``"0.3"`` is the fraction ``3/10``, not the float
   nearest to 0.3.  No spaces; denominators are positive; a decimal exponent is
-  at most 4 digits;
+  at most 4 digits, and the numerator and the denominator of the number (a
+  decimal ``"0.0001"`` has the denominator ``10000``) at most 4,300 digits
+  each (:data:`MAX_DIGITS`);
 * a JSON **float** (``0.3``, ``1e-3``, ``2.0``): a floating-point number.
 
 A game whose entries are all integers and strings is *rational*
@@ -116,12 +125,15 @@ array([Fraction(7, 10), Fraction(3, 10)], dtype=object)
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import math
 import os
 import re
-from collections.abc import Mapping
+import secrets
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -136,6 +148,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "FORMAT",
     "VERSION",
+    "atomic_output",
     "dumps_game",
     "example_path",
     "parse_game_dict",
@@ -143,21 +156,29 @@ __all__ = [
     "read_game_file",
     "game_to_dict",
     "save_game",
+    "write_atomic",
 ]
 
 #: The value of the ``"format"`` field of a game file.
 FORMAT = "bayespersuade.game"
-#: The format version this library writes (and the only one it reads).
-VERSION = 1
+#: The current format version (it adds ``receiver_prior`` to version 1).
+VERSION = 2
+#: The versions this library reads.
+READ_VERSIONS = (1, 2)
 
 _REQUIRED = ("format", "version", "prior", "sender_utility", "receiver_utility")
-_OPTIONAL = ("name", "states", "actions", "metadata")
+_OPTIONAL = ("name", "states", "actions", "metadata", "receiver_prior")
 _FIELDS = (
-    "format", "version", "name", "states", "actions", "prior",
+    "format", "version", "name", "states", "actions", "prior", "receiver_prior",
     "sender_utility", "receiver_utility", "metadata",
 )
 
 _EXAMPLE_DIR = Path(__file__).resolve().parent / "example_games"
+
+#: The most digits the numerator or the denominator of a number in a game file
+#: may have: Python's limit on converting integers to text
+#: (:func:`sys.get_int_max_str_digits`), so that every game read can be written.
+MAX_DIGITS = 4300
 
 # A string entry must match one of these exactly (no surrounding spaces).
 _INT_RE = re.compile(r"[+-]?[0-9]+")
@@ -242,15 +263,35 @@ def _describe_full(x: Any) -> str:
     return f"{x!r} of type {type(x).__name__} (not a JSON value)"
 
 
+def _decimal_digits(s: str) -> tuple[int, int]:
+    """Digits of the numerator and of the denominator of a decimal string, before reduction."""
+    _, digits, exp = Decimal(s).as_tuple()
+    assert isinstance(exp, int)
+    return len(digits) + max(exp, 0), (1 - exp if exp < 0 else 1)
+
+
+def _too_many_digits(s: str, where: str, src: str) -> GameFileError:
+    return GameFileError(
+        f"{src}: {where} is {_describe(s)}, whose numerator or denominator has more than "
+        f"{MAX_DIGITS} digits (the most a number can have here: Python converts no longer "
+        "integer to text, so such a game could not be written back)")
+
+
 def _parse_number_string(s: str, where: str, src: str) -> int | Fraction:
     if _INT_RE.fullmatch(s):
+        if len(s.lstrip("+-")) > MAX_DIGITS:
+            raise _too_many_digits(s, where, src)
         return int(s)
     if _FRAC_RE.fullmatch(s):
         num, den = s.split("/")
+        if max(len(num.lstrip("+-")), len(den)) > MAX_DIGITS:
+            raise _too_many_digits(s, where, src)
         if int(den) == 0:
             raise GameFileError(f'{src}: {where} is "{s}", which has a zero denominator')
         return Fraction(int(num), int(den))
     if _DEC_RE.fullmatch(s):
+        if max(_decimal_digits(s)) > MAX_DIGITS:
+            raise _too_many_digits(s, where, src)
         return Fraction(s)
     raise GameFileError(
         f"{src}: {where} is {_describe(s)}, which is not a number; a string entry must "
@@ -419,10 +460,14 @@ def parse_game_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> dict[
         raise GameFileError(
             f"{src}: field 'version' must be an integer, got {_describe(version)}"
         )
-    if version != VERSION:
+    if version not in READ_VERSIONS:
         raise GameFileError(
             f"{src}: unsupported format version {version}; this version of bayespersuade "
-            f"reads version {VERSION} only"
+            f"reads versions {', '.join(map(str, READ_VERSIONS))}"
+        )
+    if version == 1 and "receiver_prior" in data:
+        raise GameFileError(
+            f"{src}: field 'receiver_prior' needs format version 2 (this file says version 1)"
         )
     unknown = [k for k in data if k not in _FIELDS]
     if unknown:
@@ -457,11 +502,15 @@ def parse_game_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> dict[
     states = _labels(data.get("states"), "states", src)
     actions = _labels(data.get("actions"), "actions", src)
     prior = _vector(data["prior"], "prior", src)
+    rprior = data.get("receiver_prior")
+    if rprior is not None:
+        rprior = _vector(rprior, "receiver_prior", src)
     sender = _matrix(data["sender_utility"], "sender_utility", src)
     receiver = _matrix(data["receiver_utility"], "receiver_utility", src)
 
     return {"prior": prior, "sender_utility": sender, "receiver_utility": receiver,
-            "states": states, "actions": actions, "name": name, "metadata": metadata}
+            "states": states, "actions": actions, "name": name, "metadata": metadata,
+            "receiver_prior": rprior}
 
 
 
@@ -572,21 +621,29 @@ def game_to_dict(game: GameLike) -> dict[str, Any]:
     """
     if not all(hasattr(game, a) for a in ("is_rational", "exact_data", "prior", "states")):
         raise InvalidGameError(f"expected a PersuasionGame, got {type(game).__name__}")
+    common = getattr(game, "has_common_prior", True)
+    rprior: list | None = None
     if game.is_rational:
         prior_q, v_q, u_q = game.exact_data()
         prior: list = [_exact_entry(q) for q in prior_q]
+        if not common:
+            rprior = [_exact_entry(q) for q in game.exact_receiver_prior()]
         sender: list = [[_exact_entry(q) for q in row] for row in v_q]
         receiver: list = [[_exact_entry(q) for q in row] for row in u_q]
     else:
         prior = [float(x) for x in game.prior]
+        if not common:
+            rprior = [float(x) for x in game.receiver_prior]
         sender = [[float(x) for x in row] for row in game.sender_utility]
         receiver = [[float(x) for x in row] for row in game.receiver_utility]
-    out: dict[str, Any] = {"format": FORMAT, "version": VERSION}
+    out: dict[str, Any] = {"format": FORMAT, "version": 1 if rprior is None else VERSION}
     if game.name is not None:
         out["name"] = game.name
     out["states"] = [lab if isinstance(lab, str) else int(lab) for lab in game.states]
     out["actions"] = [lab if isinstance(lab, str) else int(lab) for lab in game.actions]
     out["prior"] = prior
+    if rprior is not None:
+        out["receiver_prior"] = rprior
     out["sender_utility"] = sender
     out["receiver_utility"] = receiver
     out["metadata"] = _json_metadata(game.metadata, "metadata")
@@ -698,10 +755,91 @@ def save_game(game: GameLike, path: str | os.PathLike[str]) -> None:
     text = dumps_game(game)
     dest = os.fspath(path)
     try:
-        with open(dest, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        write_atomic(dest, text)
     except OSError as exc:
         raise GameFileError(f"{dest}: cannot be written ({exc.strerror or exc})") from None
+
+
+# ------------------------------------------------------------ atomic output
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Write a file all at once or not at all: yield a temporary path, then rename it.
+
+    The caller writes the file's content to the yielded path (any writer:
+    ``open``, :meth:`pandas.DataFrame.to_csv`, ``Figure.savefig``).  When the
+    block ends normally the temporary file is flushed to disk and renamed over
+    ``path`` (:func:`os.replace`, atomic on POSIX and Windows), so readers see
+    the old file or the new one, never a part.  When the block raises
+    (a full disk, a bug, Ctrl-C), the temporary file is removed and ``path`` is
+    left as it was: no partial or empty file survives an error.
+
+    The temporary file sits in the same folder, named ``.<name>.tmp-<random><suffix>``
+    (the suffix is kept, so writers that choose a format by the file name still
+    do).
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write.
+
+    Raises
+    ------
+    IsADirectoryError
+        If ``path`` is an existing folder.
+    FileNotFoundError
+        If the folder ``path`` would be written in does not exist.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> with atomic_output(os.path.join(d, "a.txt")) as tmp:
+    ...     _ = tmp.write_text("hello")
+    >>> open(os.path.join(d, "a.txt")).read()
+    'hello'
+    >>> try:
+    ...     with atomic_output(os.path.join(d, "b.txt")) as tmp:
+    ...         _ = tmp.write_text("half")
+    ...         raise OSError(28, "No space left on device")
+    ... except OSError:
+    ...     pass
+    >>> sorted(os.listdir(d))
+    ['a.txt']
+    """
+    dest = Path(os.fspath(path))
+    if dest.is_dir():
+        raise IsADirectoryError(21, "is a folder, not a file", str(dest))
+    if not dest.parent.is_dir():
+        raise FileNotFoundError(2, "no such folder to write the file in", str(dest))
+    tmp = dest.with_name(f".{dest.name}.tmp-{secrets.token_hex(4)}{dest.suffix}")
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes, *,
+                 encoding: str = "utf-8") -> None:
+    """Write text or bytes to a file atomically (see :func:`atomic_output`).
+
+    Text is written with ``"\\n"`` line ends in ``encoding``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> f = os.path.join(tempfile.mkdtemp(), "x.json")
+    >>> write_atomic(f, '{"a": 1}\\n')
+    >>> open(f).read()
+    '{"a": 1}\\n'
+    """
+    raw = data.encode(encoding) if isinstance(data, str) else bytes(data)
+    with atomic_output(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(raw)
 
 
 def example_path(name: str) -> Path:

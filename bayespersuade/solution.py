@@ -195,7 +195,8 @@ class Solution:
         >>> print(prosecutor().solve().citations().splitlines()[1])
         Kamenica, E. and Gentzkow, M. (2011). Bayesian persuasion. American Economic Review 101(6), 2590-2615.
         """  # noqa: E501
-        refs = references_for(self.method, self.backend, self.exact, self.game.n_states)
+        refs = references_for(self.method, self.backend, self.exact, self.game.n_states,
+                              heterogeneous=not getattr(self.game, "has_common_prior", True))
         return format_references(refs, style)
 
     def summary(self) -> str:
@@ -230,6 +231,11 @@ class Solution:
             f"Optimal scheme ({self.n_signals} signal{'s' if self.n_signals != 1 else ''}):",
         ]
         head = f"posterior ({', '.join(str(s) for s in g.states)})"
+        if not getattr(g, "has_common_prior", True):  # P(s) is the sender's, μ the receiver's
+            head = "receiver " + head
+            lines.insert(1, "  receiver prior            ("
+                         + ", ".join(_fmt(x) for x in (g.exact_receiver_prior() if self.exact
+                                                       else g.receiver_prior)) + ")")
         rows = []
         for s in self.signals:
             post = "(" + ", ".join(_fmt(x) for x in s.posterior) + ")"

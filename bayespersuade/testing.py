@@ -53,9 +53,12 @@ from .game import PersuasionGame
 __all__ = [
     "DEGENERACIES",
     "StrategyArgumentError",
+    "audiences",
     "beliefs",
     "degenerate_games",
     "games",
+    "heterogeneous_games",
+    "network_games",
     "priors",
     "schemes",
     "two_state_games",
@@ -844,3 +847,199 @@ def degenerate_games(
         return PersuasionGame(prior, v, u, metadata=meta)
 
     return game()
+
+
+# ------------------------------------------------------ beyond one receiver
+def heterogeneous_games(
+    *,
+    rational: bool = True,
+    max_denominator: int | None = None,
+    **game_kwargs: Any,
+) -> st.SearchStrategy[PersuasionGame]:
+    """Games whose receiver holds its own prior (heterogeneous priors).
+
+    A game is drawn by :func:`games` (``game_kwargs`` are passed on), then a
+    receiver prior by :func:`priors` with full support (so it is positive
+    wherever the sender's prior is, as the model requires).  It may equal the
+    sender's prior, which gives back a common-prior game.
+
+    Parameters
+    ----------
+    rational : bool, default True
+    max_denominator : int, optional
+        Passed to :func:`priors` for both priors.
+    **game_kwargs
+        Any other argument of :func:`games`.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of PersuasionGame
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from bayespersuade.testing import heterogeneous_games
+    >>> @settings(max_examples=20, database=None, deadline=None)
+    ... @given(heterogeneous_games(max_states=3, max_actions=3))
+    ... def test_values_are_sender_payoffs(game):
+    ...     v = game.no_disclosure_value(exact=True)
+    ...     assert game.sender_utility.min() <= v <= game.sender_utility.max()
+    >>> test_values_are_sender_payoffs()
+    """
+    base = games(rational=rational, max_denominator=max_denominator, **game_kwargs)
+
+    @st.composite
+    def game(draw: Any) -> PersuasionGame:
+        g = draw(base)
+        mu_r = draw(priors(g.n_states, rational=rational, max_denominator=max_denominator,
+                           allow_zeros=False))
+        return g.with_receiver_prior(mu_r)
+
+    return game()
+
+
+def audiences(
+    *,
+    min_receivers: int = 1,
+    max_receivers: int = 3,
+    min_states: int = 2,
+    max_states: int = 3,
+    min_actions: int = 1,
+    max_actions: int = 3,
+    heterogeneous: bool = True,
+    weighted: bool = False,
+    max_denominator: int | None = None,
+) -> st.SearchStrategy:
+    """Rational audiences (:class:`~bayespersuade.solvers.audience.Audience`).
+
+    A sender prior with full support is drawn, then ``K`` receivers, each a
+    rational game over the same states with that sender prior and (with
+    ``heterogeneous=True``) often a receiver prior of its own, also with full
+    support.
+
+    Parameters
+    ----------
+    min_receivers, max_receivers : int, default 1 and 3
+    min_states, max_states : int, default 2 and 3
+    min_actions, max_actions : int, default 1 and 3
+        Per receiver.
+    heterogeneous : bool, default True
+        Whether receivers may hold their own priors.
+    weighted : bool, default False
+        Draw integer weights in ``0..3`` instead of ones.
+    max_denominator : int, optional
+        Passed to :func:`priors`.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of Audience
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from bayespersuade.testing import audiences
+    >>> @settings(max_examples=15, database=None, deadline=None)
+    ... @given(audiences(max_receivers=2))
+    ... def test_targeting_never_hurts(aud):
+    ...     assert aud.value_of_targeting(exact=True).value >= 0
+    >>> test_targeting_never_hurts()
+    """
+    from .solvers.audience import Audience
+
+    lo_k = _check_int("min_receivers", min_receivers, 1)
+    hi_k = _check_int("max_receivers", max_receivers, 1)
+    _check_range("min_receivers", lo_k, "max_receivers", hi_k)
+    lo_s = _check_int("min_states", min_states, 1)
+    hi_s = _check_int("max_states", max_states, 1)
+    _check_range("min_states", lo_s, "max_states", hi_s)
+    heterogeneous = _check_bool("heterogeneous", heterogeneous)
+    weighted = _check_bool("weighted", weighted)
+
+    @st.composite
+    def audience(draw: Any) -> Audience:
+        n = draw(st.integers(lo_s, hi_s))
+        mu_s = draw(priors(n, max_denominator=max_denominator, allow_zeros=False))
+        k = draw(st.integers(lo_k, hi_k))
+        members = []
+        for _ in range(k):
+            g = draw(games(prior=mu_s, min_actions=min_actions, max_actions=max_actions))
+            if heterogeneous and draw(st.booleans()):
+                g = g.with_receiver_prior(draw(priors(n, max_denominator=max_denominator,
+                                                      allow_zeros=False)))
+            members.append(g)
+        weights = draw(st.lists(st.integers(0, 3), min_size=k, max_size=k)) if weighted \
+            else None
+        return Audience(members, weights)
+
+    return audience()
+
+
+def network_games(
+    *,
+    min_nodes: int = 1,
+    max_nodes: int = 7,
+    min_states: int = 2,
+    max_states: int = 3,
+    weights: Sequence = (0, Fraction(1, 2), 1, 2),
+    max_f: int = 6,
+    max_denominator: int | None = None,
+) -> st.SearchStrategy:
+    """Rational :class:`~bayespersuade.solvers.network.NetworkGame` instances on small graphs.
+
+    Parameters
+    ----------
+    min_nodes, max_nodes : int, default 1 and 7
+        Any simple undirected graph on that many nodes may be drawn.
+    min_states, max_states : int, default 2 and 3
+    weights : sequence, default (0, 1/2, 1, 2)
+        The complementarity weights ``β`` to choose from.
+    max_f : int, default 6
+        ``f(ω)`` is an integer in ``[-max_f, max_f // 2]`` (mostly negative,
+        so that acting needs neighbours).
+    max_denominator : int, optional
+        Passed to :func:`priors`.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of NetworkGame
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from bayespersuade.testing import network_games
+    >>> @settings(max_examples=15, database=None, deadline=None)
+    ... @given(network_games(max_nodes=5))
+    ... def test_information_never_hurts_the_sender(net):
+    ...     assert net.solve(exact=True).value >= net.no_disclosure_value(exact=True)
+    >>> test_information_never_hurts_the_sender()
+    """
+    import networkx as nx
+
+    from .solvers.network import NetworkGame
+
+    lo = _check_int("min_nodes", min_nodes, 1)
+    hi = _check_int("max_nodes", max_nodes, 1)
+    _check_range("min_nodes", lo, "max_nodes", hi)
+    lo_s = _check_int("min_states", min_states, 1)
+    hi_s = _check_int("max_states", max_states, 1)
+    _check_range("min_states", lo_s, "max_states", hi_s)
+    max_f = _check_int("max_f", max_f, 0)
+    weights = list(weights)
+    if not weights:
+        raise StrategyArgumentError("weights must not be empty")
+
+    @st.composite
+    def network(draw: Any) -> NetworkGame:
+        n_nodes = draw(st.integers(lo, hi))
+        pairs = [(i, j) for i in range(n_nodes) for j in range(i + 1, n_nodes)]
+        flags = draw(st.lists(st.booleans(), min_size=len(pairs), max_size=len(pairs)))
+        g = nx.Graph()
+        g.add_nodes_from(range(n_nodes))
+        g.add_edges_from(p for p, keep in zip(pairs, flags, strict=True) if keep)
+        n = draw(st.integers(lo_s, hi_s))
+        mu = draw(priors(n, max_denominator=max_denominator))
+        f = draw(st.lists(st.integers(-max_f, max_f // 2), min_size=n, max_size=n))
+        beta = draw(st.sampled_from(weights))
+        return NetworkGame(g, mu, f, beta)
+
+    return network()

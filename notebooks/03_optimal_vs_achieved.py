@@ -18,10 +18,10 @@
 # before and after (the protocol of Cheng & You 2025).  The library elicits the
 # receiver's **belief** from its token log-probabilities, builds the persuasion game of
 # the claim at the receiver's own prior, solves it exactly, and places what the sender
-# achieved beside the **ceiling** of that game.  It also measures the
-# **Bayes-plausibility gap**: how far the receiver's posteriors fail to average back to
-# its prior.  A Bayesian receiver has no gap, and then no sender can beat the ceiling
-# in expectation.
+# achieved beside the **ceiling** of that game.  It also measures the **signed shift**
+# and the **L1 gap**: how far the receiver's posteriors fail to average back to its
+# prior.  A Bayesian receiver's posteriors average back in expectation (its signed shift
+# is zero), and then no sender can beat the ceiling in expectation.
 #
 # This notebook must run anywhere in seconds, so it uses
 #
@@ -206,7 +206,7 @@ def instance_table(records):
             "ceiling": m["game"]["ceiling"],
             "model gains": rnd["model_gains_exact"],
             "mean gain": rnd["mean_model_gain"],
-            "BP gap": rnd["bayes_plausibility_gap"],
+            "L1 gap": rnd["bayes_plausibility_gap"],
         })
     return pd.DataFrame(rows)
 
@@ -296,12 +296,12 @@ ax.bar(x - 0.18, gains, 0.36, label="mean model-consistent gain")
 ax.bar(x + 0.18, ceilings, 0.36, label="mean ceiling ΔV(μ0)")
 for i, k in enumerate(labels):
     gap = comparison.loc["mean_bayes_plausibility_gap", k]
-    ax.annotate(f"BP gap {gap:.2g}", (x[i], max(gains[i], ceilings[i]) + 0.05), ha="center")
+    ax.annotate(f"L1 gap {gap:.2g}", (x[i], max(gains[i], ceilings[i]) + 0.05), ha="center")
 ax.set_xticks(x, labels)
 ax.set_ylabel("Likert points")
 ax.set_ylim(0, 2.5)
 ax.legend(loc="upper left")
-ax.set_title("Gains above the ceiling need a Bayes-plausibility gap")
+ax.set_title("Gains above the ceiling need posteriors that do not average back")
 fig.tight_layout()
 plt.show()
 

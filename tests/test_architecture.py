@@ -101,6 +101,11 @@ MAY_IMPORT = {
     "bayespersuade.llm": {"bayespersuade.solvers", "bayespersuade.datasets",
                           "bayespersuade.instances", "bayespersuade.game", "bayespersuade.io",
                           "bayespersuade.solution", "bayespersuade.plots"},
+    # The Inspect task (optional extra) sits on the LLM bridge; only it imports inspect_ai.
+    "bayespersuade.inspect_task": {"bayespersuade.llm", "bayespersuade.solvers",
+                                   "bayespersuade.datasets", "bayespersuade.instances",
+                                   "bayespersuade.game", "bayespersuade.io",
+                                   "bayespersuade.solution", "bayespersuade.plots"},
 }
 
 

@@ -46,7 +46,7 @@ def test_group_statistics_by_hand(anthropic):
     assert c["se"] == pytest.approx((7 / 3) ** 0.5 / 3 ** 0.5)
     assert c["t"] == pytest.approx((7 / 6) / ((7 / 3) ** 0.5 / 3 ** 0.5))
     assert 0 < c["p_value"] < 0.5
-    assert c["plausibility_gap"] == pytest.approx(5 / 18)            # (3 + 0 + 2)/6/3
+    assert c["signed_shift"] == pytest.approx(5 / 18)                # (3 + 0 + 2)/6/3
     assert c["claim_ceiling"] == pytest.approx(5 / 6)                # μ0 = 7/18
     assert bool(c["exceeds_ceiling"])
     cs = b.by_claim_source
@@ -115,3 +115,67 @@ def test_achieved_vs_ceiling_plot(anthropic):
     plt.close(fig)
     with pytest.raises(InvalidParameterError):
         plot_achieved_vs_ceiling(b, level="claim")
+
+
+def test_intervals_cluster_by_claim_and_leave_estimates_alone(anthropic):
+    b = human_baselines(anthropic, seed=3)
+    src = b.by_source.set_index("source")
+    h = src.loc["Human"]
+    assert h["n_claims"] == 2
+    # Human: one observation in each of two claims, gains 3 and 1 -> SE of two clusters
+    assert h["mean_achieved_gain_se"] == pytest.approx(np.std([3, 1], ddof=1) / np.sqrt(2))
+    assert h["mean_achieved_gain_ci_low"] <= h["mean_achieved_gain"] <= (
+        h["mean_achieved_gain_ci_high"])
+    c = src.loc["Claude 3 Opus"]
+    # Claude: claim 001 has gains 0 and 2, claim 002 has 0: CR1 SE of the pooled mean
+    y = {"001": [0.0, 2.0], "002": [0.0]}
+    mean = 2 / 3
+    meat = sum(sum(v - mean for v in g) ** 2 for g in y.values())
+    assert c["mean_achieved_gain_se"] == pytest.approx(np.sqrt(2 * meat) / 3)
+    t = b.summary_table()
+    assert set(t.columns) >= {"estimate", "se", "ci_low", "ci_high", "n_instances",
+                              "n_dialogues", "method"}
+    row = t[(t["group"] == "pooled") & (t["statistic"] == "signed_shift")].iloc[0]
+    assert row["estimate"] == pytest.approx(b.observations["mu_final"].sub(
+        b.observations["mu_initial"]).mean())
+    assert "seed 3" in row["method"]
+    bc = b.bayes_consistency()
+    assert set(bc) == {"Human", "Claude 3 Opus", "pooled"}
+    assert bc["Human"]["signed_shift"]["estimate"] == pytest.approx(src.loc["Human",
+                                                                            "signed_shift"])
+    assert "claims above the ceiling" in b.summary() and "groups above" not in b.summary()
+
+
+def test_controls_are_reported_apart(anthropic):
+    b = human_baselines(anthropic)
+    assert b.controls_by_source is not None
+    assert b.controls_by_source["n"].sum() == b.n_control_excluded == 1
+    assert "control (Control)" in b.summary()
+    # a claim listed as a control leaves every one of its observations out of the headline
+    b2 = human_baselines(anthropic, controls=["002"])
+    assert set(b2.observations["id"]) == {"001"}
+    assert b2.n_control_excluded == 1 + 2
+
+
+def test_control_column_of_a_claims_file():
+    from bayespersuade.datasets import ClaimRecord
+    from bayespersuade.datasets import RatingObservation as O
+
+    recs = [ClaimRecord("claims", "t", "A triangle has three sides.", metadata={"control": "1"},
+                        observations=(O(initial=6, final=7, source="H"),)),
+            ClaimRecord("claims", "o", "Tea beats coffee.", metadata={"control": "no"},
+                        observations=(O(initial=3, final=5, source="H"),))]
+    b = human_baselines(recs)
+    assert list(b.observations["id"]) == ["o"] and b.n_control_excluded == 1
+    bad = [ClaimRecord("claims", "x", "X.", metadata={"control": "maybe"},
+                       observations=(O(initial=3, final=5, source="H"),))]
+    with pytest.raises(InvalidParameterError, match="claims/x: a control flag"):
+        human_baselines(bad)
+def test_to_frame_keeps_exact_columns_as_fractions(anthropic):
+    b = human_baselines(anthropic)
+    df = b.to_frame()
+    assert len(df) == len(b.observations) == 5
+    assert df["ceiling_exact"].tolist() == [F(1, 2), F(1, 2), F(1, 2), F(0), F(0)]
+    assert all(type(x) is F for x in df["achieved_gain_exact"])
+    assert [float(x) for x in df["achieved_gain_exact"]] == df["achieved_gain"].tolist()
+    assert b.observations["ceiling_exact"].iloc[0] == "1/2"   # the stored table is unchanged

@@ -40,7 +40,7 @@ def test_evidence_stance_rows_by_hand(persp):
     r10, r11 = t.iloc[0], t.iloc[1]
     # claim 10: μ0 = 4/7; v̂ = round(1 + 24/7) = 4; V = 3/2 + 24/7 = 69/14
     assert (r10["prior"], r10["vhat_exact"], r10["V_exact"], r10["ceiling_exact"]) == (
-        "4/7", "4", "69/14", "13/14")
+        "4/7", F(4), F(69, 14), F(13, 14))
     assert r10["ceiling"] == pytest.approx(13 / 14, abs=1e-12)
     # split μ0 = 4/7 between 1/12 (answer 2) and 11/12 (answer 7): weight of 11/12 is 41/70
     assert r10["n_signals"] == 2
@@ -50,7 +50,7 @@ def test_evidence_stance_rows_by_hand(persp):
     post = [float(x) for x in r10["posteriors"].split(";")]
     assert post == pytest.approx([1 / 12, 11 / 12], abs=1e-12)
     # claim 11: μ0 = 1/2: v̂ = 4, V = 9/2
-    assert (r11["prior"], r11["ceiling_exact"]) == ("1/2", "1/2")
+    assert (r11["prior"], r11["ceiling_exact"]) == ("1/2", F(1, 2))
     assert r11["prior_origin"] == "evidence"
 
 
@@ -59,7 +59,8 @@ def test_absolute_loss_and_label_weighting_by_hand(persp):
                       exact=True)
     # both claims have 1 SUPPORT cluster of 3: μ0 = 1/3; v̂ = 1; V = 1 + 12/3 = 5
     assert list(t["prior"]) == ["1/3", "1/3"]
-    assert list(t["ceiling_exact"]) == ["4", "4"]
+    assert list(t["ceiling_exact"]) == [F(4), F(4)]
+    assert all(type(x) is F for x in t["ceiling_exact"])
     assert list(t["actions"]) == ["1;7", "1;7"]
     assert t.attrs["p"] == 1
 
@@ -70,7 +71,7 @@ def test_anthropic_histogram_rows_by_hand():
     # claim 001: initial 2, 4, 4 -> μ0 = 7/18; v̂ = round(10/3) = 3; V = 3/2 + 7/3 = 23/6
     row = t.set_index("id").loc["001"]
     assert (row["prior"], row["vhat_exact"], row["V_exact"], row["ceiling_exact"]) == (
-        "7/18", "3", "23/6", "5/6")
+        "7/18", F(3), F(23, 6), F(5, 6))
     assert row["prior_origin"] == "histogram"
     # normative-position: prior (0, 1/3, 0, 2/3, 0, 0, 0)
     tn = ceiling_table(recs, "normative-position", exact=True)
@@ -84,7 +85,7 @@ def test_override_prior_for_datasets_without_one():
     assert len(t.attrs["skipped"]) == len(recs) == 4
     t = ceiling_table(recs, "binary-truth", prior="1/2", exact=True)
     assert len(t) == 4
-    assert set(t["ceiling_exact"]) == {"1/2"}
+    assert set(t["ceiling_exact"]) == {F(1, 2)}
     assert set(t["prior_origin"]) == {"user"}
 
 
@@ -142,9 +143,9 @@ def test_summary_and_unweighted_average(persp):
     assert list(s["dataset"]) == ["perspectrum", "anthropic", AVERAGE_LABEL]
     pa = s.set_index("dataset")
     # perspectrum: ceilings 13/14 and 1/2 -> mean 5/7; anthropic: 1/2 for all 3 claims
-    assert pa.loc["perspectrum", "mean_ceiling_exact"] == "5/7"
-    assert pa.loc["anthropic", "mean_ceiling_exact"] == "1/2"
-    assert pa.loc[AVERAGE_LABEL, "mean_ceiling_exact"] == "17/28"   # (5/7 + 1/2)/2
+    assert pa.loc["perspectrum", "mean_ceiling_exact"] == F(5, 7)
+    assert pa.loc["anthropic", "mean_ceiling_exact"] == F(1, 2)
+    assert pa.loc[AVERAGE_LABEL, "mean_ceiling_exact"] == F(17, 28)   # (5/7 + 1/2)/2
     assert pa.loc[AVERAGE_LABEL, "mean_ceiling"] == pytest.approx(17 / 28)
     assert pa.loc["perspectrum", "n_skipped"] == 1
     assert pa.loc[AVERAGE_LABEL, "n_instances"] == 5
@@ -192,6 +193,7 @@ def test_cli_default_job_on_the_bundled_data(tmp_path, capsys):
     assert names == [
         "distribution_evidence-stance_p2.png", "perspectrum_evidence-stance_p2_ceilings.csv",
         "perspectrum_evidence-stance_p2_envelope.png",
+        "perspectrum_evidence-stance_p2_prior_sensitivity.csv",
         "perspectrum_evidence-stance_p2_rejections.csv",
         "perspectrum_evidence-stance_p2_skipped.csv", "run.json",
         "summary_evidence-stance_p2.csv"]
@@ -282,3 +284,47 @@ def test_plots(persp, sample):
     plt.close(ax.figure)
     with pytest.raises(InvalidParameterError, match="two-state"):
         plot_envelope_with_priors(ceiling_table(sample[:3], "normative-position"))
+
+
+def test_summary_intervals_of_the_mean_ceiling():
+    import pandas as pd
+
+    t = pd.DataFrame({"vhat": [4.0, 1.0, 3.0], "V": [4.5, 1.5, 3.0],
+                      "ceiling": [0.5, 0.5, 0.0], "n_signals": [2, 2, 1],
+                      "family": "binary-truth", "p": 2})
+    s = summarize_ceilings({"a": t, "b": t.assign(ceiling=[1.0, 0.0, 0.5])}, seed=4)
+    a = s.iloc[0]
+    assert a["mean_ceiling_se"] == pytest.approx(np.std([0.5, 0.5, 0.0], ddof=1) / np.sqrt(3))
+    assert a["mean_ceiling_ci_low"] <= a["mean_ceiling"] <= a["mean_ceiling_ci_high"]
+    assert "seed 4" in a["ci_method"]
+    assert a["mean_ceiling_pct_of_range"] == pytest.approx(a["mean_ceiling"] / 6 * 100)
+    avg = s.iloc[-1]
+    assert avg["mean_ceiling_se"] == pytest.approx(
+        np.sqrt(a["mean_ceiling_se"] ** 2 + s.iloc[1]["mean_ceiling_se"] ** 2) / 2)
+
+
+def test_prior_sensitivity_table_side_by_side():
+    from bayespersuade.datasets import load_anthropic
+    from bayespersuade.instances.ceilings import prior_sensitivity_table
+
+    recs = load_anthropic(Path(__file__).parent / "fixtures" / "datasets" / "anthropic"
+                          / "persuasion_data.csv").records
+    t = prior_sensitivity_table(recs, prior="2/3").set_index("construction")
+    hist = ceiling_table(recs, prior_source="histogram")
+    assert t.loc["population", "estimate"] == pytest.approx(hist["ceiling"].mean())
+    assert t.loc["population", "n_instances"] == len(hist)
+    # score: each rater's own (r - 1)/6; interior ratings have ceiling 1/2, 1 and 7 have 0
+    per_claim = [np.mean([0.0 if r in (1, 7) else 0.5 for r in rec.initial_ratings()])
+                 for rec in recs]
+    assert t.loc["score", "estimate"] == pytest.approx(np.mean(per_claim))
+    assert t.loc["user", "estimate"] == pytest.approx(0.5)        # 2/3 = 4/6
+    assert t.loc["evidence", "n_instances"] == 0 and t.loc["evidence", "reason"]
+    assert "ceiling 1/2" in t.attrs["note"]
+def test_exact_columns_are_fractions_written_as_p_over_q(tmp_path):
+    recs = load_embedded("perspectrum", split="test").records[:5]
+    t = ceiling_table(recs, "evidence-stance", exact=True)
+    assert all(type(x) is F for c in ("V_exact", "vhat_exact", "ceiling_exact") for x in t[c])
+    paths = write_ceilings(t, tmp_path, "demo")
+    back = pd.read_csv(paths["table"], dtype=str)
+    assert list(back["ceiling_exact"]) == [str(x) for x in t["ceiling_exact"]]
+    assert [F(x) for x in back["V_exact"]] == list(t["V_exact"])

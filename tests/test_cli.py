@@ -94,7 +94,7 @@ def test_exact_on_a_float_game_is_a_clean_error(tmp_path, capsys):
     path = tmp_path / "float.json"
     save_game(PersuasionGame([0.7, 0.3], [[0.0, 0.0], [1.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]),
               path)
-    assert main(["solve", str(path), "--exact"]) == 2
+    assert main(["solve", str(path), "--exact"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("bayespersuade: error: exact=True needs a rational game")
     assert "Traceback" not in err
@@ -103,7 +103,10 @@ def test_exact_on_a_float_game_is_a_clean_error(tmp_path, capsys):
 def test_json_to_a_missing_directory(tmp_path, capsys):
     target = tmp_path / "no" / "sol.json"
     assert main(["solve", "prosecutor", "--json", str(target)]) == 2
-    assert capsys.readouterr().err.startswith(f"bayespersuade: error: {target}: ")
+    captured = capsys.readouterr()
+    assert captured.err == (f"bayespersuade: error: --json {target}: the folder "
+                            f"{str(target.parent)!r} does not exist\n")
+    assert captured.out == ""  # refused before solving
 
 
 def test_a_file_named_like_an_example_takes_precedence(tmp_path, monkeypatch, capsys):
@@ -138,7 +141,7 @@ def test_unknown_example_is_a_usage_error(capsys):
 
 
 def test_unknown_game_name_lists_the_examples(capsys):
-    assert main(["solve", "nope"]) == 2
+    assert main(["solve", "nope"]) == 1
     err = capsys.readouterr().err
     assert err == ("bayespersuade: error: nope: no such file, and not the name of a bundled "
                    "example (likert-quadratic, prosecutor)\n")
@@ -208,7 +211,7 @@ def test_verify_against_another_game(exact_solution, tmp_path, capsys):
 def test_verify_without_certificate(tmp_path, capsys):
     sol = tmp_path / "sol.json"
     assert main(["solve", "prosecutor", "--json", str(sol)]) == 0
-    assert main(["verify", "prosecutor", str(sol)]) == 2
+    assert main(["verify", "prosecutor", str(sol)]) == 1
     assert f"{sol}: no certificate" in capsys.readouterr().err
 
 
@@ -220,21 +223,21 @@ def test_verify_without_certificate(tmp_path, capsys):
 def test_verify_malformed_solution_files(tmp_path, capsys, content, message):
     sol = tmp_path / "bad-solution.json"
     sol.write_text(content)
-    assert main(["verify", "prosecutor", str(sol)]) == 2
+    assert main(["verify", "prosecutor", str(sol)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"bayespersuade: error: {sol}") and message in err
 
 
 def test_verify_missing_solution_file(tmp_path, capsys):
-    assert main(["verify", "prosecutor", str(tmp_path / "nope.json")]) == 2
+    assert main(["verify", "prosecutor", str(tmp_path / "nope.json")]) == 1
     assert "nope.json: no such file" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------- game errors
-def test_malformed_game_file_exits_2_naming_the_file(tmp_path, capsys):
+def test_malformed_game_file_exits_1_naming_the_file(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "bayespersuade.game", "version": 1, "prior": [1]}')
-    assert main(["solve", str(bad)]) == 2
+    assert main(["solve", str(bad)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"bayespersuade: error: {bad}")
     assert "Traceback" not in err
@@ -243,12 +246,12 @@ def test_malformed_game_file_exits_2_naming_the_file(tmp_path, capsys):
 def test_non_json_game_file(tmp_path, capsys):
     bad = tmp_path / "garbage.json"
     bad.write_text("prior = 1/2")
-    assert main(["solve", str(bad)]) == 2
+    assert main(["solve", str(bad)]) == 1
     assert "garbage.json" in capsys.readouterr().err
 
 
 def test_missing_game_file(tmp_path, capsys):
-    assert main(["solve", str(tmp_path / "nope.json")]) == 2
+    assert main(["solve", str(tmp_path / "nope.json")]) == 1
     assert "nope.json: no such file" in capsys.readouterr().err
 
 
@@ -309,7 +312,7 @@ def test_plugin_registered_and_dispatched(plugin_dir, monkeypatch, capsys):
     monkeypatch.setattr(cli, "PLUGINS", (("fake_bp_plugin_good", "add_parser"),))
     assert main(["hello"]) == 7
     assert capsys.readouterr().out == "hello from the plug-in\n"
-    assert main(["hello", "--fail", "library"]) == 2
+    assert main(["hello", "--fail", "library"]) == 1
     assert capsys.readouterr().err == ("bayespersuade: error: file data.csv, row 3: bad row\n")
     with pytest.raises(RuntimeError, match="must not be hidden"):
         main(["hello", "--fail", "bug"])

@@ -327,7 +327,7 @@ def test_wrong_format_tag(tmp_path):
 
 
 @pytest.mark.parametrize(("version", "text"), [
-    (2, "unsupported format version 2"),
+    (3, "unsupported format version 3"),
     (0, "unsupported format version 0"),
     ("1", "field 'version' must be an integer"),
     (1.0, "field 'version' must be an integer"),

@@ -7,9 +7,9 @@ from fractions import Fraction as F
 
 import pytest
 
+from bayespersuade.cli import evaluate as cli_evaluate
 from bayespersuade.datasets.records import ClaimRecord, Evidence
 from bayespersuade.exceptions import BackendError, DataError, InvalidParameterError
-from bayespersuade.cli import evaluate as cli_evaluate
 from bayespersuade.llm.backends.base import Backend
 from bayespersuade.llm.backends.scripted import scripted_receiver, scripted_sender
 from bayespersuade.llm.prompts import PROMPT_VERSION
@@ -327,7 +327,7 @@ def test_cli_evaluate_and_resume(tmp_path, fake_dataset, capsys):
 
 def test_cli_errors(tmp_path, fake_dataset, capsys, monkeypatch):
     base = ["evaluate", "--dataset", "demo", "--out", str(tmp_path), "--no-progress"]
-    assert cli([*base, "--sender", "llama", "--receiver", "scripted:receiver"]) == 2
+    assert cli([*base, "--sender", "llama", "--receiver", "scripted:receiver"]) == 1
     assert "unknown model spec 'llama'" in capsys.readouterr().err
     assert cli([*base, "--sender", "scripted:sender", "--receiver", "scripted:mute"]) == 2
     assert "no log-probabilities" in capsys.readouterr().err
@@ -336,7 +336,7 @@ def test_cli_errors(tmp_path, fake_dataset, capsys, monkeypatch):
     assert "dynamic protocol only" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli([*base, "--sender", "s", "--receiver", "r", "--samples", "0"])
-    assert cli(["report", str(tmp_path / "missing")]) == 2
+    assert cli(["report", str(tmp_path / "missing")]) == 1
 
 
 def test_cli_mute_receiver_without_beliefs(tmp_path, fake_dataset, capsys):
@@ -366,7 +366,7 @@ def test_cli_without_dataset_loaders(tmp_path, monkeypatch, capsys):
     monkeypatch.delattr(ds, "load_dataset", raising=False)
     code = cli(["evaluate", "--dataset", "perspectrum", "--sender", "scripted:sender",
                 "--receiver", "scripted:receiver", "--out", str(tmp_path), "--no-progress"])
-    assert code == 2
+    assert code == 1
     assert "no embedded datasets" in capsys.readouterr().err
 
 
@@ -393,19 +393,19 @@ def test_cli_with_the_embedded_perspectrum(tmp_path, capsys):
     assert "Evidence-stance" in (tmp_path / "report.md").read_text()
 
 
-def test_cli_dataset_path(tmp_path, capsys):
+def test_cli_data_file(tmp_path, capsys):
     claims = tmp_path / "claims.csv"
     claims.write_text("id,claim\n1,Tea is better than coffee.\n")
-    code = cli(["evaluate", "--dataset", "claims", "--dataset-path", str(claims),
+    code = cli(["evaluate", "--dataset", "claims", "--data-file", str(claims),
                 "--sender", "scripted:sender", "--receiver", "scripted:receiver",
                 "--out", str(tmp_path / "out"), "--no-progress", "--report", "none"])
     assert code == 0, capsys.readouterr().err
     (rec,) = read_results(tmp_path / "out" / "results.jsonl")
     assert (rec["dataset"], rec["id"], rec["claim"]) == ("claims", "1",
                                                         "Tea is better than coffee.")
-    assert cli(["evaluate", "--dataset", "claims", "--dataset-path", str(tmp_path / "none.csv"),
+    assert cli(["evaluate", "--dataset", "claims", "--data-file", str(tmp_path / "none.csv"),
                 "--sender", "scripted:sender", "--receiver", "scripted:receiver",
-                "--out", str(tmp_path / "out2"), "--no-progress"]) == 2
+                "--out", str(tmp_path / "out2"), "--no-progress"]) == 1
     assert "error:" in capsys.readouterr().err
 
 
@@ -448,4 +448,4 @@ def test_wired_into_the_main_cli(tmp_path, fake_dataset, capsys):
                  "--no-progress"]) == 0
     assert main(["report", str(tmp_path)]) == 0
     assert "report:" in capsys.readouterr().out
-    assert main(["report", str(tmp_path / "nowhere")]) == 2
+    assert main(["report", str(tmp_path / "nowhere")]) == 1

@@ -21,8 +21,8 @@ torch = pytest.importorskip(
     "torch", reason="needs the llm extra: pip install torch==2.13.0 'bayespersuade[llm]'")
 pytest.importorskip("transformers", reason="needs the llm extra: pip install 'bayespersuade[llm]'")
 
-from bayespersuade.datasets.records import ClaimRecord  # noqa: E402
 from bayespersuade.cli import evaluate as cli_evaluate  # noqa: E402
+from bayespersuade.datasets.records import ClaimRecord  # noqa: E402
 
 
 def test_smollm2_evaluation_end_to_end(tmp_path, monkeypatch, capsys):

@@ -7,7 +7,8 @@ Usage::
                            [--loss {quadratic,absolute} | --p P]
                            [--prior-source {auto,rating,histogram,user,evidence}]
                            [--prior PRIOR] [--weighting {votes,clusters,labels}]
-                           [--method {batch,lp}] [--exact] [--strict]
+                           [--method {batch,lp}] [--exact] [--tie-break {sender,receiver}]
+                           [--strict] [--encoding ENC]
                            [--include-control] [--no-plots] [--out DIR]
 
 With no arguments it loads the PERSPECTRUM claims bundled in the package and
@@ -20,21 +21,32 @@ For each dataset it writes, into ``--out`` (default ``results/ceilings``):
   (:func:`bayespersuade.instances.ceilings.ceiling_table`);
 * ``<dataset>_<family>_p<p>_skipped.csv``: instances without a prior, and why;
 * ``<dataset>_<family>_p<p>_rejections.csv``: rows the loader rejected, and why;
+* ``<dataset>_<family>_p<p>_prior_sensitivity.csv``: the mean ceiling (with its
+  interval) under each prior construction
+  (:func:`bayespersuade.instances.ceilings.prior_sensitivity_table`);
 * ``<dataset>_<family>_p<p>_envelope.png`` (two-state families): the envelope
   with every instance's prior;
 * where the dataset has human ratings before and after (Anthropic, DDO):
-  ``..._baselines_{observations,by_claim_source,by_claim,by_source}.csv`` and
+  ``..._baselines_{observations,by_claim_source,by_claim,by_source,summary}.csv``
+  (``summary``: every statistic as an estimate with its interval) and
   ``..._achieved_vs_ceiling.png`` (:mod:`bayespersuade.instances.baselines`);
 
 and, for all datasets together, ``summary_<family>_p<p>.csv`` (with the
-unweighted average over datasets when there are several),
+unweighted average over datasets when there are several, and the intervals of
+the means),
 ``distribution_<family>_p<p>.png`` and ``run.json`` (the arguments, the
 package versions, the load accounts and the files written).  The summary is
 printed.
 
-Exit status: 0 on success; 1 for unreadable or malformed data (in strict
-mode), or when a dataset has no instance with a prior (CMV without
-``--prior``); 2 for invalid arguments.
+Every file is written atomically (a temporary file renamed into place), so
+an error or Ctrl-C leaves no partial file.
+
+Exit status (the same for every subcommand, :mod:`bayespersuade.cli._common`):
+0 on success; 1 for unreadable or malformed data (a missing file, text that
+is not in the file's encoding, a malformed row in ``--strict`` mode), or when
+a dataset has no instance with a prior (CMV without ``--prior``); 2 for
+invalid arguments (including ``--out`` naming an existing file); 130 when
+interrupted.
 """
 
 from __future__ import annotations
@@ -45,7 +57,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import BayesPersuadeError, InvalidParameterError
+from ..exceptions import InvalidParameterError
+from ._common import check_output_dir, data_files, run_command
 
 __all__ = ["add_parser", "build_parser", "run"]
 
@@ -104,8 +117,15 @@ def add_parser(subparsers: Any) -> None:
                    help="batch envelope (default) or one LP per instance")
     p.add_argument("--exact", action="store_true",
                    help="add exact (fraction) values, checked against the floats")
+    p.add_argument("--tie-break", choices=("sender", "receiver"), default="sender",
+                   help="how ties at the prior are broken in the no-disclosure value vhat "
+                        "(default sender, as in Kamenica & Gentzkow; receiver: against "
+                        "the sender, for priors on a breakpoint)")
     p.add_argument("--strict", action="store_true",
                    help="stop at the first malformed row instead of recording it")
+    p.add_argument("--encoding", default=None, metavar="ENC",
+                   help="text encoding of the --data-file files (default utf-8), e.g. "
+                        "latin-1")
     p.add_argument("--include-control", action="store_true",
                    help="keep Anthropic control rows in the human baselines")
     p.add_argument("--no-plots", action="store_true", help="do not draw the plots")
@@ -127,37 +147,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _data_files(specs: list[str], datasets: list[str]) -> dict[str, str]:
-    files: dict[str, str] = {}
-    for spec in specs:
-        name, sep, path = spec.partition("=")
-        if sep and name in _DATASETS:
-            files[name] = path
-            continue
-        needing = [d for d in datasets if d != "perspectrum"] or datasets
-        if len(needing) != 1:
-            raise InvalidParameterError(
-                f"--data-file {spec!r}: say which dataset it is for (NAME=PATH); the datasets "
-                f"are {', '.join(datasets)}")
-        files[needing[0]] = spec
-    unknown = sorted(set(files) - set(datasets))
-    if unknown:
-        raise InvalidParameterError(
-            f"--data-file given for {', '.join(unknown)}, which is not in --dataset")
-    return files
-
-
 def _prior(text: str | None, family: str) -> Any:
     if text is None:
         return None
     parts = [t.strip() for t in text.split(",")]
-    from fractions import Fraction
+    from ..datasets._rows import exact_number
 
     try:
-        vals = [Fraction(t) for t in parts]
-    except (ValueError, ZeroDivisionError):
+        vals = [exact_number(t) for t in parts]
+    except (ValueError, ZeroDivisionError) as exc:
+        detail = f" (a number {exc})" if "digits" in str(exc) else ""
         raise InvalidParameterError(
-            f"--prior {text!r} is not a number or a comma-separated list of numbers") from None
+            f"--prior {text if len(text) <= 40 else text[:30] + '...'!r} is not a number or a "
+            f"comma-separated list of numbers{detail}") from None
     if family == "normative-position":
         if len(vals) != 7:
             raise InvalidParameterError(
@@ -190,14 +192,7 @@ def run(args: argparse.Namespace) -> int:
     >>> status, "perspectrum" in buf.getvalue()
     (0, True)
     """
-    try:
-        return _run(args)
-    except InvalidParameterError as err:
-        print(f"bayespersuade ceilings: error: {err}", file=sys.stderr)
-        return 2
-    except BayesPersuadeError as err:
-        print(f"bayespersuade ceilings: error: {err}", file=sys.stderr)
-        return 1
+    return run_command(_run, args, prog="bayespersuade ceilings")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -206,16 +201,21 @@ def _run(args: argparse.Namespace) -> int:
     from ..datasets import load_dataset
     from ..instances.baselines import human_baselines
     from ..instances.ceilings import ceiling_table, summarize_ceilings, write_ceilings
+    from ..io import atomic_output, write_atomic
     from ..solution import provenance
 
     datasets = list(dict.fromkeys(args.dataset))
-    files = _data_files(args.data_file, datasets)
+    files = data_files(args.data_file, datasets, _DATASETS)
+    encoding = getattr(args, "encoding", None)
+    if encoding is not None and not files:
+        raise InvalidParameterError(
+            "--encoding applies to the files given with --data-file, and there is none "
+            "(the bundled PERSPECTRUM copy is UTF-8)")
     family = args.family or ("evidence-stance" if datasets == ["perspectrum"]
                              else "binary-truth")
     loss, p = _p_arg(args)
     prior = _prior(args.prior, family)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_output_dir(args.out)
 
     tables: dict[str, pd.DataFrame] = {}
     written: list[str] = []
@@ -227,23 +227,38 @@ def _run(args: argparse.Namespace) -> int:
             raise InvalidParameterError(
                 f"dataset {name!r} is not bundled (its license does not allow it): give your "
                 f"copy with --data-file {name}=PATH")
+        if name in files and encoding is not None:
+            options["encoding"] = encoding
         res = load_dataset(name, files.get(name), strict=args.strict, **options)
         print(f"[{name}] {res.summary()}")
         table = ceiling_table(res.records, family, loss=loss, p=p,
                               prior_source=args.prior_source, prior=prior,
                               weighting=args.weighting, method=args.method, exact=args.exact,
-                              dataset=name)
+                              dataset=name, tie_break=getattr(args, "tie_break", "sender"))
         stem_p = table.attrs["p"]
         stem = f"{name}_{family}_p{stem_p}"
+        out.mkdir(parents=True, exist_ok=True)
         paths = write_ceilings(table, out, stem)
         rej = out / f"{stem}_rejections.csv"
-        res.rejections_frame().to_csv(rej, index=False)
+        with atomic_output(rej) as tmp:
+            res.rejections_frame().to_csv(tmp, index=False)
         written += [str(paths["table"]), str(paths["skipped"]), str(rej)]
         if table.attrs["skipped"]:
             print(f"[{name}] {len(table.attrs['skipped'])} instance(s) without a prior under "
                   f"{family} (listed in {paths['skipped'].name}); first: "
                   f"{table.attrs['skipped'][0][1]}")
         tables[name] = table
+        from ..instances.ceilings import prior_sensitivity_table
+
+        sens = prior_sensitivity_table(res.records, family, loss=loss, p=p, prior=prior)
+        f = out / f"{stem}_prior_sensitivity.csv"   # the mean ceiling per prior construction
+        sens.to_csv(f, index=False)
+        written.append(str(f))
+        print(f"[{name}] mean ceiling per prior construction (95% CI, n claims): " + "; ".join(
+            f"{r['construction']} {r['estimate']:.4g} [{r['ci_low']:.4g}, {r['ci_high']:.4g}] "
+            f"(n={r['n_instances']})" for r in sens.to_dict("records") if r["n_instances"]))
+        if sens.attrs.get("note"):
+            print(f"[{name}] note: {sens.attrs['note']}")
         loads[name] = {"files": list(res.files), "rows_read": res.rows_read,
                        "records": len(res.records), "rejected": res.n_rejected,
                        "rejection_reasons": dict(res.rejection_reasons()),
@@ -258,15 +273,21 @@ def _run(args: argparse.Namespace) -> int:
                                    include_control=args.include_control)
             for part in ("observations", "by_claim_source", "by_claim", "by_source"):
                 f = out / f"{stem}_baselines_{part}.csv"
-                getattr(base, part).to_csv(f, index=False)
+                with atomic_output(f) as tmp:
+                    getattr(base, part).to_csv(tmp, index=False)
                 written.append(str(f))
+            f = out / f"{stem}_baselines_summary.csv"   # estimate objects, one row each
+            base.summary_table().to_csv(f, index=False)
+            written.append(str(f))
             print(f"[{name}] human baselines: {base.summary()}")
         if not args.no_plots:
             written += _plots(table, base, out, stem, family)
 
     summary = summarize_ceilings(tables)
     sfile = out / f"summary_{family}_p{stem_p}.csv"
-    summary.to_csv(sfile, index=False)
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_output(sfile) as tmp:
+        summary.to_csv(tmp, index=False)
     written.append(str(sfile))
     if not args.no_plots:
         import matplotlib.pyplot as plt
@@ -275,7 +296,8 @@ def _run(args: argparse.Namespace) -> int:
 
         ax = plot_ceiling_distribution(tables)
         f = out / f"distribution_{family}_p{stem_p}.png"
-        ax.figure.savefig(f, dpi=120, bbox_inches="tight")
+        with atomic_output(f) as tmp:
+            ax.figure.savefig(tmp, dpi=120, bbox_inches="tight")
         plt.close(ax.figure)
         written.append(str(f))
     run_info = {
@@ -285,12 +307,15 @@ def _run(args: argparse.Namespace) -> int:
         "files": written,
         "cite": [r.text for r in _references(list(tables))],
     }
-    (out / "run.json").write_text(json.dumps(run_info, indent=2, default=str) + "\n")
+    write_atomic(out / "run.json", json.dumps(run_info, indent=2, default=str) + "\n")
     shown = [c for c in ("dataset", "n_instances", "n_skipped", "mean_vhat", "mean_V",
-                         "mean_ceiling", "median_ceiling", "max_ceiling", "share_positive",
+                         "mean_ceiling", "mean_ceiling_ci_low", "mean_ceiling_ci_high",
+                         "median_ceiling", "max_ceiling", "share_positive",
                          "mean_ceiling_pct_of_scale") if c in summary]
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print(f"\nCeilings, {family} family, p = {stem_p} ({args.method}); all columns, "
+        ties = ("" if getattr(args, "tie_break", "sender") == "sender"
+                else "; receiver-favourable ties at the prior")
+        print(f"\nCeilings, {family} family, p = {stem_p} ({args.method}{ties}); all columns, "
               f"exact values included, in {sfile.name}:")
         print(summary[shown].to_string(index=False))
     print(f"\nwrote {len(written) + 1} files to {out}/")
@@ -318,19 +343,22 @@ def _plots(table, base, out: Path, stem: str, family: str) -> list[str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from ..io import atomic_output
     from ..plots.ceilings import plot_achieved_vs_ceiling, plot_envelope_with_priors
 
     files = []
     if family != "normative-position":
         ax = plot_envelope_with_priors(table)
         f = out / f"{stem}_envelope.png"
-        ax.figure.savefig(f, dpi=120, bbox_inches="tight")
+        with atomic_output(f) as tmp:
+            ax.figure.savefig(tmp, dpi=120, bbox_inches="tight")
         plt.close(ax.figure)
         files.append(str(f))
     if base is not None:
         ax = plot_achieved_vs_ceiling(base)
         f = out / f"{stem}_achieved_vs_ceiling.png"
-        ax.figure.savefig(f, dpi=120, bbox_inches="tight")
+        with atomic_output(f) as tmp:
+            ax.figure.savefig(tmp, dpi=120, bbox_inches="tight")
         plt.close(ax.figure)
         files.append(str(f))
     return files

@@ -25,9 +25,10 @@ import argparse
 import sys
 from typing import Any
 
-from ..exceptions import BayesPersuadeError, DataError
+from ..exceptions import BackendError, DataError, InvalidParameterError
 from ..llm.backends.registry import SPEC_HELP, load_backend
 from ..llm.metrics import FAMILIES
+from ._common import check_output_dir, data_files, run_command
 
 __all__ = ["add_parser", "add_report_parser", "main", "run", "run_report"]
 
@@ -61,6 +62,17 @@ def _temperature(text: str) -> float:
     return v
 
 
+def _seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}"
+                                         ) from None
+    if not (v > 0 and v < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return v
+
+
 def add_parser(subparsers: Any) -> None:
     """Add the ``evaluate`` subcommand to an ``argparse`` subparsers object.
 
@@ -86,10 +98,15 @@ def add_parser(subparsers: Any) -> None:
         ),
     )
     p.add_argument("--dataset", required=True,
-                   help="dataset name (embedded: perspectrum; with --dataset-path: any "
+                   help="dataset name (embedded: perspectrum; with --data-file: any "
                         "name the dataset loaders know)")
-    p.add_argument("--dataset-path", default=None,
-                   help="read the dataset from this file/directory instead of the embedded copy")
+    p.add_argument("--data-file", action="append", default=[], metavar="[NAME=]PATH",
+                   help="read the dataset from your copy (a file or folder, as the loader "
+                        "documents) instead of the embedded one; NAME=, if given, must be "
+                        "--dataset (the same option as in `bayespersuade ceilings`)")
+    p.add_argument("--encoding", default=None, metavar="ENC",
+                   help="text encoding of the --data-file file(s) (default utf-8), e.g. "
+                        "latin-1")
     p.add_argument("--split", default=None, help="split of an embedded dataset")
     p.add_argument("--sender", required=True, help="the sender model spec")
     p.add_argument("--receiver", required=True, help="the receiver model spec")
@@ -135,9 +152,36 @@ def add_parser(subparsers: Any) -> None:
                         "(0: off; default 8192)")
     p.add_argument("--threads", type=_positive, default=None,
                    help="torch CPU threads for local models (default: torch's choice)")
+    g = p.add_argument_group(
+        "served models and scale",
+        "Options for OpenAI-compatible endpoints (openai:MODEL@URL) and for running many "
+        "instances at once; see the how-to on running a study against served models.")
+    g.add_argument("--concurrency", type=_positive, default=1,
+                   help="instances run at once (default 1); results do not depend on it. "
+                        "Local models run one instance at a time")
+    g.add_argument("--request-timeout", type=_seconds, default=120.0,
+                   help="overall deadline of one HTTP request in seconds, retries included "
+                        "(default 120)")
+    g.add_argument("--max-retries", type=_nonneg_int, default=4,
+                   help="retries of a failed HTTP request: connection errors, 408/409/429/5xx, "
+                        "honouring Retry-After (default 4)")
+    g.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="NAME",
+                   help="environment variable holding the endpoint's API key (default "
+                        "OPENAI_API_KEY); keys in URLs are refused")
+    g.add_argument("--cache", default=None, metavar="DIR",
+                   help="response cache directory (default: the user cache directory, "
+                        "$BAYESPERSUADE_CACHE_DIR or ~/.cache/bayespersuade); deterministic "
+                        "HTTP requests are answered from it")
+    g.add_argument("--no-cache", action="store_true", help="do not use the response cache")
+    g.add_argument("--reproducible-seeds", action="store_true",
+                   help="declare that the endpoint samples reproducibly for a fixed seed (vLLM "
+                        "does), so seeded sampling is cached too, not only temperature 0")
     p.add_argument("--report", choices=("md", "html", "none"), default="md",
                    help="report format written at the end (default md)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--controls", metavar="FILE", default=None,
+                   help="a file of control claims (ids or dataset/id keys, one a line): "
+                        "flagged in results.jsonl and reported apart from the headline")
     p.set_defaults(func=run)
 
 
@@ -159,19 +203,45 @@ def add_report_parser(subparsers: Any) -> None:
     )
     p.add_argument("out", help="the evaluation directory")
     p.add_argument("--format", choices=("md", "html"), default="md")
+    p.add_argument("--controls", metavar="FILE", default=None,
+                   help="a file of control instances (ids or dataset/id keys, one a line), "
+                        "reported apart from the headline")
+    p.add_argument("--prior", default=None,
+                   help="a user prior P(true) (e.g. 1/3) for the prior-sensitivity table")
+    p.add_argument("--confidence", type=float, default=0.95,
+                   help="the intervals' confidence level (default 0.95)")
+    p.add_argument("--resamples", type=_positive, default=2000,
+                   help="bootstrap resamples (default 2000)")
+    p.add_argument("--resampling-seed", type=_nonneg_int, default=0,
+                   help="the seed of the bootstrap and permutation tests (default 0)")
     p.set_defaults(func=run_report)
+
+
+def _dataset_path(args: argparse.Namespace) -> str | None:
+    """The ``--data-file`` of the evaluated dataset, or ``None`` for the embedded copy."""
+    files = data_files(getattr(args, "data_file", []), [args.dataset],
+                       (args.dataset, "perspectrum", "anthropic", "cmv", "ddo", "claims"))
+    path = files.get(args.dataset)
+    if getattr(args, "encoding", None) is not None and path is None:
+        raise InvalidParameterError(
+            "--encoding applies to the file given with --data-file, and there is none "
+            "(the embedded copies are UTF-8)")
+    return path
 
 
 def _load_records(args: argparse.Namespace) -> list:
     from .. import datasets
 
-    if args.dataset_path is not None:
+    path = _dataset_path(args)
+    if path is not None:
         loader = getattr(datasets, "load_dataset", None)
         if loader is None:
             raise DataError("this version has no dataset loaders (bayespersuade.datasets."
                             "load_dataset)")
-        res = loader(args.dataset, args.dataset_path,
-                     **({"split": args.split} if args.split else {}))
+        options = {"split": args.split} if args.split else {}
+        if getattr(args, "encoding", None) is not None:
+            options["encoding"] = args.encoding
+        res = loader(args.dataset, path, **options)
     else:
         loader = getattr(datasets, "load_embedded", None)
         if loader is None:
@@ -184,22 +254,20 @@ def _load_records(args: argparse.Namespace) -> list:
     return list(res.records)
 
 
-def _err(msg: str) -> None:
-    print(f"bayespersuade: error: {msg}", file=sys.stderr)
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the ``evaluate`` subcommand; returns the exit code.
 
-    0: done; 2: an error (bad input, a backend failure: finished instances are
-    kept), as for every ``bayespersuade`` subcommand; 130: interrupted
+    The statuses of every ``bayespersuade`` subcommand
+    (:mod:`bayespersuade.cli._common`): 0: done; 1: a runtime or data error (a
+    dataset file, a backend failure: finished instances are kept); 2: a usage
+    error (an invalid option, ``--out`` naming a file); 130: interrupted
     (finished instances are kept; re-run to resume).
 
     Examples
     --------
     >>> import tempfile
     >>> args = argparse.Namespace(
-    ...     dataset="perspectrum", dataset_path=None, split="test", sender="scripted:sender",
+    ...     dataset="perspectrum", data_file=[], split="test", sender="scripted:sender",
     ...     receiver="scripted:receiver", protocol="static", rounds=None, samples=1, limit=1,
     ...     seed=0, out=tempfile.mkdtemp(), family="binary-truth", loss="quadratic",
     ...     no_beliefs=False, evidence_per_instance=None, word_limit=250,
@@ -210,57 +278,77 @@ def run(args: argparse.Namespace) -> int:
     1 instance(s) evaluated, 0 resumed, 1 in scope; results in ...
     0
     """
+    from ..llm.runner import RESULTS
+
+    return run_command(
+        _run, args, interrupted=f"finished instances are saved in {args.out}/{RESULTS}. "
+        "Re-run the same command to resume.")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..llm.backends.registry import check_spec
     from ..llm.protocol import ProtocolConfig
-    from ..llm.runner import RESULTS, EvaluationConfig, check_resume, run_evaluation
+    from ..llm.runner import (
+        RESULTS,
+        EvaluationConfig,
+        check_resume,
+        finished_run,
+        run_evaluation,
+    )
+    from ..llm.store import hold_run_dir
 
-    try:
-        if args.protocol == "static" and args.rounds not in (None, 1):
-            raise DataError("--rounds applies to the dynamic protocol only")
-        protocol = ProtocolConfig(
-            args.protocol, rounds=args.rounds, samples=args.samples,
-            word_limit=args.word_limit, sender_max_new_tokens=args.sender_max_new_tokens,
-            receiver_max_new_tokens=args.receiver_max_new_tokens,
-            sender_temperature=args.sender_temperature,
-            receiver_temperature=args.receiver_temperature, beliefs=not args.no_beliefs,
-            prefill=args.prefill)
-        config = EvaluationConfig(
-            args.dataset, args.sender, args.receiver, protocol, family=args.family,
-            loss=args.loss, belief_source="score" if args.no_beliefs else "logprobs",
-            seed=args.seed, split=args.split, dataset_path=args.dataset_path,
-            evidence_per_instance=args.evidence_per_instance,
-            sender_strategy=getattr(args, "sender_strategy", "free"))
-        check_resume(args.out, config)  # before loading any model
-        records = _load_records(args)
-        if args.threads is not None and not (args.sender.startswith("scripted:")
-                                             and args.receiver.startswith("scripted:")):
-            from ..llm.backends.hf import import_torch
-
-            import_torch().set_num_threads(args.threads)
-        kw = {"batch_size": args.batch_size, "prefix_cache_tokens": args.prefix_cache_tokens}
-        sender = load_backend(args.sender, **kw)
-        shared = args.sender == args.receiver and not args.sender.startswith("scripted:")
-        receiver = sender if shared else load_backend(args.receiver, **kw)
-        result = run_evaluation(
-            records, sender, receiver, args.out, config, limit=args.limit,
-            progress=not args.no_progress,
-            report=None if args.report == "none" else args.report, argv=sys.argv)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted; finished instances are saved in {args.out}/{RESULTS}. "
-              f"Re-run the same command to resume.", file=sys.stderr)
-        return 130
-    except (BayesPersuadeError, OSError) as e:
-        _err(str(e))
-        return 2
+    opt = {"concurrency": 1, "request_timeout": 120.0, "max_retries": 4,
+           "api_key_env": "OPENAI_API_KEY", "cache": None, "no_cache": False,
+           "reproducible_seeds": False}
+    opt.update({k: getattr(args, k) for k in opt if hasattr(args, k)})
+    check_output_dir(args.out)
+    for spec in (args.sender, args.receiver):
+        try:
+            check_spec(spec)  # a key in a URL: refused before anything is written
+        except BackendError as e:  # an invalid --sender/--receiver: a usage error
+            raise InvalidParameterError(str(e)) from None
+    dataset_path = _dataset_path(args)
+    if args.protocol == "static" and args.rounds not in (None, 1):
+        raise InvalidParameterError("--rounds applies to the dynamic protocol only")
+    protocol = ProtocolConfig(
+        args.protocol, rounds=args.rounds, samples=args.samples,
+        word_limit=args.word_limit, sender_max_new_tokens=args.sender_max_new_tokens,
+        receiver_max_new_tokens=args.receiver_max_new_tokens,
+        sender_temperature=args.sender_temperature,
+        receiver_temperature=args.receiver_temperature, beliefs=not args.no_beliefs,
+        prefill=args.prefill)
+    config = EvaluationConfig(
+        args.dataset, args.sender, args.receiver, protocol, family=args.family,
+        loss=args.loss, belief_source="score" if args.no_beliefs else "logprobs",
+        seed=args.seed, split=args.split, dataset_path=dataset_path,
+        evidence_per_instance=args.evidence_per_instance,
+        sender_strategy=getattr(args, "sender_strategy", "free"))
+    check_resume(args.out, config)  # before taking the directory or loading any model
+    report = None if args.report == "none" else args.report
+    with hold_run_dir(args.out):  # a second process on this --out stops here
+        # A finished run: answered from its files, no dataset or model loaded
+        # (not with --controls, whose file is checked against the dataset).
+        result = None if getattr(args, "controls", None) else finished_run(
+            args.out, config, limit=args.limit, report=report, argv=sys.argv)
+        if result is None:
+            result = _evaluate(args, opt, config, report, run_evaluation)
     s = result.summary
     print(f"{result.n_new} instance(s) evaluated, {result.n_resumed} resumed, "
           f"{result.n_total} in scope; results in {result.out_dir}/{RESULTS}")
+    from ..llm.stats import Estimate
+
+    def f(x):
+        return Estimate.from_dict(x).format(4)
+
     for name, d in s["datasets"].items():
-        def f(x):
-            return "n/a" if x is None else f"{x:.4f}"
-        print(f"  {name}: reported gain {f(d['mean_score_gain'])} "
-              f"({f(d['pct_of_scale'])}% of scale), model gain {f(d['mean_model_gain'])}, "
-              f"ceiling {f(d['mean_ceiling'])}, BP gap {f(d['mean_bayes_plausibility_gap'])}; "
-              f"unparsable: sender {d['n_sender_unparsable']}, receiver "
+        st, bc = d["statistics"], d["bayes_consistency"]
+        p = bc["p_value"]
+        print(f"  {name} (n = {st['score_gain']['n_instances']} instances, "
+              f"{st['score_gain']['n_dialogues']} dialogues; 95% CIs): reported gain "
+              f"{f(st['score_gain'])} ({f(st['pct_of_scale'])}% of scale ÷7), model gain "
+              f"{f(st['model_gain'])}, ceiling {f(st['ceiling'])}, signed shift "
+              f"{f(bc['signed_shift'])} (p = {'n/a' if p is None else f'{p:.4g}'}), L1 gap "
+              f"{f(bc['l1_gap'])}; unparsable: sender {d['n_sender_unparsable']}, receiver "
               f"{d['n_receiver_unparsable']}, initial {d['n_initial_unparsable']}")
     for name, d in s.get("sender_strategy", {}).get("datasets", {}).items():
         def g(x):
@@ -274,21 +362,112 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace, opt: dict, config: Any, report: str | None,
+              run_evaluation: Any) -> Any:
+    records = _load_records(args)
+    if getattr(args, "controls", None):
+        records = _flag_controls(records, args.controls)
+    sender, receiver, loaded = _backend_factories(args, opt)
+    cache = _open_cache(args, opt)
+    try:
+        result = run_evaluation(
+            records, sender, receiver, args.out, config, limit=args.limit,
+            progress=not args.no_progress, report=report, argv=sys.argv,
+            concurrency=opt["concurrency"], cache=cache)
+    except KeyboardInterrupt:
+        raise  # leave at once: closing connections could wait on the server
+    except BaseException:
+        _close(loaded, cache)
+        raise
+    _close(loaded, cache)
+    return result
+
+
+def _close(loaded: dict, cache: Any) -> None:
+    for b in loaded.values():
+        b.close()
+    if cache is not None:
+        cache.close()
+
+
+def _backend_factories(args: argparse.Namespace, opt: dict):
+    """Functions that load the two backends (called only if there is work to do).
+
+    The third element maps each spec to the backend loaded for it (to close them).
+    """
+    loaded: dict[str, Any] = {}
+    kw = {"batch_size": args.batch_size, "prefix_cache_tokens": args.prefix_cache_tokens,
+          "api_key_env": opt["api_key_env"], "request_timeout": opt["request_timeout"],
+          "max_retries": opt["max_retries"], "reproducible_seeds": opt["reproducible_seeds"]}
+
+    def load(spec: str):
+        shared = args.sender == args.receiver and not spec.startswith("scripted:")
+        if shared and spec in loaded:
+            return loaded[spec]
+        if args.threads is not None and not spec.startswith(("scripted:", "openai")):
+            from ..llm.backends.hf import import_torch
+
+            import_torch().set_num_threads(args.threads)
+        b = load_backend(spec, **kw)
+        loaded[spec] = b
+        return b
+
+    return (lambda: load(args.sender)), (lambda: load(args.receiver)), loaded
+
+
+def _open_cache(args: argparse.Namespace, opt: dict):
+    """The response cache, if any backend is an HTTP endpoint and it is not switched off."""
+    if opt["no_cache"] or not any(s.startswith("openai") for s in (args.sender, args.receiver)):
+        return None
+    from ..llm.cache import ResponseCache, default_cache_dir
+
+    return ResponseCache(opt["cache"] if opt["cache"] is not None else default_cache_dir())
+
+
+def _flag_controls(records: list, path: str) -> list:
+    """Flag the records listed in a controls file (``metadata["control"] = True``)."""
+    import dataclasses
+
+    from ..llm.metrics import read_controls
+
+    listed = read_controls(path)
+    found = {r.id for r in records if r.id in listed} | {
+        f"{r.dataset}/{r.id}" for r in records if f"{r.dataset}/{r.id}" in listed}
+    unknown = sorted(listed - found)
+    if unknown:
+        raise DataError(f"{len(unknown)} control(s) listed are not in the dataset (first: "
+                        f"{unknown[0]!r})", path=path)
+    return [dataclasses.replace(r, metadata={**r.metadata, "control": True})
+            if r.id in listed or f"{r.dataset}/{r.id}" in listed else r for r in records]
+
+
 def run_report(args: argparse.Namespace) -> int:
     """Run the ``report`` subcommand; returns the exit code.
 
     Examples
     --------
     >>> run_report(argparse.Namespace(out="/nonexistent", format="md"))
-    2
+    1
     """
-    from ..llm.report import write_report
+    return run_command(_run_report, args)
 
-    try:
-        path = write_report(args.out, format=args.format)
-    except (BayesPersuadeError, OSError) as e:
-        _err(str(e))
-        return 2
+
+def _run_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..llm.report import write_report
+    from ..llm.store import hold_run_dir
+
+    kw = {"controls": getattr(args, "controls", None),
+          "user_prior": getattr(args, "prior", None),
+          "confidence": getattr(args, "confidence", 0.95),
+          "n_resamples": getattr(args, "resamples", 2000),
+          "seed": getattr(args, "resampling_seed", 0)}
+    if Path(args.out).is_dir():
+        with hold_run_dir(args.out):  # not while an evaluation writes there
+            path = write_report(args.out, format=args.format, **kw)
+    else:
+        path = write_report(args.out, format=args.format, **kw)
     print(f"report: {path}")
     return 0
 
@@ -302,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
     Examples
     --------
     >>> main(["report", "/nonexistent"])
-    2
+    1
     """
     parser = argparse.ArgumentParser(prog="bayespersuade")
     sub = parser.add_subparsers(dest="command", required=True)

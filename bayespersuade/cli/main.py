@@ -3,13 +3,17 @@
 Subcommands::
 
     bayespersuade solve GAME [--exact] [--method lp|concavification]
-                             [--lp-method auto|simplex|ipm]
+                             [--lp-method auto|generate|simplex|ipm]
                              [--plot FILE.png] [--json FILE.json]
     bayespersuade example [NAME] [--out FILE.json]
     bayespersuade verify GAME SOLUTION.json
     bayespersuade ceilings ...      (dataset ceilings; see ``bayespersuade ceilings -h``)
     bayespersuade evaluate ...      (LLM evaluation;   see ``bayespersuade evaluate -h``)
     bayespersuade report DIR        (rebuild an evaluation's report)
+    bayespersuade compare A B       (paired differences between two evaluations)
+    bayespersuade import FILE ...   (import transcripts; see ``bayespersuade import -h``)
+    bayespersuade export DIR        (write an evaluation's dialogues as JSON lines / CSV)
+    bayespersuade rescore DIR ...   (re-score an evaluation without calling a model)
 
 ``GAME`` is a JSON game file (format: :mod:`bayespersuade.io`) or the name of a
 bundled example (``prosecutor``, ``likert-quadratic``); a file of that name in
@@ -22,8 +26,12 @@ the current directory takes precedence.  For example::
 
 Errors of the library (:class:`~bayespersuade.BayesPersuadeError`) and of
 files (:class:`OSError`) are printed as ``bayespersuade: error: <message>``
-on stderr with exit status 2, without a traceback; ``verify`` exits with 1
-when the certificate does not prove the solution.
+on stderr, without a traceback, and Ctrl-C as one line.  Every subcommand
+exits with the same statuses (:mod:`bayespersuade.cli._common`): 0 on
+success, 1 for a runtime or data error (``verify``: also when the certificate
+does not prove the solution), 2 for a usage error, 130 when interrupted.
+Every output file is written atomically (:func:`bayespersuade.io.atomic_output`):
+an error or Ctrl-C never leaves a partial or empty file behind.
 
 Subcommands provided by other modules are registered from :data:`PLUGINS`.
 """
@@ -39,7 +47,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from ..exceptions import BayesPersuadeError, CertificateError, InvalidParameterError
+from ..exceptions import CertificateError, InvalidParameterError
+from ._common import EXIT_INTERRUPTED, EXIT_USAGE, check_output_file, run_command
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..game import PersuasionGame
@@ -57,6 +66,10 @@ PLUGINS: tuple[tuple[str, str], ...] = (
     ("bayespersuade.cli.ceilings", "add_parser"),  # ceilings
     ("bayespersuade.cli.evaluate", "add_parser"),  # evaluate
     ("bayespersuade.cli.evaluate", "add_report_parser"),  # report
+    ("bayespersuade.cli.compare", "add_parser"),  # compare
+    ("bayespersuade.cli.transcripts", "add_import_parser"),  # import
+    ("bayespersuade.cli.transcripts", "add_export_parser"),  # export
+    ("bayespersuade.cli.transcripts", "add_rescore_parser"),  # rescore
 )
 
 
@@ -99,15 +112,20 @@ def _write_plot(solution: Solution, path: str) -> None:
     # a bare Figure renders without pyplot, so no GUI backend is ever touched
     from matplotlib.figure import Figure
 
+    from ..io import atomic_output
+
     fig = Figure(figsize=(6.4, 4.4))
     ax = fig.add_subplot()
     solution.plot(ax=ax)
     fig.tight_layout()
-    fig.savefig(path, dpi=150)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=150)
 
 
 def _write_text(path: str, text: str) -> None:
-    Path(path).write_text(text, encoding="utf-8")
+    from ..io import write_atomic
+
+    write_atomic(path, text)
 
 
 def _read_json_object(path: str) -> dict:
@@ -115,6 +133,8 @@ def _read_json_object(path: str) -> dict:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CertificateError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise CertificateError(f"{path}: is a folder, not a solution file") from None
     except UnicodeDecodeError:
         raise CertificateError(f"{path}: not UTF-8 text") from None
     try:
@@ -145,20 +165,22 @@ def _stated_fraction(x: Any) -> Fraction | None:
 
 # -------------------------------------------------------------- subcommands
 def _cmd_solve(args: argparse.Namespace) -> int:
+    check_output_file(args.json, "--json")
+    check_output_file(args.plot, "--plot")
     game = _load_game(args.game)
-    if args.plot:
+    if args.plot is not None:
         _check_plot_target(args.plot, game)
     sol = game.solve(method=args.method, exact=args.exact, lp_method=args.lp_method)
     print(sol.summary())
     if sol.exact:
         print(f"certificate: verified exactly ({sol.certificate.method}: primal and dual "
               "feasible, equal objectives)")
-    if args.json:
+    if args.json is not None:
         _write_text(args.json, json.dumps(sol.to_dict(), indent=2, ensure_ascii=False) + "\n")
         print(f"wrote {args.json}")
         if sol.exact:
             print(f"re-check it with: bayespersuade verify {args.game} {args.json}")
-    if args.plot:
+    if args.plot is not None:
         _write_plot(sol, args.plot)
         print(f"wrote {args.plot}")
     return 0
@@ -168,8 +190,9 @@ def _cmd_example(args: argparse.Namespace) -> int:
     from ..examples import get_example
     from ..io import dumps_game
 
+    check_output_file(args.out, "--out")
     text = dumps_game(get_example(args.name))
-    if args.out:
+    if args.out is not None:
         _write_text(args.out, text)
         print(f"wrote {args.out}")
     else:
@@ -290,8 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "(rational games)")
     p.add_argument("--method", choices=("lp", "concavification"), default="lp",
                    help="revelation-principle LP (default) or concave envelope")
-    p.add_argument("--lp-method", choices=("auto", "simplex", "ipm"), default="auto",
-                   help="HiGHS algorithm for the LP (default: auto)")
+    p.add_argument("--lp-method", choices=("auto", "generate", "simplex", "ipm"),
+                   default="auto",
+                   help="HiGHS strategy for the LP: row and column generation, dual simplex "
+                        "or interior point (default auto: by size)")
     p.add_argument("--plot", metavar="FILE.png",
                    help="draw the game and the solution (2 or 3 states) to this image")
     p.add_argument("--json", metavar="FILE.json",
@@ -332,8 +357,11 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success; 1 when ``verify`` finds an invalid certificate; 2 for
-        usage errors and library or file errors (printed on stderr).
+        0 on success; 1 for a runtime or data error (a missing or malformed
+        file, a failed solve, an invalid certificate in ``verify``); 2 for a
+        usage error; 130 when interrupted (Ctrl-C).  Errors are printed on
+        stderr as one line.  (Usage errors that :mod:`argparse` finds, such as
+        an unknown option, raise :class:`SystemExit` with status 2.)
 
     Examples
     --------
@@ -343,20 +371,16 @@ def main(argv: list[str] | None = None) -> int:
     ...
     0
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("bayespersuade: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if getattr(args, "func", None) is None:
         parser.print_help()
-        return 2
-    try:
-        return int(args.func(args))
-    except BayesPersuadeError as exc:
-        print(f"bayespersuade: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"bayespersuade: error: {where}{exc.strerror or exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    return run_command(args.func, args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,7 +14,16 @@ name               loader                                        data
 Every loader returns a :class:`LoadResult` that accounts for every row read:
 the records, and each rejected row with its file, row, field and reason.
 In strict mode the first malformed row raises
-:class:`~bayespersuade.exceptions.DataError` instead.  Each loader's module
+:class:`~bayespersuade.exceptions.DataError` instead.
+
+No loader raises anything but the library's errors on bad files, and none
+loses data silently: text that does not decode in the file's encoding (UTF-8
+unless ``encoding=`` says otherwise) is a ``DataError`` naming the byte
+offset; a damaged, cut-short or misnamed ``.gz``/``.bz2`` file, JSON nested
+too deeply, and a CSV header naming a column twice are errors
+naming the file; a JSON object that repeats a key (a debate key, a split
+entry, a field) is a rejected row; claim texts are compared in Unicode
+normal form C; number cells are capped at 4,300 digits.  Each loader's module
 documents exactly which files and fields it reads, and every assumption made
 in turning them into claims.
 """
@@ -25,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import DataError, InvalidParameterError
+from ._rows import check_encoding
 from .anthropic import load_anthropic
 from .claims import load_claims
 from .cmv import load_cmv
@@ -62,7 +72,7 @@ _LOADERS = {
 
 
 def load_dataset(name: str, path: str | Path | None = None, *, strict: bool = False,
-                 **options: Any) -> LoadResult:
+                 encoding: str | None = None, **options: Any) -> LoadResult:
     """Load a dataset by name.
 
     Parameters
@@ -75,6 +85,9 @@ def load_dataset(name: str, path: str | Path | None = None, *, strict: bool = Fa
         (:func:`load_embedded`).
     strict : bool, default False
         Raise on the first malformed row instead of recording it.
+    encoding : str, optional
+        The text encoding of the user's files (default UTF-8), for example
+        ``"latin-1"``.  Not for the bundled copy (which is UTF-8).
     **options
         Passed to the loader (``split=`` for PERSPECTRUM, ``users_path=``
         and ``scale=`` for DDO).
@@ -86,7 +99,8 @@ def load_dataset(name: str, path: str | Path | None = None, *, strict: bool = Fa
     Raises
     ------
     InvalidParameterError
-        For an unknown name.
+        For an unknown name, an unknown encoding, or an encoding for the
+        bundled copy.
     DataError
         For a missing path, or malformed data.
 
@@ -104,8 +118,14 @@ def load_dataset(name: str, path: str | Path | None = None, *, strict: bool = Fa
         raise InvalidParameterError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
     if path is None:
         if name == "perspectrum":
+            if encoding is not None:
+                raise InvalidParameterError(
+                    "encoding= applies to your own files; the bundled PERSPECTRUM copy is "
+                    "UTF-8 (give path= to read your copy)")
             return load_embedded("perspectrum", **options)
         raise DataError(
             f"dataset {name!r} is not bundled (its license does not allow it); give the path "
             "of your own copy", field="path")
+    if encoding is not None:
+        options["encoding"] = check_encoding(encoding)
     return _LOADERS[name](path, strict=strict, **options)

@@ -28,7 +28,9 @@ self-contradictory.
 
 Records
 -------
-Rows are grouped by claim text (after stripping surrounding white space):
+Rows are grouped by claim text (after stripping surrounding white space and
+normalising to Unicode normal form C, so a claim spelt composed in one row and
+decomposed in another is one claim):
 one :class:`ClaimRecord` per distinct claim, with ids ``"001"``, ``"002"``,
 ... in order of first appearance in the file (so the ids are stable for a
 given file).  Each row becomes one :class:`RatingObservation` (initial and
@@ -59,7 +61,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ._rows import RowError, RowSink, parse_likert, read_csv_rows
+from ._rows import DEFAULT_ENCODING, RowError, RowSink, nfc, parse_likert, read_csv_rows
 from .records import ClaimRecord, LoadResult, RatingObservation
 
 __all__ = ["is_control", "load_anthropic"]
@@ -80,7 +82,8 @@ def is_control(source: str | None, prompt_type: str | None) -> bool:
                for v in (source, prompt_type))
 
 
-def load_anthropic(path: str | Path, *, strict: bool = False) -> LoadResult:
+def load_anthropic(path: str | Path, *, strict: bool = False,
+                   encoding: str = DEFAULT_ENCODING) -> LoadResult:
     """Load the user's copy of ``persuasion_data.csv``.
 
     Parameters
@@ -90,6 +93,10 @@ def load_anthropic(path: str | Path, *, strict: bool = False) -> LoadResult:
     strict : bool, default False
         Raise :class:`~bayespersuade.exceptions.DataError` at the first
         malformed row instead of recording it in ``LoadResult.rejected``.
+    encoding : str, default "utf-8"
+        The file's text encoding (for example ``"latin-1"``); text that does
+        not decode is a :class:`~bayespersuade.exceptions.DataError` naming
+        the byte offset, never replaced.
 
     Returns
     -------
@@ -114,7 +121,8 @@ def load_anthropic(path: str | Path, *, strict: bool = False) -> LoadResult:
     >>> r.id, r.claim, r.observations[0].initial, r.observations[0].final
     ('001', 'Cats are great', 2, 5)
     """
-    header, rows = read_csv_rows(path, _REQUIRED, one_of=(("worker_id", "ID"),))
+    header, rows = read_csv_rows(path, _REQUIRED, one_of=(("worker_id", "ID"),),
+                                 encoding=encoding)
     pid_col = "worker_id" if "worker_id" in header else "ID"
     sink = RowSink(path, strict)
     order: dict[str, list[RatingObservation]] = {}
@@ -147,7 +155,7 @@ def _parse_row(row: dict, rowno: int, pid_col: str, header: list[str]
     for col in header:
         if row.get(col) is None:
             raise RowError(col, "row has fewer fields than the header")
-    claim = row["claim"].strip()
+    claim = nfc(row["claim"].strip())
     if not claim:
         raise RowError("claim", "empty claim")
     source = row["source"].strip()

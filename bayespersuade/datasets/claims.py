@@ -28,7 +28,15 @@ must agree on the claim text and on any prior they give.
 
 Numbers are read **exactly**: ``"0.3"`` (or the JSON number ``0.3``) is
 ``Fraction(3, 10)``, ``"1/3"`` is ``Fraction(1, 3)``; a prior therefore stays
-rational all the way to an exact solve.  Empty cells mean "not given".
+rational all the way to an exact solve.  Empty cells mean "not given".  As
+in game files, a number's numerator and denominator may have at most 4,300
+digits (:data:`~bayespersuade.datasets._rows.MAX_NUMBER_DIGITS`): a longer
+one (``1e-99999999`` is 11 characters but a 100-million-digit denominator) is
+a rejected row, found before any arithmetic is done.
+
+Text is read as UTF-8 unless ``encoding=`` says otherwise.  A header that
+names a column twice is an error (one of the two would be lost), and so, in
+a JSON file, is an object that repeats a key (its row is rejected).
 
 Examples
 --------
@@ -49,7 +57,19 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import DataError
-from ._rows import RowError, RowSink, is_bad, parse_likert, read_csv_rows, read_json, read_jsonl
+from ._rows import (
+    DEFAULT_ENCODING,
+    RowError,
+    RowSink,
+    exact_number,
+    is_bad,
+    json_list_rows,
+    nfc,
+    parse_likert,
+    read_csv_rows,
+    read_json,
+    read_jsonl,
+)
 from .records import ClaimRecord, LoadResult, RatingObservation
 
 __all__ = ["load_claims", "parse_probability"]
@@ -74,37 +94,40 @@ def parse_probability(value: Any, field: str = "prior") -> Fraction | None:
         return None
     if isinstance(value, bool):
         raise RowError(field, f"{field} is not a number", repr(value))
-    if isinstance(value, int | Decimal):
-        if isinstance(value, Decimal) and not value.is_finite():
-            raise RowError(field, f"{field} is not a number", repr(value))
-        q = Fraction(value)
-    elif isinstance(value, str):
-        try:
-            q = Fraction(value.strip())
-        except (ValueError, ZeroDivisionError):
-            raise RowError(field, f"{field} is not a number", repr(value)) from None
-    else:
+    if not isinstance(value, int | Decimal | str):
         raise RowError(field, f"{field} is not a number", repr(value))
+    try:
+        q = exact_number(value)
+    except ZeroDivisionError:
+        raise RowError(field, f"{field} is not a number", f"{value!r} (a zero denominator)"
+                       ) from None
+    except ValueError as exc:
+        shown = repr(value) if len(str(value)) <= 40 else f"{str(value)[:30]!r}..."
+        if "digits" in str(exc):
+            raise RowError(field, f"{field} has too many digits", f"{shown} {exc}") from None
+        raise RowError(field, f"{field} is not a number", shown) from None
     if not 0 <= q <= 1:
         raise RowError(field, f"{field} is not in [0, 1]", str(q))
     return q
 
 
-def _rows(path: Path, sink: RowSink) -> tuple[list[str] | None, Iterator[tuple[int, Any]]]:
+def _rows(path: Path, sink: RowSink, encoding: str
+          ) -> tuple[list[str] | None, Iterator[tuple[int, Any]]]:
     name = path.name.lower().removesuffix(".bz2").removesuffix(".gz")
     if name.endswith(_JSONL):
-        return None, read_jsonl(path, sink)
+        return None, read_jsonl(path, sink, encoding)
     if name.endswith(".json"):
-        data = read_json(path)
+        data = read_json(path, encoding)
         if not isinstance(data, list):
             raise DataError("a .json claims file must hold one JSON list of objects",
                             path=str(path))
-        return None, iter(enumerate(data, start=1))
-    header, rows = read_csv_rows(path, ("claim",))
+        return None, json_list_rows(data, sink)
+    header, rows = read_csv_rows(path, ("claim",), encoding=encoding)
     return header, rows
 
 
-def load_claims(path: str | Path, *, strict: bool = False) -> LoadResult:
+def load_claims(path: str | Path, *, strict: bool = False,
+                encoding: str = DEFAULT_ENCODING) -> LoadResult:
     """Load a plain file of claims (with optional priors and ratings).
 
     Parameters
@@ -114,11 +137,16 @@ def load_claims(path: str | Path, *, strict: bool = False) -> LoadResult:
     strict : bool, default False
         Raise :class:`~bayespersuade.exceptions.DataError` at the first
         malformed row instead of recording it.
+    encoding : str, default "utf-8"
+        The file's text encoding (for example ``"latin-1"``).  Text that does
+        not decode is an error naming the byte offset, never replaced.
 
     Returns
     -------
     LoadResult
-        One record per claim id, ``dataset = "claims"``.
+        One record per claim id, ``dataset = "claims"``.  Claim texts and ids
+        are compared and kept in Unicode normal form C (:func:`unicodedata.normalize`),
+        so one claim typed composed and decomposed is one claim.
 
     Examples
     --------
@@ -131,7 +159,7 @@ def load_claims(path: str | Path, *, strict: bool = False) -> LoadResult:
     """
     p = Path(path)
     sink = RowSink(p, strict)
-    header, rows = _rows(p, sink)
+    header, rows = _rows(p, sink, encoding)
     groups: dict[str, dict[str, Any]] = {}
     by_claim: dict[str, str] = {}
     n_read = 0
@@ -176,7 +204,7 @@ def _text(row: dict, key: str) -> str | None:
         return str(v)
     if not isinstance(v, str):
         raise RowError(key, f"{key} is not text", repr(v))
-    return v
+    return nfc(v)
 
 
 def _parse(row: Any, header: list[str] | None) -> dict[str, Any]:

@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import DataError
-from ._rows import RowError, RowSink, is_bad, read_jsonl
+from ._rows import DEFAULT_ENCODING, RowError, RowSink, is_bad, nfc, read_jsonl
 from .records import ClaimRecord, LoadResult, RatingObservation
 
 __all__ = ["claim_from_title", "load_cmv"]
@@ -91,12 +91,13 @@ def _files(path: Path) -> list[Path]:
                 "no '*_pair_data.jsonlist' or '*_op_data.jsonlist' file (optionally "
                 ".bz2) under this folder", path=str(path))
         return found
-    if not path.exists():
+    if not path.is_file():
         raise DataError("no such file", path=str(path))
     return [path]
 
 
-def load_cmv(path: str | Path, *, strict: bool = False) -> LoadResult:
+def load_cmv(path: str | Path, *, strict: bool = False,
+             encoding: str = DEFAULT_ENCODING) -> LoadResult:
     """Load ChangeMyView pair-task (or OP-task) JSON lines.
 
     Parameters
@@ -107,6 +108,10 @@ def load_cmv(path: str | Path, *, strict: bool = False) -> LoadResult:
     strict : bool, default False
         Raise :class:`~bayespersuade.exceptions.DataError` at the first
         malformed line instead of recording it.
+    encoding : str, default "utf-8"
+        The file's text encoding (for example ``"latin-1"``); text that does
+        not decode is a :class:`~bayespersuade.exceptions.DataError` naming
+        the byte offset, never replaced.
 
     Returns
     -------
@@ -131,7 +136,7 @@ def load_cmv(path: str | Path, *, strict: bool = False) -> LoadResult:
     n_read = 0
     for f in files:
         sink = RowSink(f, strict)
-        for lineno, value in read_jsonl(f, sink):
+        for lineno, value in read_jsonl(f, sink, encoding):
             n_read += 1
             if is_bad(value):
                 continue
@@ -203,7 +208,7 @@ def _parse_line(value: Any, lineno: int):
         raise RowError(None, "line is not a JSON object", type(value).__name__)
     if "op_title" in value or "op_name" in value:  # pair task
         rec_id = _string(value, "op_name")
-        title = _string(value, "op_title")
+        title = nfc(_string(value, "op_title"))
         if not claim_from_title(title):
             raise RowError("op_title", "title states no claim after removing 'CMV:'",
                            repr(title))
@@ -221,7 +226,7 @@ def _parse_line(value: Any, lineno: int):
         return rec_id, title, meta, observations
     if "title" in value and "delta_label" in value:  # op task
         rec_id = _string(value, "name")
-        title = _string(value, "title")
+        title = nfc(_string(value, "title"))
         if not claim_from_title(title):
             raise RowError("title", "title states no claim after removing 'CMV:'", repr(title))
         label = value["delta_label"]

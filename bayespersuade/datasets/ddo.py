@@ -53,7 +53,10 @@ debaters), ``participant`` the voter, and ``extra`` holding the raw answers.
 Malformed rows
 --------------
 A debate without a title, or whose sides are not one Pro and one Con, is
-rejected (row = its 1-based position in the file).  A single malformed vote
+rejected (row = its 1-based position in the file), and so is a debate whose
+key repeats an earlier debate's (the JSON object would otherwise keep only
+the last of the two) or whose object repeats a key.  A user name given twice
+in ``users.json`` is rejected, and no profile is attached to that user.  A single malformed vote
 (not exactly one "true" answer to a question, or a debater missing from its
 ``votes_map``) is rejected on its own (field ``votes[j]...``); the rest of
 its debate is kept.
@@ -72,7 +75,15 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import DataError, InvalidParameterError
-from ._rows import RowError, RowSink, read_json
+from ._rows import (
+    DEFAULT_ENCODING,
+    RowError,
+    RowSink,
+    duplicate_key_problem,
+    nfc,
+    object_pairs,
+    read_json,
+)
 from .records import ClaimRecord, LoadResult, RatingObservation
 
 __all__ = ["DEFAULT_SCALE", "load_ddo"]
@@ -97,7 +108,8 @@ def _paths(path: Path, users_path: str | Path | None) -> tuple[Path, Path | None
 
 
 def load_ddo(path: str | Path, *, users_path: str | Path | None = None, strict: bool = False,
-             scale: Mapping[str, int] = DEFAULT_SCALE) -> LoadResult:
+             scale: Mapping[str, int] = DEFAULT_SCALE,
+             encoding: str = DEFAULT_ENCODING) -> LoadResult:
     """Load debate.org debates and their voters' before/after agreement.
 
     Parameters
@@ -111,6 +123,10 @@ def load_ddo(path: str | Path, *, users_path: str | Path | None = None, strict: 
         malformed debate or vote instead of recording it.
     scale : mapping, default ``{"pro": 7, "tied": 4, "con": 1}``
         Ratings given to agreeing with Pro, neither, and Con.
+    encoding : str, default "utf-8"
+        The files' text encoding (for example ``"latin-1"``); text that does
+        not decode is a :class:`~bayespersuade.exceptions.DataError` naming
+        the byte offset, never replaced.
 
     Returns
     -------
@@ -140,26 +156,65 @@ def load_ddo(path: str | Path, *, users_path: str | Path | None = None, strict: 
         raise InvalidParameterError(
             f"scale must map 'pro', 'tied', 'con' to ratings in 1..7, got {scale!r}")
     debates_path, users_file = _paths(Path(path), users_path)
-    data = read_json(debates_path)
+    data = read_json(debates_path, encoding)
     if not isinstance(data, dict):
         raise DataError("debates.json must hold one JSON object mapping debate keys to debates",
                         path=str(debates_path))
     users: dict = {}
     files = [str(debates_path)]
     if users_file is not None:
-        users = read_json(users_file)
+        users = read_json(users_file, encoding)
         if not isinstance(users, dict):
             raise DataError("users.json must hold one JSON object mapping user names to "
                             "profiles", path=str(users_file))
         files.append(str(users_file))
     sink = RowSink(debates_path, strict)
+    if users_file is not None:
+        users = _unique_users(users, users_file, sink)
     records = []
-    for rowno, (key, debate) in enumerate(data.items(), start=1):
+    pairs = object_pairs(data)
+    seen: dict[str, int] = {}
+    for rowno, (key, debate) in enumerate(pairs, start=1):
         try:
+            if key in seen:
+                raise RowError(None, "duplicate debate key",
+                               f"{key!r} (first at row {seen[key]}; the later debate is "
+                               "rejected)")
+            seen[key] = rowno
+            problem = duplicate_key_problem(debate)
+            if problem is not None:
+                raise RowError(None, "duplicate key in a JSON object", problem)
             records.append(_debate(key, debate, rowno, sink, users, scale))
         except RowError as err:
             sink.reject(rowno, err.field, err.reason, err.detail)
-    return LoadResult(tuple(records), len(data), tuple(sink.rejected), tuple(files))
+    return LoadResult(tuple(records), len(pairs), tuple(sink.rejected), tuple(files))
+
+
+def _unique_users(users: dict, users_file: Path, sink: RowSink) -> dict:
+    """The profiles of ``users.json``, without any user whose entry is ambiguous.
+
+    A user name given twice, or a profile that repeats a key, is rejected (row =
+    its position in ``users.json``) and that user's votes are kept without a
+    profile, rather than with one of the two picked silently.
+    """
+    pairs = object_pairs(users)
+    count: dict[str, int] = {}
+    for name, _ in pairs:
+        count[name] = count.get(name, 0) + 1
+    out = {}
+    for i, (name, profile) in enumerate(pairs, start=1):
+        if count[name] > 1:
+            sink.reject(i, None, "duplicate user name", f"{name!r} appears {count[name]} "
+                        "times; no profile is attached to this user's votes", path=users_file)
+            continue
+        problem = duplicate_key_problem(profile)
+        if problem is not None:
+            sink.reject(i, None, "duplicate key in a JSON object",
+                        f"{problem}; no profile is attached to {name!r}'s votes",
+                        path=users_file)
+            continue
+        out[name] = profile
+    return out
 
 
 def _str_field(obj: dict, key: str) -> str:
@@ -173,7 +228,7 @@ def _debate(key: str, debate: Any, rowno: int, sink: RowSink, users: dict,
             scale: Mapping[str, int]) -> ClaimRecord:
     if not isinstance(debate, dict):
         raise RowError(None, "debate is not a JSON object", type(debate).__name__)
-    title = _str_field(debate, "title")
+    title = nfc(_str_field(debate, "title"))
     sides: dict[str, str] = {}
     for i in (1, 2):
         name = _str_field(debate, f"participant_{i}_name")

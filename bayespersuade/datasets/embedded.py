@@ -171,7 +171,7 @@ def load_embedded(name: str = "perspectrum", split: str = "all", *, strict: bool
     split_by_id: dict[str, str] = {}
     for c in claims:
         if isinstance(c, dict) and isinstance(c.get("split"), str):
-            split_by_id[str(c.get("cId"))] = c["split"]
+            split_by_id.setdefault(str(c.get("cId")), c["split"])
 
     def texts_of(k: int, pids: list[int], cl: Any) -> list[str]:
         texts = cl.get("texts")

@@ -42,8 +42,11 @@ Malformed rows
 A claim is rejected as a whole when any of its fields or clusters is
 malformed (a cluster with an unknown perspective id, a stance other than
 SUPPORT/UNDERMINE, vote counts that are not five non-negative integers),
-when its id repeats an earlier claim's, or when the split file does not list
-it; dropping a single cluster would silently change the claim's prior.  The
+when its id repeats an earlier claim's, when its JSON object repeats a key,
+or when the split file does not list it (or lists it more than once: every
+such entry is rejected, so the claim is not silently moved to the split of
+the last one); dropping a single cluster would silently change the claim's
+prior.  Claim texts are kept in Unicode normal form C.  The
 row of a claim is its 1-based position in the claims file; pool and split
 entries are reported against their own files.
 
@@ -61,7 +64,15 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import DataError, InvalidParameterError
-from ._rows import RowError, RowSink, read_json
+from ._rows import (
+    DEFAULT_ENCODING,
+    RowError,
+    RowSink,
+    duplicate_key_problem,
+    nfc,
+    object_pairs,
+    read_json,
+)
 from .records import ClaimRecord, Evidence, LoadResult
 
 __all__ = ["FILES", "SPLITS", "VOTE_LABELS", "load_perspectrum"]
@@ -154,7 +165,7 @@ def _claim_record(obj: Any, texts_of: Callable[[int, int, Any], list[str]],
     if split is None:
         raise RowError("cId", "claim id not listed in the split file", cid)
     return ClaimRecord(
-        dataset="perspectrum", id=cid, claim=text.strip(), evidence=tuple(evidence),
+        dataset="perspectrum", id=cid, claim=nfc(text.strip()), evidence=tuple(evidence),
         source=source, metadata={"split": split, "topics": tuple(topics)},
     )
 
@@ -171,6 +182,9 @@ def _collect(claims: Iterable[tuple[int, Any]], sink: RowSink,
     for rowno, obj in claims:
         n_read += 1
         try:
+            problem = duplicate_key_problem(obj)
+            if problem is not None:
+                raise RowError(None, "duplicate key in a JSON object", problem)
             rec = _claim_record(obj, texts_of, split_of)
             if rec.id in seen:
                 raise RowError("cId", "duplicate claim id", rec.id)
@@ -193,8 +207,8 @@ def _split_note(split: str, kept: int, other: int) -> tuple[str, ...]:
             "other splits",)
 
 
-def load_perspectrum(path: str | Path, *, split: str = "all", strict: bool = False
-                     ) -> LoadResult:
+def load_perspectrum(path: str | Path, *, split: str = "all", strict: bool = False,
+                     encoding: str = DEFAULT_ENCODING) -> LoadResult:
     """Load PERSPECTRUM v1.0 from the folder holding its three JSON files.
 
     Parameters
@@ -207,6 +221,9 @@ def load_perspectrum(path: str | Path, *, split: str = "all", strict: bool = Fal
     strict : bool, default False
         Raise :class:`~bayespersuade.exceptions.DataError` at the first
         malformed claim, pool entry or split entry.
+    encoding : str, default "utf-8"
+        The files' text encoding; text that does not decode is a
+        :class:`~bayespersuade.exceptions.DataError` naming the byte offset.
 
     Returns
     -------
@@ -234,9 +251,9 @@ def load_perspectrum(path: str | Path, *, split: str = "all", strict: bool = Fal
         raise DataError("not a folder (expected the folder holding the PERSPECTRUM files)",
                         path=str(folder))
     paths = {k: folder / v for k, v in FILES.items()}
-    claims = read_json(paths["claims"])
-    pool = read_json(paths["pool"])
-    splits = read_json(paths["split"])
+    claims = read_json(paths["claims"], encoding)
+    pool = read_json(paths["pool"], encoding)
+    splits = read_json(paths["split"], encoding)
     if not isinstance(claims, list):
         raise DataError("the claims file must hold a JSON list", path=str(paths["claims"]))
     if not isinstance(pool, list):
@@ -247,7 +264,10 @@ def load_perspectrum(path: str | Path, *, split: str = "all", strict: bool = Fal
 
     texts: dict[int, str] = {}
     for i, p in enumerate(pool, start=1):
-        if (not isinstance(p, dict) or isinstance(p.get("pId"), bool)
+        if duplicate_key_problem(p) is not None:
+            sink.reject(i, None, "duplicate key in a JSON object", duplicate_key_problem(p),
+                        path=paths["pool"])
+        elif (not isinstance(p, dict) or isinstance(p.get("pId"), bool)
                 or not isinstance(p.get("pId"), int)):
             sink.reject(i, "pId", "pool entry has no integer pId", path=paths["pool"])
         elif not isinstance(p.get("text"), str) or not p["text"].strip():
@@ -258,8 +278,17 @@ def load_perspectrum(path: str | Path, *, split: str = "all", strict: bool = Fal
         else:
             texts[p["pId"]] = p["text"].strip()
     split_map: dict[str, str] = {}
-    for i, (k, v) in enumerate(splits.items(), start=1):
-        if v not in SPLITS:
+    split_pairs = object_pairs(splits)
+    count: dict[str, int] = {}
+    for k, _ in split_pairs:
+        count[k] = count.get(k, 0) + 1
+    for i, (k, v) in enumerate(split_pairs, start=1):
+        if count[k] > 1:
+            # which split holds the claim is ambiguous: reject every entry, so the
+            # claim is rejected too ("not listed"), instead of keeping the last one
+            sink.reject(i, k, "claim id listed more than once in the split file",
+                        f"{count[k]} entries; this one says {v!r}", path=paths["split"])
+        elif v not in SPLITS:
             sink.reject(i, k, "split is not train, dev or test", repr(v), path=paths["split"])
         else:
             split_map[k] = v

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..exceptions import InvalidGameError, InvalidParameterError, SolverError
+from ..io import atomic_output
 from ..solvers.batch import batch_ceilings
 from .families import (
     DEFAULT_POSITIONS,
@@ -58,6 +59,7 @@ from .families import (
     prior_vector,
     record_prior,
 )
+from .stats import cluster_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -68,8 +70,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "AVERAGE_LABEL",
     "base_game",
+    "PRIOR_CONSTRUCTIONS",
     "ceiling_table",
     "instance_priors",
+    "prior_sensitivity_table",
     "summarize_ceilings",
     "write_ceilings",
 ]
@@ -229,6 +233,22 @@ def _exact_values(game: PersuasionGame, family: str, priors: Sequence[Any]
     return out
 
 
+def _receiver_ties_at_the_prior(game: PersuasionGame, family: str, priors: Sequence[Any],
+                                rows: list[dict]) -> None:
+    """Replace ``v̂(μ0)`` (and the ceiling) by its value with receiver-favourable ties."""
+    for pr, row in zip(priors, rows, strict=True):
+        exact = _is_exact(family, pr)
+        vec = [Fraction(x) if exact else float(x) for x in prior_vector(family, pr)]
+        nd = game.sender_value(vec, tie_break="receiver", exact=exact)
+        if nd == game.sender_value(vec, exact=exact):
+            continue  # no tie at this prior that matters to the sender: the row stands
+        row["vhat"] = float(nd)
+        row["ceiling"] = row["V"] - row["vhat"]
+        if row.get("V_exact") is not None:
+            row["vhat_exact"] = Fraction(nd)
+            row["ceiling_exact"] = Fraction(row["V_exact"]) - Fraction(nd)
+
+
 def _join_floats(xs: Iterable[float]) -> str:
     return ";".join(repr(float(x)) for x in xs)
 
@@ -246,6 +266,7 @@ def ceiling_table(
     method: str = "batch",
     exact: bool = False,
     dataset: str | None = None,
+    tie_break: str = "sender",
 ) -> pd.DataFrame:
     """One row per instance: prior, ``v̂(μ0)``, ``V(μ0)``, ceiling and optimal scheme.
 
@@ -271,11 +292,22 @@ def ceiling_table(
         per instance.
     exact : bool, default False
         Add exact columns ``V_exact``, ``vhat_exact``, ``ceiling_exact``,
-        ``full_disclosure_exact`` (fractions as strings) for rational priors,
-        checked against the float values.
+        ``full_disclosure_exact`` (:class:`~fractions.Fraction` objects, written
+        to CSV as ``"p/q"``) for rational priors, checked against the float
+        values; ``None`` for float priors.
     dataset : str, optional
         The dataset's name for the ``dataset`` column (default: the
         records' own).
+    tie_break : {"sender", "receiver"}, default "sender"
+        How the receiver breaks ties *at the prior* in ``v̂(μ0)`` (the
+        no-disclosure value, hence the ceiling ``V - v̂``).  ``"receiver"``:
+        against the sender, which lowers ``v̂`` (and raises the ceiling) for
+        priors exactly on a breakpoint; decided exactly for rational priors.
+        ``V`` and the scheme stay those of the sender-favourable model: ``V``
+        is the maximum with sender-favourable ties, and the supremum the
+        sender approaches with posteriors just off the breakpoints when every
+        action the scheme uses is the receiver's unique best response near its
+        posterior (see :doc:`/explanation/model`).
 
     Returns
     -------
@@ -300,7 +332,7 @@ def ceiling_table(
     (227, 'two-state envelope')
     >>> row = t.iloc[0]
     >>> row["prior"], row["vhat_exact"], row["V_exact"], row["ceiling_exact"]
-    ('4/5', '6', '63/10', '3/10')
+    ('4/5', Fraction(6, 1), Fraction(63, 10), Fraction(3, 10))
 
     (``v̂ = round(1 + 6·4/5) = 6`` and ``V = 3/2 + 6·4/5 = 63/10``.)
     """
@@ -308,6 +340,9 @@ def ceiling_table(
 
     if method not in _METHODS:
         raise InvalidParameterError(f"method must be 'batch' or 'lp', got {method!r}")
+    if tie_break not in ("sender", "receiver"):
+        raise InvalidParameterError(
+            f"tie_break must be 'sender' or 'receiver', got {tie_break!r}")
     records = list(records)
     kept, skipped = instance_priors(records, family, prior_source=prior_source, prior=prior,
                                     weighting=weighting, positions=positions)
@@ -322,7 +357,7 @@ def ceiling_table(
     if exact:
         columns += ["vhat_exact", "V_exact", "ceiling_exact", "full_disclosure_exact"]
     attrs = {"family": family, "p": pp, "method": None, "skipped": skipped,
-             "n_records": len(records), "dataset": dataset}
+             "n_records": len(records), "dataset": dataset, "tie_break": tie_break}
     if not kept:
         df = pd.DataFrame(columns=columns)
         df.attrs.update(attrs)
@@ -368,28 +403,32 @@ def ceiling_table(
                     raise SolverError(
                         f"instance {row['id']!r}: exact {name} = {q} but the {algo} gave "
                         f"{row[name]!r}; please report this")
-            row.update({"vhat_exact": _fmt_exact(nd), "V_exact": _fmt_exact(V),
-                        "ceiling_exact": _fmt_exact(V - nd),
-                        "full_disclosure_exact": _fmt_exact(fd)})
+            row.update({"vhat_exact": nd, "V_exact": V, "ceiling_exact": V - nd,
+                        "full_disclosure_exact": fd})
+    if tie_break == "receiver":
+        _receiver_ties_at_the_prior(game, family, [pr for _, pr, _ in kept], rows)
     df = pd.DataFrame(rows, columns=columns)
     df.attrs.update(attrs)
     return df
 
 
-def _exact_mean(col: pd.Series) -> str | None:
+def _exact_mean(col: pd.Series) -> Fraction | None:
     if col.isna().any() or len(col) == 0:
         return None
-    total = sum((Fraction(x) for x in col), Fraction(0))
-    return _fmt_exact(total / len(col))
+    return sum((Fraction(x) for x in col), Fraction(0)) / len(col)
 
 
-def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame], *,
+                       confidence: float = 0.95, n_resamples: int = 2000,
+                       seed: int = 0) -> pd.DataFrame:
     """Per-dataset summaries of ceiling tables, and their unweighted average.
 
     Parameters
     ----------
     tables : DataFrame or mapping name -> DataFrame
         Tables from :func:`ceiling_table` (one per dataset).
+    confidence, n_resamples, seed
+        The intervals.
 
     Returns
     -------
@@ -398,8 +437,14 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.
         ``mean_V``, ``mean_ceiling``, ``median_ceiling``, ``max_ceiling``,
         ``share_positive`` (share of instances whose ceiling exceeds
         ``1e-9``), ``mean_ceiling_pct_of_scale`` (mean ceiling / 7 x 100, the
-        paper's "% of scale") and ``mean_n_signals``; ``mean_ceiling_exact``
-        when the tables have exact columns.  With two or more datasets, a
+        paper's "% of scale"), ``mean_ceiling_pct_of_range`` (/ 6 x 100) and
+        ``mean_n_signals``; ``mean_ceiling_exact`` (a Fraction) when the tables
+        have exact columns.  For ``mean_vhat``, ``mean_V`` and ``mean_ceiling``:
+        the columns ``<name>_se``, ``<name>_ci_low`` and ``<name>_ci_high``
+        (instances are independent here: the bootstrap resamples them;
+        :func:`bayespersuade.instances.stats.cluster_mean`, seeded by
+        ``seed``), the same ``_ci_low``/``_ci_high`` for the two percentages and
+        ``share_positive``, and ``ci_method``.  With two or more datasets, a
         last row :data:`AVERAGE_LABEL` holds the unweighted mean of the
         datasets' means (as Cheng & You average their four datasets).
 
@@ -435,8 +480,23 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.
             "max_ceiling": c.max(),
             "share_positive": float((c > _CHECK_TOL).mean()) if len(c) else np.nan,
             "mean_ceiling_pct_of_scale": c.mean() / len(LIKERT) * 100,
+            "mean_ceiling_pct_of_range": c.mean() / (len(LIKERT) - 1) * 100,
             "mean_n_signals": t["n_signals"].astype(float).mean(),
         }
+        for col, name in (("vhat", "mean_vhat"), ("V", "mean_V"), ("ceiling", "mean_ceiling")):
+            e = cluster_mean([[float(x)] for x in t[col]], confidence=confidence,
+                             n_resamples=n_resamples, seed=seed)
+            row[f"{name}_se"] = np.nan if e.se is None else e.se
+            row[f"{name}_ci_low"] = np.nan if e.ci_low is None else e.ci_low
+            row[f"{name}_ci_high"] = np.nan if e.ci_high is None else e.ci_high
+            row["ci_method"] = e.method
+        for pct, div in (("pct_of_scale", len(LIKERT)), ("pct_of_range", len(LIKERT) - 1)):
+            for end in ("ci_low", "ci_high"):
+                row[f"mean_ceiling_{pct}_{end}"] = row[f"mean_ceiling_{end}"] / div * 100
+        e = cluster_mean([[float(x > _CHECK_TOL)] for x in c], confidence=confidence,
+                         n_resamples=n_resamples, seed=seed)
+        row["share_positive_ci_low"] = np.nan if e.ci_low is None else e.ci_low
+        row["share_positive_ci_high"] = np.nan if e.ci_high is None else e.ci_high
         if "ceiling_exact" in t:
             row["mean_ceiling_exact"] = _exact_mean(t["ceiling_exact"])
         rows.append(row)
@@ -444,7 +504,8 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.
     if len(rows) >= 2:
         means = [k for k in out.columns if k.startswith(("mean_", "median_", "max_",
                                                           "share_"))
-                 and k != "mean_ceiling_exact"]
+                 and k != "mean_ceiling_exact" and not k.endswith(("_se", "_ci_low",
+                                                                    "_ci_high"))]
         avg: dict[str, Any] = {"dataset": AVERAGE_LABEL,
                                "n_instances": int(out["n_instances"].sum()),
                                "n_skipped": int(out["n_skipped"].sum())}
@@ -454,9 +515,23 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.
         avg["p"] = ps.pop() if len(ps) == 1 else None
         for k in means:
             avg[k] = out[k].astype(float).mean()
+        # the unweighted mean of independent dataset means: SE from theirs, normal interval
+        from scipy import stats as _st
+
+        z = float(_st.norm.ppf(0.5 + confidence / 2))
+        for name in ("mean_vhat", "mean_V", "mean_ceiling"):
+            se = float(np.sqrt((out[f"{name}_se"].astype(float) ** 2).sum()) / len(rows))
+            avg[f"{name}_se"] = se
+            avg[f"{name}_ci_low"] = avg[name] - z * se
+            avg[f"{name}_ci_high"] = avg[name] + z * se
+        for pct, div in (("pct_of_scale", len(LIKERT)), ("pct_of_range", len(LIKERT) - 1)):
+            for end in ("ci_low", "ci_high"):
+                avg[f"mean_ceiling_{pct}_{end}"] = avg[f"mean_ceiling_{end}"] / div * 100
+        avg["ci_method"] = (f"unweighted mean of {len(rows)} dataset means; SE from theirs; "
+                            f"normal {confidence:.0%} interval")
         if "mean_ceiling_exact" in out and out["mean_ceiling_exact"].notna().all():
             total = sum((Fraction(x) for x in out["mean_ceiling_exact"]), Fraction(0))
-            avg["mean_ceiling_exact"] = _fmt_exact(total / len(rows))
+            avg["mean_ceiling_exact"] = total / len(rows)
         out = pd.concat([out, pd.DataFrame([avg])], ignore_index=True)
     return out
 
@@ -488,10 +563,123 @@ def write_ceilings(table: pd.DataFrame, out_dir: str | Path, stem: str,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"table": out / f"{stem}_ceilings.csv", "skipped": out / f"{stem}_skipped.csv"}
-    table.to_csv(paths["table"], index=False)
-    pd.DataFrame(table.attrs.get("skipped", []), columns=["id", "reason"]).to_csv(
-        paths["skipped"], index=False)
+    skipped = pd.DataFrame(table.attrs.get("skipped", []), columns=["id", "reason"])
+    frames = [(table, paths["table"]), (skipped, paths["skipped"])]
     if summary is not None:
         paths["summary"] = out / f"{stem}_summary.csv"
-        summary.to_csv(paths["summary"], index=False)
+        frames.append((summary, paths["summary"]))
+    for frame, path in frames:  # each file whole or not at all
+        with atomic_output(path) as tmp:
+            frame.to_csv(tmp, index=False)
     return paths
+
+
+#: The prior constructions of :func:`prior_sensitivity_table`, in order.
+PRIOR_CONSTRUCTIONS = ("population", "score", "evidence", "user")
+_CONSTRUCTIONS = {
+    "population": "the claim's human initial ratings: the mean of (r − 1)/6 (two-state "
+                  "families) or their histogram (normative-position)",
+    "score": "each participant's own initial rating: (r − 1)/6, or the point mass at r "
+             "(normative-position); averaged within the claim",
+    "evidence": "the claim's evidence: the share of supporting evidence (two-state) or the "
+                "evidence position prior (normative-position)",
+    "user": "one prior given by the user for every claim",
+}
+
+
+def prior_sensitivity_table(
+    records: Iterable[ClaimRecord],
+    family: str = "binary-truth",
+    *,
+    loss: str | None = None,
+    p: int | float | None = None,
+    prior: Any = None,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The mean ceiling of a dataset under each way of building the priors, side by side.
+
+    How a claim's prior is built changes its ceiling; this table never picks one
+    silently.  Constructions (:data:`PRIOR_CONSTRUCTIONS`): ``population`` (the
+    claim's histogram of human initial ratings), ``score`` (each participant's
+    own rating as a prior, the ceilings averaged within the claim), ``evidence``
+    (the evidence share), ``user`` (``prior``, the same for every claim).  Each
+    row holds the mean ceiling over the claims that have such a prior, with its
+    interval (a bootstrap over claims, :func:`~.stats.cluster_mean`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per construction: ``construction, description, n_instances,
+        n_dialogues`` (participants for ``score``), ``estimate, se, ci_low,
+        ci_high, method`` and ``reason`` (why a construction has no claim).
+        ``attrs["note"]`` holds the caveat on rating-derived priors where it
+        applies (every interior rating at the same ceiling).
+
+    Examples
+    --------
+    >>> from bayespersuade.datasets import ClaimRecord, RatingObservation as O
+    >>> recs = [ClaimRecord("claims", "a", "A.", observations=(O(initial=2), O(initial=7))),
+    ...         ClaimRecord("claims", "b", "B.", observations=(O(initial=4),))]
+    >>> t = prior_sensitivity_table(recs, prior="1/4")
+    >>> t[["construction", "n_instances", "estimate"]].values.tolist()
+    [['population', 2, 0.25], ['score', 2, 0.375], ['evidence', 0, nan], ['user', 2, 0.0]]
+
+    (Population: claim A's ratings 2 and 7 give μ = 7/12, a breakpoint, ceiling
+    0; claim B's μ = 1/2 has ceiling 1/2.  Score: A's raters have ceilings 1/2
+    and 0, B's 1/2.  User: 1/4 = 3/12 is a breakpoint.)
+    >>> print(t.attrs["note"])  # doctest: +ELLIPSIS
+    With a rating-derived prior μ = (r − 1)/6 every interior rating (2..6) has ceiling 1/2...
+    """
+    import pandas as pd
+
+    from .families import LIKERT, prior_from_rating
+    from .stats import cluster_mean
+
+    records = list(records)
+    opts = {"confidence": confidence, "n_resamples": n_resamples, "seed": seed}
+    game = base_game(family, loss=loss, p=p)
+    two = game.n_states == 2
+
+    def rating_prior(r):
+        return prior_from_rating(r) if two else tuple(Fraction(int(k == r)) for k in LIKERT)
+
+    rating_ceiling = {r: V - nd for r, (V, nd, _) in
+                      zip(LIKERT, _exact_values(game, family, [rating_prior(r) for r in LIKERT]),
+                          strict=True)}
+    rows = []
+    for name in PRIOR_CONSTRUCTIONS:
+        clusters: list[list[float]] = []
+        reason = None
+        if name == "score":
+            clusters = [[float(rating_ceiling[r]) for r in rec.initial_ratings()]
+                        for rec in records if rec.initial_ratings()]
+            reason = "no initial ratings"
+        elif name == "user" and prior is None:
+            reason = "no user prior given"
+        else:
+            kw = {"prior": prior} if name == "user" else {
+                "prior_source": "histogram" if name == "population" else "evidence"}
+            t = ceiling_table(records, family, loss=loss, p=p, **kw)
+            clusters = [[float(c)] for c in t["ceiling"]]
+            reason = (t.attrs["skipped"][0][1] if t.attrs["skipped"] else "no claims")
+        e = cluster_mean(clusters, **opts)
+        rows.append({"construction": name, "description": _CONSTRUCTIONS[name],
+                     "n_instances": e.n_instances, "n_dialogues": e.n_dialogues,
+                     "estimate": np.nan if e.estimate is None else e.estimate,
+                     "se": np.nan if e.se is None else e.se,
+                     "ci_low": np.nan if e.ci_low is None else e.ci_low,
+                     "ci_high": np.nan if e.ci_high is None else e.ci_high,
+                     "method": e.method, "reason": None if clusters else reason})
+    out = pd.DataFrame(rows)
+    interior = {rating_ceiling[r] for r in LIKERT[1:-1]}
+    out.attrs["note"] = None
+    if two and len(interior) == 1 and rows[1]["n_instances"]:
+        c = interior.pop()
+        out.attrs["note"] = (
+            f"With a rating-derived prior μ = (r − 1)/6 every interior rating (2..6) has "
+            f"ceiling {_fmt_exact(c)} under this family and loss, whatever the claim: μ = k/6 "
+            f"lies midway between the breakpoints (2k ± 1)/12 of the receiver's best reply, "
+            f"where the ceiling jumps; the 'score' row says nothing about the claims.")
+    return out

@@ -366,20 +366,40 @@ def family_states(family: str) -> tuple:
 
 
 def make_game(family: str, prior: Any, *, loss: str | None = None, p: int | float | None = None,
-              origin: dict | None = None, name: str | None = None) -> PersuasionGame:
+              origin: dict | None = None, name: str | None = None,
+              receiver_prior: Any = None, receiver_origin: dict | None = None
+              ) -> PersuasionGame:
     """Build a game of the named family (dispatches to the family's function).
 
     ``prior`` is ``P(states[1])`` for the two-state families and a
-    distribution over ``1..7`` for normative-position.
+    distribution over ``1..7`` for normative-position.  ``receiver_prior``
+    (same form) gives the receiver a prior of its own (heterogeneous priors,
+    Alonso & Câmara 2016): ``prior`` is then the "true" prior the sender
+    evaluates with (for example the dataset's evidence share) and
+    ``receiver_prior`` the receiver's (for example a language model's elicited
+    belief); ``metadata["receiver_prior_origin"]`` records where it came from
+    (``receiver_origin``, default "user").
 
     Examples
     --------
     >>> make_game("binary-truth", "1/3").prior.tolist()
     [0.6666666666666666, 0.3333333333333333]
+    >>> g = make_game("evidence-stance", "3/4", receiver_prior="1/2")
+    >>> g.solve(exact=True).value, make_game("evidence-stance", "3/4").solve(exact=True).value
+    (Fraction(62, 11), Fraction(6, 1))
     """
     fn = {"binary-truth": binary_truth_game, "evidence-stance": evidence_stance_game,
           "normative-position": normative_position_game}[_check_family(family)]
-    return fn(prior, loss=loss, p=p, origin=origin, name=name)
+    game = fn(prior, loss=loss, p=p, origin=origin, name=name)
+    if receiver_prior is None:
+        return game
+    meta = game.metadata
+    meta["receiver_prior_origin"] = (receiver_origin if receiver_origin is not None
+                                     else prior_origin("user"))
+    data = game.exact_data() if game.is_rational else (
+        game.prior, game.sender_utility, game.receiver_utility)
+    return PersuasionGame(*data, game.states, game.actions, name=game.name, metadata=meta,
+                          receiver_prior=prior_vector(family, receiver_prior))
 
 
 def prior_vector(family: str, prior: Any) -> list:

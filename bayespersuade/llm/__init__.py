@@ -25,9 +25,20 @@ Pieces
                                        from answer-token log-probabilities
 :mod:`~.protocol`                      static and dynamic persuasion dialogues
 :mod:`~.metrics`                       optimal vs achieved: ceilings, gains,
-                                       Bayes-plausibility gap, empirical schemes
-:mod:`~.runner`, :mod:`~.report`       resumable JSON-lines runs; the report
+                                       signed shift and L1 gap, empirical schemes
+:mod:`~.stats`                         intervals over instances (clusters), the
+                                       tests of the Bayes-consistency block
+:mod:`~.runner`, :mod:`~.report`       resumable JSON-lines runs, several
+                                       instances at once; the report
+:mod:`~.store`                         the evaluation directory's files and its
+                                       lock (one owner, one writing process)
+:mod:`~.cache`                         the on-disk response cache (deterministic
+                                       requests are never paid twice)
+:mod:`~.results`                       typed results; ``load_evaluation(DIR).to_frame()``
 :mod:`~.reward`                        RL rewards (score difference, normalised)
+:mod:`~.transcripts`                   the public transcript model; import
+                                       (JSON lines, CSV, the paper authors'
+                                       logs), export and re-scoring
 :mod:`~.strategies`                    sender strategies (free, optimal, full,
                                        babbling); the empirical scheme against
                                        the optimal one
@@ -44,6 +55,9 @@ Command line
         --sender smollm2 --receiver smollm2 --protocol static --samples 1 \
         --limit 2 --seed 0 --prefill --threads 1 --out runs/demo
     bayespersuade report runs/demo            # rebuild report.md from the JSON lines
+    bayespersuade import logs/anthropic_dynamic.json --format cheng-you --out runs/authors
+    bayespersuade rescore runs/demo --family normative-position --out runs/demo-np
+    bayespersuade export runs/demo --format jsonl --out demo.jsonl
 
 Model specs: ``smollm2``, ``hf:MODEL_DIR``, ``gguf:FILE.gguf``,
 ``openai:MODEL@BASE_URL`` (API key from ``$OPENAI_API_KEY``),
@@ -82,7 +96,16 @@ from .metrics import FAMILIES, empirical_scheme, instance_metrics, summarize
 from .parsing import parse_receiver, parse_sender
 from .prompts import PROMPT_VERSION
 from .protocol import ProtocolConfig, derive_seed, run_instance
+from .results import Evaluation, InstanceResult, load_evaluation
 from .smollm2 import find_smollm2_gguf, load_smollm2
+from .transcripts import (
+    TranscriptDialogue,
+    TranscriptRound,
+    export_transcripts,
+    import_transcripts,
+    rescore,
+    write_evaluation,
+)
 
 __all__ = [
     "FAMILIES",
@@ -90,26 +113,35 @@ __all__ = [
     "SPEC_HELP",
     "Backend",
     "Belief",
+    "Evaluation",
     "GenerationRequest",
+    "InstanceResult",
     "OpenAIChatBackend",
     "OptionScores",
     "ProtocolConfig",
     "ScoreRequest",
     "ScriptedBackend",
+    "TranscriptDialogue",
+    "TranscriptRound",
     "TransformersBackend",
     "derive_seed",
     "empirical_scheme",
+    "export_transcripts",
     "find_smollm2_gguf",
+    "import_transcripts",
     "instance_metrics",
     "likert_belief",
     "load_backend",
+    "load_evaluation",
     "load_smollm2",
     "parse_receiver",
     "parse_sender",
+    "rescore",
     "run_instance",
     "scripted_agent",
     "scripted_receiver",
     "scripted_sender",
     "summarize",
+    "write_evaluation",
     "yes_no_belief",
 ]

@@ -15,12 +15,23 @@ Per instance (from the transcript record of :func:`~.protocol.run_instance`):
   ``v̂(μ_m) − v̂(μ0)``, and whether it exceeds the ceiling;
 * per round, over the dialogues: mean gains, **achieved / ceiling** (mean
   model-consistent gain over the ceiling), the posteriors' mean value
-  ``(1/K) Σ_m v̂(μ_m)``, and the **Bayes-plausibility gap**
-  ``‖(1/K) Σ_m μ_m − μ0‖₁`` (the L1 norm, as in
-  :func:`bayespersuade.solvers.evaluate.evaluate_splitting`).  A Bayesian receiver's
-  posteriors average back to its prior, so a positive gap measures
-  non-Bayesian updating; only with a gap can the achieved gain exceed the
-  ceiling (Kamenica & Gentzkow 2011).
+  ``(1/K) Σ_m v̂(μ_m)``, the **signed shift** of each dialogue's belief
+  (``belief_shifts``: ``P(yes)`` after minus before, the shift of the mean
+  position on ``1..7``, or score points with score-derived beliefs) and the
+  **L1 gap** ``‖(1/K) Σ_m μ_m − μ0‖₁`` (``l1_gap``; also under its former name
+  ``bayes_plausibility_gap``; the L1 norm, as in
+  :func:`bayespersuade.solvers.evaluate.evaluate_splitting`), and the one-sided
+  test that the instance's mean gain exceeds its ceiling (``above_ceiling_test``,
+  made only with at least two dialogues).  A Bayesian receiver's posteriors
+  average back to its prior (Kamenica & Gentzkow 2011), so its expected signed
+  shift is zero; the L1 gap is positive even for a Bayesian receiver with
+  finitely many dialogues and is evidence only against its null
+  (:func:`bayes_consistency`, :doc:`/explanation/conclusions`).
+* per dataset, pooled and averaged (:func:`summarize`): every statistic as an
+  estimate with ``n``, a cluster-robust standard error and a cluster bootstrap
+  interval over instances (:mod:`bayespersuade.llm.stats`), the
+  Bayes-consistency test, the prior-construction sensitivity table
+  (:func:`prior_sensitivity`), controls apart.
 
 Exactness: a recorded belief is a float; the games are built at its *exact*
 rational value (``Fraction(float)``, renormalised exactly), solved with
@@ -54,25 +65,53 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import InvalidParameterError
+from ..exceptions import DataError, InvalidParameterError
 from ..game import PersuasionGame
 from ..instances.families import (
     make_game,
     prior_from_model_belief,
     prior_from_rating,
+    prior_from_ratings,
     prior_origin,
 )
 from ..solvers.evaluate import evaluate_scheme, evaluate_splitting
+from .stats import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    Estimate,
+    cluster_mean,
+    excess_test,
+    l1_gap_test,
+    mean_zero_test,
+    ratio_of_means,
+)
 
 __all__ = [
+    "ABOVE_CEILING_ALPHA",
+    "COMPARED",
     "CONFIDENCE_EDGES",
+    "CONTRADICTION_MARGIN",
     "FAMILIES",
+    "LOW_MASS",
+    "PRIOR_CONSTRUCTIONS",
     "SCALE",
+    "bayes_consistency",
     "belief_kind",
+    "compare_evaluations",
     "empirical_scheme",
     "exact_belief",
     "family_game",
+    "instance_flags",
     "instance_metrics",
+    "is_control",
+    "low_mass",
+    "prior_sensitivity",
+    "prior_views",
+    "prior_views_summary",
+    "read_controls",
+    "score_prior_note",
+    "shift_unit",
     "summarize",
 ]
 
@@ -128,6 +167,76 @@ def exact_belief(belief: Mapping | None, kind: str) -> tuple[Fraction, ...] | No
         return (1 - q, q)
     total = sum(probs, Fraction(0))
     return tuple(p / total for p in probs)
+
+
+#: A belief whose mass on the valid answers is below this is flagged in reports.
+LOW_MASS = 0.5
+#: A reported score and an elicited ``P(yes)`` contradict each other when the
+#: belief the score stands for, ``(s − 1)/6``, and ``P(yes)`` differ by more than this.
+CONTRADICTION_MARGIN = 0.5
+
+
+def shift_unit(kind: str, belief_source: str) -> str:
+    """The unit of the signed belief shift of an evaluation.
+
+    ``"P(yes)"`` (binary beliefs), ``"mean position (1..7)"`` (the mean of
+    the distribution over ``1..7``), or ``"score points"`` where beliefs come
+    from the reported scores.
+
+    Examples
+    --------
+    >>> shift_unit("yes_no", "logprobs"), shift_unit("likert", "score")
+    ('P(yes)', 'score points')
+    """
+    if belief_source == "score":
+        return "score points"
+    return "P(yes)" if kind == "yes_no" else "mean position (1..7)"
+
+
+def _signed_shift(mu0, mu, s0, score, kind: str, belief_source: str) -> float | None:
+    if belief_source == "score":
+        return float(score - s0) if score is not None and s0 is not None else None
+    if mu0 is None or mu is None:
+        return None
+    if kind == "yes_no":
+        return float(mu[1] - mu0[1])
+    return float(sum((i + 1) * (a - b) for i, (a, b) in enumerate(zip(mu, mu0, strict=True))))
+
+
+def _contradiction(score: int | None, mu, kind: str) -> bool | None:
+    if kind != "yes_no" or score is None or mu is None:
+        return None
+    return bool(abs(Fraction(score - 1, 6) - mu[1]) > Fraction(CONTRADICTION_MARGIN))
+
+
+def _mass(step: Mapping, kind: str) -> float | None:
+    bel = (step.get("beliefs") or {}).get(kind) if isinstance(step, Mapping) else None
+    return None if not bel or bel.get("mass") is None else float(bel["mass"])
+
+
+def low_mass(inst: Mapping, round: int | None = None) -> tuple[float | None, int]:
+    """The prior's belief mass and the number of dialogues of a round with low mass.
+
+    Read from the transcript (the mass is what the model put on the valid answers
+    before renormalising, :mod:`~.beliefs`); a mass below :data:`LOW_MASS` is
+    shown in reports, never hidden.  ``round`` is 1-based (default: the last).
+
+    Examples
+    --------
+    >>> rec = {"transcript": {"initial": {"beliefs": {"yes_no": {"mass": 0.3}}},
+    ...                       "dialogues": []}, "metrics": {"belief_kind": "yes_no"}}
+    >>> low_mass(rec)
+    (0.3, 0)
+    """
+    kind = inst["metrics"]["belief_kind"]
+    t = inst["transcript"]
+    n = 0
+    for d in t["dialogues"]:
+        rs = d["rounds"]
+        if rs:
+            m = _mass(rs[(round or len(rs)) - 1], kind)
+            n += m is not None and m < LOW_MASS
+    return _mass(t["initial"], kind), n
 
 
 def _belief_from_score(score: int | None, kind: str) -> tuple[Fraction, ...] | None:
@@ -252,8 +361,10 @@ def instance_metrics(
     else:
         mu0 = _belief_from_score(s0, kind)
         prior_status = "ok" if s0 is not None else "unparsable score"
+    prior_contra = (_contradiction(s0, mu0, kind) if belief_source == "logprobs" else None)
     out: dict[str, Any] = {
         "family": family, "loss": loss, "belief_source": belief_source, "belief_kind": kind,
+        "prior_contradiction": prior_contra,
         "prior": {"score": s0, "belief": [float(x) for x in mu0] if mu0 else None,
                   "belief_exact": [str(x) for x in mu0] if mu0 else None,
                   "status": prior_status},
@@ -337,6 +448,22 @@ def instance_metrics(
             agg["achieved_over_ceiling_undefined"] = "the ceiling is zero"
         agg["n_above_ceiling"] = (sum(1 for g in valid_m if g > ceiling)
                                   if ceiling is not None else None)
+        shifts = [_signed_shift(mu0, mu, s0, score, kind, belief_source)
+                  for mu, score in zip(posts, scores, strict=True)]
+        agg["shift_unit"] = shift_unit(kind, belief_source)
+        agg["belief_shifts"] = shifts
+        valid_sh = [x for x in shifts if x is not None]
+        agg["mean_signed_shift"] = float(np.mean(valid_sh)) if valid_sh else None
+        # this instance alone: its dialogues are independent draws given the claim
+        zt = mean_zero_test([[x] for x in valid_sh])
+        agg["signed_shift_test"] = {"estimate": zt["estimate"].to_dict(), "t": zt["t"],
+                                    "p_value": zt["p_value"],
+                                    "p_value_permutation": zt["p_value_permutation"]}
+        agg["above_ceiling_test"] = (excess_test([_f(g) for g in valid_m], float(ceiling))
+                                     if ceiling is not None else None)
+        agg["contradictions"] = [_contradiction(score, mu, kind) if belief_source == "logprobs"
+                                 else None for mu, score in zip(posts, scores, strict=True)]
+        agg["n_contradictions"] = sum(1 for c in agg["contradictions"] if c)
         valid_p = [mu for mu in posts if mu is not None]
         if valid_p and game is not None:
             k = len(valid_p)
@@ -346,12 +473,15 @@ def instance_metrics(
             agg["mean_posterior"] = [float(x) for x in ev.mean_posterior]
             agg["bayes_plausibility_gap"] = float(ev.bayes_plausibility_error)
             agg["bayes_plausibility_gap_exact"] = _q(ev.bayes_plausibility_error)
+            agg["l1_gap"] = agg["bayes_plausibility_gap"]
+            agg["l1_gap_exact"] = agg["bayes_plausibility_gap_exact"]
             if kind == "yes_no":
                 shift = ev.mean_posterior[1] - mu0[1]
                 agg["mean_shift_p_true"] = float(shift)
         else:
             for key in ("posteriors_value", "posteriors_value_exact", "mean_posterior",
-                        "bayes_plausibility_gap", "bayes_plausibility_gap_exact"):
+                        "bayes_plausibility_gap", "bayes_plausibility_gap_exact", "l1_gap",
+                        "l1_gap_exact"):
                 agg[key] = None
         rounds_out.append(agg)
     out["rounds"] = rounds_out
@@ -362,7 +492,76 @@ def instance_metrics(
             empirical_scheme(raw, evidence_prior, round=r + 1, loss=loss, kind=kind)
             for r in range(n_rounds)
         ]
+        out["prior_views"] = prior_views(Fraction(evidence_prior),
+                                         None if mu0 is None else Fraction(mu0[1]),
+                                         loss=loss, origin_receiver=belief_source)
     return out
+
+
+#: The three views of :func:`prior_views`, in order.
+PRIOR_VIEWS = ("dataset", "receiver", "heterogeneous")
+
+
+def prior_views(dataset_prior: Fraction, receiver_prior: Fraction | None, *,
+                loss: str = "quadratic", origin_receiver: str = "logprobs") -> dict:
+    """The instance's ceiling under the dataset's prior, the receiver's, and both at once.
+
+    For the evidence-stance family the dataset gives a prior of its own (the share
+    of supporting evidence, ``μS``) beside the receiver's elicited belief ``μR``.
+    Which one is "true" is a modelling choice, so all three games are solved
+    exactly (binary-truth game over ``P(true)``, the instance's loss):
+
+    * ``dataset``: both sides hold ``μS``;
+    * ``receiver``: both sides hold ``μR`` (the game every other metric uses);
+    * ``heterogeneous``: the state is drawn from ``μS`` while the receiver updates
+      with ``μR`` (Alonso & Câmara 2016; :mod:`bayespersuade.solvers.priors`).
+
+    Returns
+    -------
+    dict
+        ``dataset_prior``, ``receiver_prior`` (``"p/q"`` strings), and per view
+        ``{"value", "no_disclosure_value", "ceiling"}`` as ``"p/q"`` strings with
+        float twins (``*_float``); or ``{"unavailable": reason}`` where the receiver's
+        prior is unknown or rules out a state the dataset's prior allows.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> v = prior_views(F(4, 5), F(1, 2))
+    >>> [v[k]["ceiling"] for k in PRIOR_VIEWS]
+    ['3/10', '1/2', '21/11']
+
+    (Heterogeneous: the receiver at ``1/2`` answers 4 without an argument; a signal
+    sent whenever the claim is true and with probability ``1/11`` otherwise takes
+    its belief to ``11/12``, answer 7, so ``V = 0.8·7 + 0.2·(7/11 + 10/11 · 1) =
+    65/11`` — a larger gain than either common prior gives.)
+    >>> prior_views(F(4, 5), F(0))["unavailable"]
+    "the receiver's prior P(true) = 0 rules out a state the dataset's prior allows"
+    """
+    base = {"dataset_prior": str(dataset_prior),
+            "receiver_prior": None if receiver_prior is None else str(receiver_prior),
+            "receiver_prior_source": origin_receiver}
+    if receiver_prior is None:
+        return {**base, "unavailable": "the receiver's prior belief is unavailable"}
+    if any(s > 0 and r == 0 for s, r in ((1 - dataset_prior, 1 - receiver_prior),
+                                         (dataset_prior, receiver_prior))):
+        return {**base, "unavailable": f"the receiver's prior P(true) = {receiver_prior} rules "
+                                       "out a state the dataset's prior allows"}
+    games = {
+        "dataset": make_game("binary-truth", dataset_prior, loss=loss),
+        "receiver": make_game("binary-truth", receiver_prior, loss=loss),
+        "heterogeneous": make_game("binary-truth", dataset_prior, loss=loss,
+                                   receiver_prior=receiver_prior),
+    }
+    for view, g in games.items():
+        sol = g.solve(exact=True)
+        if not sol.exact:  # pragma: no cover - two-state rational games certify
+            return {**base, "unavailable": f"{view} view: {sol.exact_failure}"}
+        base[view] = {"value": str(sol.value), "value_float": float(sol.value),
+                      "no_disclosure_value": str(sol.no_disclosure_value),
+                      "no_disclosure_value_float": float(sol.no_disclosure_value),
+                      "ceiling": str(sol.gain), "ceiling_float": float(sol.gain)}
+    return base
 
 
 def _signal(rd: Mapping, signal: str) -> str:
@@ -496,25 +695,204 @@ def _avg(xs: Iterable[float | None]) -> float | None:
 
 #: The paper's prior-confidence bins: P(yes) in [0, 0.33), [0.33, 0.67), [0.67, 1].
 CONFIDENCE_EDGES = (0.33, 0.67)
+#: The significance level of the per-instance one-sided "above the ceiling" tests.
+ABOVE_CEILING_ALPHA = 0.05
+#: The prior constructions of the sensitivity table, in order.
+PRIOR_CONSTRUCTIONS = ("elicited", "score", "population", "user")
+_CONSTRUCTION_TEXT = {
+    "elicited": "the receiver's elicited belief (log-probabilities) before the argument",
+    "score": "the belief the receiver's first score stands for: (s0 − 1)/6, or the point "
+             "mass at s0 (normative-position)",
+    "population": "the claim's human initial ratings: the mean of (r − 1)/6 (two-state "
+                  "families) or their histogram (normative-position)",
+    "user": "a prior supplied by the user, the same for every instance",
+}
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+
+
+def _flag(value: Any, what: str) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise DataError(f"{what}: a control flag must be true/false (or 1/0, yes/no), got "
+                    f"{value!r}")
+
+
+def instance_flags(record: Any) -> dict:
+    """What an instance record notes about its claim: control, pair, human ratings.
+
+    ``control``: the claim is a control (a ``control`` column of a claims file,
+    or every observation of an Anthropic claim in the control condition);
+    ``pair``: the id shared by a claim and its negation (a ``pair`` column), or
+    ``None``; ``initial_ratings``: the dataset's human initial ratings of the
+    claim (for the population prior).
+
+    Examples
+    --------
+    >>> from bayespersuade.datasets import ClaimRecord, RatingObservation as O
+    >>> rec = ClaimRecord("claims", "1", "A triangle has three sides.",
+    ...                   observations=(O(initial=7, final=7),),
+    ...                   metadata={"control": "true", "pair": "p1"})
+    >>> instance_flags(rec)
+    {'control': True, 'pair': 'p1', 'initial_ratings': [7]}
+    """
+    meta = getattr(record, "metadata", {}) or {}
+    where = f"instance {record.dataset}/{record.id}, field control"
+    control = _flag(meta.get("control"), where)
+    obs = tuple(getattr(record, "observations", ()))
+    if obs and all(o.extra.get("control") for o in obs):
+        control = True
+    pair = meta.get("pair")
+    pair = None if pair is None or (isinstance(pair, str) and not pair.strip()) else str(pair)
+    ratings = getattr(record, "initial_ratings", None)
+    return {"control": control, "pair": pair,
+            "initial_ratings": [int(r) for r in ratings()] if callable(ratings) else []}
+
+
+def read_controls(path: str | Any) -> frozenset[str]:
+    """Read a list of control instances: one id or ``dataset/id`` key a line.
+
+    Blank lines and lines starting with ``#`` are ignored.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "controls.txt"
+    >>> _ = p.write_text("# controls\\nanthropic/007\\n012\\n")
+    >>> sorted(read_controls(p))
+    ['012', 'anthropic/007']
+    """
+    from pathlib import Path
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError("no such controls file", path=str(p)) from None
+    except UnicodeDecodeError:
+        raise DataError("the controls file is not UTF-8 text", path=str(p)) from None
+    return frozenset(line.strip() for line in text.splitlines()
+                     if line.strip() and not line.lstrip().startswith("#"))
+
+
+def is_control(inst: Mapping, controls: Iterable[str] | None = None) -> bool:
+    """Whether an instance record is a control (its flag, or listed by id or key)."""
+    if inst.get("control"):
+        return True
+    c = set(controls or ())
+    return inst.get("key") in c or inst.get("id") in c
 
 
 def _confidence_bin(inst: Mapping) -> str | None:
-    b = (inst["transcript"]["initial"].get("beliefs") or {}).get("yes_no")
-    if not b or b.get("probs") is None:
-        return None
-    p = b["probs"][b["labels"].index("yes")]
+    m = inst["metrics"]
+    if m.get("belief_source") == "score" and m.get("belief_kind") == "yes_no":
+        # the prior is the belief the first score stands for, (s0 - 1)/6
+        prior = m["prior"].get("belief")
+        if prior is None:
+            return None
+        p = prior[1]
+    else:
+        b = (inst["transcript"]["initial"].get("beliefs") or {}).get("yes_no")
+        if not b or b.get("probs") is None:
+            return None
+        p = b["probs"][b["labels"].index("yes")]
     lo, hi = CONFIDENCE_EDGES
     return "low" if p < lo else ("mid" if p < hi else "high")
 
 
-def _group(pairs: Sequence[tuple[Mapping, Mapping]]) -> dict:
-    """Means over (instance, round metrics) pairs of done instances."""
+def _scaled(e: Estimate, factor: float, what: str) -> Estimate:
+    def m(x):
+        return None if x is None else x * factor
+
+    return Estimate(m(e.estimate), m(e.se), m(e.ci_low), m(e.ci_high), e.n_instances,
+                    e.n_dialogues, f"{what}; {e.method}")
+
+
+def _shift_vectors(inst: Mapping, r: Mapping) -> list[list[float]]:
+    mu0 = inst["metrics"]["prior"]["belief"]
+    if mu0 is None:
+        return []
+    return [[a - b for a, b in zip(mu, mu0, strict=True)] for mu in r["posteriors"]
+            if mu is not None]
+
+
+def _shifts(inst: Mapping, r: Mapping) -> list[float]:
+    if "belief_shifts" in r:
+        return [x for x in r["belief_shifts"] if x is not None]
+    m = inst["metrics"]
+    if m["belief_source"] == "score":
+        return [float(g) for g in r["score_gains"] if g is not None]
+    mu0 = m["prior"]["belief"]
+    if mu0 is None:
+        return []
+    if m["belief_kind"] == "yes_no":
+        return [mu[1] - mu0[1] for mu in r["posteriors"] if mu is not None]
+    return [sum((k + 1) * (a - b) for k, (a, b) in enumerate(zip(mu, mu0, strict=True)))
+            for mu in r["posteriors"] if mu is not None]
+
+
+def bayes_consistency(
+    pairs: Sequence[tuple[Mapping, Mapping]], *, confidence: float = DEFAULT_CONFIDENCE,
+    n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
+) -> dict:
+    """The Bayes-consistency block of a group of (instance record, round metrics) pairs.
+
+    A Bayesian receiver's posteriors average back to its prior whatever the
+    sender says (the martingale property), and the sender argues for the
+    claim whatever the truth; so the **signed shift** ``E[μ_m] − μ0`` is zero
+    for a Bayesian receiver.  Returned (see :mod:`bayespersuade.llm.stats`):
+
+    ``signed_shift``
+        the mean over instances of the mean shift (unit ``unit``: ``P(yes)``,
+        the mean position on ``1..7``, or score points), an estimate object;
+    ``t``, ``p_value``, ``p_value_permutation``
+        its cluster-robust ``t`` test of zero and the sign-flip test;
+    ``l1_gap``, ``l1_gap_null_mean``, ``l1_gap_null_q95``, ``l1_gap_p_value``
+        the **L1 gap** ``‖mean posterior − μ0‖₁`` and its null distribution
+        (a Bayesian receiver with the same number of dialogues);
+    ``score_shift``
+        the same test on the reported-score gains (score points).
+
+    Examples
+    --------
+    >>> bayes_consistency([])["signed_shift"]["n_instances"]
+    0
+    """
+    opts = {"confidence": confidence, "n_resamples": n_resamples, "seed": seed}
+    units = {r.get("shift_unit") or shift_unit(i["metrics"]["belief_kind"],
+                                               i["metrics"]["belief_source"]) for i, r in pairs}
+    zt = mean_zero_test([_shifts(i, r) for i, r in pairs], **opts)
+    l1 = l1_gap_test([_shift_vectors(i, r) for i, r in pairs], **opts)
+    st = mean_zero_test([[float(g) for g in r["score_gains"] if g is not None]
+                         for _, r in pairs], **opts)
+    return {
+        "unit": units.pop() if len(units) == 1 else (None if not units else "mixed"),
+        "signed_shift": zt["estimate"].to_dict(), "t": zt["t"], "df": zt["df"],
+        "p_value": zt["p_value"], "p_value_permutation": zt["p_value_permutation"],
+        "l1_gap": l1["l1_gap"].to_dict(), "l1_gap_null_mean": l1["l1_gap_null_mean"],
+        "l1_gap_null_q95": l1["l1_gap_null_q95"], "l1_gap_p_value": l1["l1_gap_p_value"],
+        "score_shift": {"estimate": st["estimate"].to_dict(), "t": st["t"], "df": st["df"],
+                        "p_value": st["p_value"],
+                        "p_value_permutation": st["p_value_permutation"]},
+    }
+
+
+def _group(pairs: Sequence[tuple[Mapping, Mapping]], opts: Mapping) -> dict:
+    """Means (legacy flat keys) and estimate objects over (instance, round) pairs."""
     rows = [r for _, r in pairs]
     games = [i["metrics"]["game"] for i, _ in pairs if i["metrics"].get("game")]
     ratios = [r["achieved_over_ceiling"] for r in rows]
-    above = 0
+    above = n_tested = n_sig = 0
     gain_sum = ceil_sum = Fraction(0)
     n_both = 0
+    num, den, excess = [], [], []
+    n_d_both = 0
     for i, r in pairs:
         g = i["metrics"].get("game")
         if g and r["mean_model_gain_exact"] is not None and g["ceiling_exact"] is not None:
@@ -523,24 +901,130 @@ def _group(pairs: Sequence[tuple[Mapping, Mapping]]) -> dict:
             gain_sum += gm
             ceil_sum += gc
             n_both += 1
+            num.append(float(gm))
+            den.append(float(gc))
+            vals = [float(Fraction(x)) for x in r["model_gains_exact"] if x is not None]
+            excess.append([v - float(gc) for v in vals])
+            n_d_both += len(vals)
+            t = r.get("above_ceiling_test") or excess_test(vals, float(gc))
+            if t["tested"]:
+                n_tested += 1
+                n_sig += t["p_value"] is not None and t["p_value"] < ABOVE_CEILING_ALPHA
     mean_gain = _avg(r["mean_score_gain"] for r in rows)
+    sg = [[float(x) for x in r["score_gains"] if x is not None] for r in rows]
+    mg = [[x for x in r["model_gains"] if x is not None] for r in rows]
+    n_dial = [sum(1 for x in r["model_gains"] if x is not None) for r in rows]
+    ceil_cl = [[i["metrics"]["game"]["ceiling"]] for i, _ in pairs if i["metrics"].get("game")]
+    score_gain = cluster_mean(sg, **opts)
+    ceiling = cluster_mean(ceil_cl, **opts)
+    ceiling = Estimate(ceiling.estimate, ceiling.se, ceiling.ci_low, ceiling.ci_high,
+                       ceiling.n_instances, sum(n_dial[k] for k, (i, _) in enumerate(pairs)
+                                                if i["metrics"].get("game")),
+                       ceiling.method)
+    statistics = {
+        "score_gain": score_gain.to_dict(),
+        "pct_of_scale": _scaled(score_gain, 100 / SCALE, f"100 · score gain / {SCALE} (the "
+                                "paper's '% of scale')").to_dict(),
+        "pct_of_range": _scaled(score_gain, 100 / (SCALE - 1), f"100 · score gain / "
+                                f"{SCALE - 1} (the scale's range)").to_dict(),
+        "model_gain": cluster_mean(mg, **opts).to_dict(),
+        "ceiling": ceiling.to_dict(),
+        "achieved_over_ceiling": ratio_of_means(num, den, n_dialogues=n_d_both,
+                                                **opts).to_dict(),
+        "excess_over_ceiling": cluster_mean(excess, **opts).to_dict(),
+    }
     return {
         "n_done": len(pairs),
         "n_instances_with_score_gain": sum(1 for r in rows if r["mean_score_gain"] is not None),
         "mean_score_gain": mean_gain,
         "pct_of_scale": None if mean_gain is None else 100 * mean_gain / SCALE,
+        "pct_of_range": None if mean_gain is None else 100 * mean_gain / (SCALE - 1),
         "mean_ceiling": _avg(g["ceiling"] for g in games),
         "mean_model_gain": _avg(r["mean_model_gain"] for r in rows),
         "mean_achieved_over_ceiling": _avg(ratios),
         "n_ratio_defined": sum(1 for x in ratios if x is not None),
         "ratio_of_means": float(gain_sum / ceil_sum) if n_both and ceil_sum else None,
         "mean_bayes_plausibility_gap": _avg(r["bayes_plausibility_gap"] for r in rows),
+        "mean_l1_gap": _avg(r["bayes_plausibility_gap"] for r in rows),
         "n_above_ceiling": above,
+        "n_above_ceiling_tested": n_tested,
+        "n_above_ceiling_significant": n_sig,
+        "above_ceiling_alpha": ABOVE_CEILING_ALPHA,
+        "n_contradictions": sum(r.get("n_contradictions", 0) for r in rows),
+        "n_low_mass": sum(low_mass(i, r["round"])[1] for i, r in pairs),
+        "statistics": statistics,
+        "bayes_consistency": bayes_consistency(pairs, **opts),
     }
 
 
-def summarize(instances: Sequence[Mapping], *, round: int | None = None) -> dict:
-    """The paper's summaries beside the ceiling summaries, per dataset.
+def _average(blocks: Sequence[Mapping], confidence: float) -> dict:
+    """The unweighted mean over datasets (the paper's "Average") of each estimate."""
+    from scipy import stats as _st
+
+    z = float(_st.norm.ppf(0.5 + confidence / 2))
+    keys = ("mean_score_gain", "pct_of_scale", "pct_of_range", "mean_ceiling",
+            "mean_model_gain", "mean_achieved_over_ceiling", "ratio_of_means",
+            "mean_bayes_plausibility_gap", "mean_l1_gap")
+    out: dict[str, Any] = {k: _avg(d[k] for d in blocks) for k in keys}
+    statistics = {}
+    names = blocks[0]["statistics"] if blocks else {}
+    for name in names:
+        es = [Estimate.from_dict(b["statistics"][name]) for b in blocks]
+        if not es or any(e.estimate is None for e in es):
+            statistics[name] = Estimate(None, None, None, None, sum(e.n_instances for e in es),
+                                        sum(e.n_dialogues for e in es),
+                                        "undefined: a dataset has no estimate").to_dict()
+            continue
+        est = sum(e.estimate for e in es) / len(es)
+        if any(e.se is None for e in es):
+            se = lo = hi = None
+        else:
+            se = math.sqrt(sum(e.se ** 2 for e in es)) / len(es)
+            lo, hi = est - z * se, est + z * se
+        statistics[name] = Estimate(
+            est, se, lo, hi, sum(e.n_instances for e in es), sum(e.n_dialogues for e in es),
+            f"unweighted mean of {len(es)} dataset estimates; SE from theirs (independent "
+            f"datasets); normal {confidence:.0%} interval").to_dict()
+    out["statistics"] = statistics
+    return out
+
+
+def _pair_consistency(insts: Sequence[Mapping], opts: Mapping) -> dict:
+    by: dict[str, list[Mapping]] = {}
+    for i in insts:
+        if i.get("pair") is not None:
+            by.setdefault(str(i["pair"]), []).append(i)
+    sums, bad = [], []
+    for pid, members in sorted(by.items()):
+        ps = []
+        for i in members:
+            b = (i["transcript"]["initial"].get("beliefs") or {}).get("yes_no")
+            if b and b.get("probs") is not None:
+                ps.append(b["probs"][b["labels"].index("yes")])
+        if len(members) != 2:
+            bad.append({"pair": pid, "reason": f"{len(members)} instances, not 2"})
+        elif len(ps) != 2:
+            bad.append({"pair": pid, "reason": "P(yes) not elicited for both"})
+        else:
+            sums.append([float(ps[0] + ps[1] - 1)])
+    return {"n_pairs": len(sums), "incomplete": bad,
+            "sum_minus_one": cluster_mean(sums, **opts).to_dict(),
+            "what": "P(claim) + P(negation) − 1 from the receiver's elicited initial P(yes); "
+                    "0 for a coherent receiver"}
+
+
+def summarize(
+    instances: Sequence[Mapping],
+    *,
+    round: int | None = None,
+    controls: Iterable[str] | None = None,
+    user_prior: Any = None,
+    confidence: float = DEFAULT_CONFIDENCE,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    sensitivity: bool = True,
+) -> dict:
+    """The paper's summaries beside the ceiling summaries, per dataset, with uncertainty.
 
     Parameters
     ----------
@@ -550,62 +1034,468 @@ def summarize(instances: Sequence[Mapping], *, round: int | None = None) -> dict
     round : int, optional
         The round summarised; default the last (static: 1; dynamic: 3, as
         the paper's ``s3 − s0``).
+    controls : iterable of str, optional
+        Ids or ``dataset/id`` keys of control instances, besides those whose
+        record is flagged ``control``.  Controls are left out of the headline
+        (``datasets``, ``pooled``, ``average``) and summarised apart
+        (``controls``).
+    user_prior : optional
+        A prior for the ``user`` row of the sensitivity table (``P(true)``, or
+        seven probabilities for normative-position).
+    confidence, n_resamples, seed
+        The intervals' level and the resampling (see
+        :mod:`bayespersuade.llm.stats`); recorded in ``resampling``.
+    sensitivity : bool, default True
+        Compute the prior-construction sensitivity table.
 
     Returns
     -------
     dict
         ``datasets``: per dataset, counts (instances, skipped, dialogues,
-        unparsable answers, unavailable/partial beliefs) and means: reported
-        score gain (mean over instances of each instance's mean over its
-        parsable dialogues), its "% of scale" (``100 · gain / 7``), ceiling,
-        model-consistent gain, achieved/ceiling (the mean of the per-instance
-        ratios where the ceiling is positive, and the ratio of the mean gain
-        to the mean ceiling), Bayes-plausibility gap, and the number of
-        instances whose mean model-consistent gain exceeds the ceiling;
-        ``by_confidence``: the same means per dataset for the paper's bins of
-        the receiver's prior ``P(yes)`` (low < 0.33 <= mid < 0.67 <= high);
-        ``average``: the unweighted mean over datasets of each mean (the
-        paper's "Average").
+        unparsable answers, unavailable/partial beliefs, contradictions, low
+        belief mass), the legacy means (``mean_score_gain``,
+        ``pct_of_scale``...), ``statistics`` (estimate objects
+        ``{"estimate", "se", "ci_low", "ci_high", "n_instances",
+        "n_dialogues", "method"}`` for ``score_gain``, ``pct_of_scale`` (÷ 7,
+        the paper's convention), ``pct_of_range`` (÷ 6), ``model_gain``,
+        ``ceiling``, ``achieved_over_ceiling`` (ratio of means),
+        ``excess_over_ceiling``), ``bayes_consistency``
+        (:func:`bayes_consistency`), and the instances above the ceiling:
+        counted (point estimates), tested (≥ 2 dialogues) and significant
+        (one-sided, ``above_ceiling_alpha``); ``pooled``: the same over all
+        datasets' instances (an evaluation has one sender and one receiver, so
+        this is the (sender, receiver) pair's block; compare pairs with
+        :func:`compare_evaluations`); ``average``: the unweighted mean over datasets
+        (the paper's "Average"); ``by_confidence``: per dataset, the same for
+        the paper's bins of the prior ``P(yes)`` (low < 0.33 <= mid < 0.67 <=
+        high; with beliefs from the scores, the prior ``(s0 − 1)/6`` the first
+        score stands for); ``controls``: the same
+        blocks over the control instances; ``pairs``: claim/negation
+        consistency; ``sensitivity``: per dataset, the rows of
+        :func:`prior_sensitivity`; ``resampling``: level, resamples, seed.
 
     Examples
     --------
-    >>> summarize([])["average"]["mean_score_gain"] is None
-    True
+    >>> s = summarize([])
+    >>> s["average"]["mean_score_gain"] is None, s["resampling"]["seed"]
+    (True, 0)
     """
-    by: dict[str, list[Mapping]] = {}
-    for inst in instances:
-        by.setdefault(inst["dataset"], []).append(inst)
-    datasets = {}
-    by_conf: dict[str, dict[str, dict]] = {}
-    for name, insts in sorted(by.items()):
-        done = [i for i in insts if i.get("status") == "done"]
-        pairs = []
-        for i in done:
+    opts = {"confidence": confidence, "n_resamples": n_resamples, "seed": seed}
+    controls = frozenset(controls or ())
+    head = [i for i in instances if not is_control(i, controls)]
+    ctrl = [i for i in instances if is_control(i, controls)]
+
+    def pairs_of(insts):
+        out = []
+        for i in insts:
+            if i.get("status") != "done":
+                continue
             rs = i["metrics"]["rounds"]
             if rs:
-                pairs.append((i, rs[(round or len(rs)) - 1]))
-        rows = [r for _, r in pairs]
-        datasets[name] = {
-            "n_instances": len(insts),
-            "n_skipped": sum(1 for i in insts if i.get("status") == "skipped"),
-            "n_initial_unparsable": sum(1 for i in done
-                                        if i["metrics"]["prior"]["score"] is None),
-            "n_prior_unavailable": sum(1 for i in done if not i["metrics"].get("game")),
-            "n_dialogues": sum(r["n_dialogues"] for r in rows),
-            "n_sender_unparsable": sum(r["n_sender_unparsable"] for r in rows),
-            "n_not_reached": sum(r["n_not_reached"] for r in rows),
-            "n_receiver_unparsable": sum(r["n_receiver_unparsable"] for r in rows),
-            "n_belief_unavailable": sum(r["n_belief_unavailable"] for r in rows),
-            "n_belief_partial": sum(r["n_belief_partial"] for r in rows),
-            **_group(pairs),
-        }
+                out.append((i, rs[(round or len(rs)) - 1]))
+        return out
+
+    def blocks(insts):
+        by: dict[str, list[Mapping]] = {}
+        for inst in insts:
+            by.setdefault(inst["dataset"], []).append(inst)
+        datasets = {}
+        for name, group in sorted(by.items()):
+            done = [i for i in group if i.get("status") == "done"]
+            pairs = pairs_of(group)
+            rows = [r for _, r in pairs]
+            datasets[name] = {
+                "n_instances": len(group),
+                "n_skipped": sum(1 for i in group if i.get("status") == "skipped"),
+                "n_initial_unparsable": sum(1 for i in done
+                                            if i["metrics"]["prior"]["score"] is None),
+                "n_prior_unavailable": sum(1 for i in done if not i["metrics"].get("game")),
+                "n_dialogues": sum(r["n_dialogues"] for r in rows),
+                "n_sender_unparsable": sum(r["n_sender_unparsable"] for r in rows),
+                "n_not_reached": sum(r["n_not_reached"] for r in rows),
+                "n_receiver_unparsable": sum(r["n_receiver_unparsable"] for r in rows),
+                "n_belief_unavailable": sum(r["n_belief_unavailable"] for r in rows),
+                "n_belief_partial": sum(r["n_belief_partial"] for r in rows),
+                **_group(pairs, opts),
+            }
+        return by, datasets
+
+    by, datasets = blocks(head)
+    by_conf: dict[str, dict[str, dict]] = {}
+    for name, group in sorted(by.items()):
         bins: dict[str, list] = {"low": [], "mid": [], "high": [], "unavailable": []}
-        for i, r in pairs:
+        for i, r in pairs_of(group):
             bins[_confidence_bin(i) or "unavailable"].append((i, r))
-        by_conf[name] = {k: _group(v) for k, v in bins.items() if v}
-    keys = ("mean_score_gain", "pct_of_scale", "mean_ceiling", "mean_model_gain",
-            "mean_achieved_over_ceiling", "ratio_of_means", "mean_bayes_plausibility_gap")
-    average = {k: _avg(d[k] for d in datasets.values()) for k in keys}
-    return {"round": round, "datasets": datasets, "by_confidence": by_conf,
-            "confidence_edges": list(CONFIDENCE_EDGES), "average": average,
-            "n_datasets": len(datasets)}
+        by_conf[name] = {k: _group(v, opts) for k, v in bins.items() if v}
+    _, ctrl_datasets = blocks(ctrl)
+    out = {
+        "round": round,
+        "resampling": {"unit": "instance", "confidence": confidence,
+                       "n_resamples": n_resamples, "seed": seed},
+        "datasets": datasets,
+        "pooled": _group(pairs_of(head), opts),
+        "average": _average(list(datasets.values()), confidence),
+        "by_confidence": by_conf,
+        "confidence_edges": list(CONFIDENCE_EDGES),
+        "n_datasets": len(datasets),
+        "n_controls": len(ctrl),
+        "controls": {"datasets": ctrl_datasets,
+                     "pooled": _group(pairs_of(ctrl), opts) if ctrl else None},
+        "pairs": None,
+    }
+    done_all = [i for i, _ in pairs_of(instances)]
+    if any(i.get("pair") is not None for i in done_all):
+        out["pairs"] = _pair_consistency(done_all, opts)
+    views = {name: prior_views_summary([i for i, _ in pairs_of(group)], **opts)
+             for name, group in sorted(by.items())}
+    out["prior_views"] = {k: v for k, v in views.items() if v is not None} or None
+    if sensitivity:
+        out["sensitivity"] = {name: prior_sensitivity(pairs_of(group), user_prior=user_prior,
+                                                      **opts)
+                              for name, group in sorted(by.items())}
+        out["sensitivity_note"] = score_prior_note(head)
+    return out
+
+
+def prior_views_summary(instances: Sequence[Mapping], **opts: Any) -> dict | None:
+    """Mean ceiling under each view of :func:`prior_views`, with n and an interval.
+
+    ``None`` when no instance carries prior views (every family but
+    evidence-stance).  Instances whose views are unavailable are counted
+    (``n_unavailable``) and left out of the means; each instance counts once.
+
+    Examples
+    --------
+    >>> prior_views_summary([]) is None
+    True
+    """
+    having = [i["metrics"]["prior_views"] for i in instances
+              if (i.get("metrics") or {}).get("prior_views") is not None]
+    if not having:
+        return None
+    ok = [v for v in having if "unavailable" not in v]
+    out: dict[str, Any] = {"n_instances": len(ok), "n_unavailable": len(having) - len(ok)}
+    for view in PRIOR_VIEWS:
+        vals = [[v[view]["ceiling_float"]] for v in ok]
+        out[view] = cluster_mean(vals, **opts).to_dict() if vals else None
+        out[f"{view}_exact_mean"] = (str(sum((Fraction(v[view]["ceiling"]) for v in ok),
+                                             Fraction(0)) / len(ok)) if ok else None)
+    return out
+
+
+# ------------------------------------------------------- prior sensitivity
+
+def _game_family(family: str) -> str:
+    return "binary-truth" if family == "evidence-stance" else family
+
+
+class _Solver:
+    """Exact ``v̂`` and ceilings of one family and loss, cached by belief."""
+
+    def __init__(self, family: str, loss: str) -> None:
+        self.family = _game_family(family)
+        self.kind = belief_kind(self.family)
+        n = 2 if self.kind == "yes_no" else 7
+        self.base = family_game(self.family, tuple([Fraction(1, n)] * n), loss=loss)
+        self.loss = loss
+        self._v: dict[tuple, Fraction] = {}
+        self._c: dict[tuple, Fraction] = {}
+
+    def vhat(self, mu: Sequence[Fraction]) -> Fraction:
+        key = tuple(mu)
+        if key not in self._v:
+            self._v[key] = Fraction(self.base.sender_value(list(key), exact=True))
+        return self._v[key]
+
+    def ceiling(self, mu: Sequence[Fraction]) -> Fraction | None:
+        key = tuple(mu)
+        if key not in self._c:
+            sol = family_game(self.family, key, loss=self.loss).solve(exact=True)
+            self._c[key] = Fraction(sol.gain) if sol.exact else None
+        return self._c[key]
+
+
+def _user_vector(user_prior: Any, kind: str) -> tuple[Fraction, ...]:
+    from ..datasets.claims import parse_probability
+
+    try:
+        if kind == "yes_no":
+            q = parse_probability(str(user_prior), "user prior")
+            return (1 - q, q)
+        vec = tuple(parse_probability(str(x), "user prior") for x in user_prior)
+    except Exception as e:  # RowError is internal to the loaders
+        raise InvalidParameterError(f"user prior {user_prior!r}: {e}") from None
+    if len(vec) != 7 or sum(vec) != 1:
+        raise InvalidParameterError(f"a normative-position user prior is 7 probabilities "
+                                    f"summing to 1, got {user_prior!r}")
+    return vec
+
+
+def prior_sensitivity(
+    pairs: Sequence[tuple[Mapping, Mapping]],
+    *,
+    user_prior: Any = None,
+    confidence: float = DEFAULT_CONFIDENCE,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> list[dict]:
+    """Mean ceiling, mean achieved gain and their ratio under each prior construction.
+
+    How the prior ``μ0`` is built changes the ceiling ``ΔV(μ0)``, so the
+    numbers are given side by side, never under one silently chosen
+    construction (:data:`PRIOR_CONSTRUCTIONS`):
+
+    ``elicited``
+        the receiver's elicited belief before the argument; achieved =
+        ``v̂(μ_m) − v̂(μ0)`` with the elicited posteriors;
+    ``score``
+        ``(s0 − 1)/6`` (point mass at ``s0`` for normative-position); achieved
+        = ``v̂`` of the score-derived posterior minus ``v̂`` of the score-derived
+        prior;
+    ``population``
+        the claim's human initial ratings (recorded with the instance);
+    ``user``
+        ``user_prior`` for every instance.
+
+    For ``population`` and ``user`` only the prior (so the ceiling) changes:
+    achieved is the score-derived gain, the receiver's reported movement.
+
+    Returns
+    -------
+    list of dict
+        One row per construction: ``construction``, ``description``,
+        ``achieved_from``, ``n_instances`` and estimate objects
+        ``ceiling``, ``achieved`` and ``ratio`` (ratio of means); a
+        construction without data has ``n_instances`` 0 and ``reason``.
+
+    Examples
+    --------
+    >>> [r["construction"] for r in prior_sensitivity([])]
+    ['elicited', 'score', 'population', 'user']
+    """
+    opts = {"confidence": confidence, "n_resamples": n_resamples, "seed": seed}
+    rows = []
+    solvers: dict[tuple, _Solver] = {}
+    per: dict[str, tuple[list, list, list]] = {c: ([], [], []) for c in PRIOR_CONSTRUCTIONS}
+    for inst, r in pairs:
+        m = inst["metrics"]
+        key = (m["family"], m["loss"])
+        if key not in solvers:
+            solvers[key] = _Solver(*key)
+        sv = solvers[key]
+        kind = sv.kind
+        # score-derived beliefs (also the achieved gain of population / user)
+        s0 = m["prior"]["score"]
+        sgain = None
+        if s0 is not None:
+            b0 = _belief_from_score(s0, kind)
+            v0 = sv.vhat(b0)
+            sgain = [float(sv.vhat(_belief_from_score(s, kind)) - v0)
+                     for s in r["scores"] if s is not None]
+            c = sv.ceiling(b0)
+            if c is not None and sgain:
+                per["score"][0].append(float(c))
+                per["score"][1].append(sgain)
+        # elicited
+        if m["belief_source"] == "logprobs" and m.get("game") and m["game"]["ceiling"] is not None:
+            gains = [x for x in r["model_gains"] if x is not None]
+            if gains:
+                per["elicited"][0].append(float(m["game"]["ceiling"]))
+                per["elicited"][1].append(gains)
+        elif m["belief_source"] == "score":
+            init = (inst["transcript"]["initial"].get("beliefs") or {}).get(kind)
+            mu0 = exact_belief(init, kind)
+            if mu0 is not None:
+                v0 = sv.vhat(mu0)
+                gains = []
+                rd_idx = r["round"] - 1
+                for d in inst["transcript"]["dialogues"]:
+                    bel = (d["rounds"][rd_idx].get("beliefs") or {}).get(kind)
+                    mu = exact_belief(bel, kind)
+                    if mu is not None:
+                        gains.append(float(sv.vhat(mu) - v0))
+                c = sv.ceiling(mu0)
+                if gains and c is not None:
+                    per["elicited"][0].append(float(c))
+                    per["elicited"][1].append(gains)
+        # population
+        ratings = inst.get("initial_ratings") or []
+        if ratings and sgain:
+            pr, _ = prior_from_ratings(ratings, sv.family)
+            vec = (1 - pr, pr) if kind == "yes_no" else tuple(pr)
+            c = sv.ceiling(vec)
+            if c is not None:
+                per["population"][0].append(float(c))
+                per["population"][1].append(sgain)
+        if user_prior is not None and sgain:
+            c = sv.ceiling(_user_vector(user_prior, kind))
+            if c is not None:
+                per["user"][0].append(float(c))
+                per["user"][1].append(sgain)
+    reasons = {"elicited": "no elicited beliefs", "score": "no parsable first score",
+               "population": "no human initial ratings recorded for these claims",
+               "user": "no user prior given"}
+    for name in PRIOR_CONSTRUCTIONS:
+        ceil, ach, _ = per[name]
+        n_d = sum(len(a) for a in ach)
+        row: dict[str, Any] = {
+            "construction": name, "description": _CONSTRUCTION_TEXT[name],
+            "achieved_from": ("elicited posteriors" if name == "elicited"
+                              else "score-derived posteriors"),
+            "n_instances": len(ceil),
+        }
+        c_est = cluster_mean([[c] for c in ceil], **opts)
+        row["ceiling"] = Estimate(c_est.estimate, c_est.se, c_est.ci_low, c_est.ci_high,
+                                  c_est.n_instances, n_d, c_est.method).to_dict()
+        row["achieved"] = cluster_mean(ach, **opts).to_dict()
+        row["ratio"] = ratio_of_means([float(np.mean(a)) for a in ach], ceil,
+                                      n_dialogues=n_d, **opts).to_dict()
+        if not ceil:
+            row["reason"] = reasons[name]
+        rows.append(row)
+    return rows
+
+
+def score_prior_note(instances: Sequence[Mapping]) -> str | None:
+    """The caveat on score-derived priors, computed for the evaluation's family and loss.
+
+    For each family and loss of the instances, the ceilings at the seven
+    score-derived priors are computed exactly; when every interior score
+    (2..6) has the same ceiling the note says so and why.
+
+    Examples
+    --------
+    >>> rec = {"status": "done", "metrics": {"family": "binary-truth", "loss": "quadratic"}}
+    >>> print(score_prior_note([rec]))  # doctest: +ELLIPSIS
+    binary-truth, quadratic loss: with the score-derived prior μ0 = (s0 − 1)/6 every
+    interior score (2..6) has ceiling exactly 1/2, whatever the claim: ...
+    """
+    keys = sorted({(i["metrics"]["family"], i["metrics"]["loss"]) for i in instances
+                   if i.get("status") == "done"})
+    notes = []
+    for family, loss in keys:
+        sv = _Solver(family, loss)
+        if sv.kind != "yes_no":
+            continue
+        cs = [sv.ceiling(_belief_from_score(s, "yes_no")) for s in range(2, 7)]
+        if len(set(cs)) == 1 and cs[0] is not None:
+            notes.append(
+                f"{family}, {loss} loss: with the score-derived prior μ0 = (s0 − 1)/6 every "
+                f"interior score (2..6) has ceiling exactly {cs[0]}, whatever the claim: the "
+                f"prior μ0 = k/6 sits where the receiver's best reply is exactly the score "
+                f"k + 1, midway between the breakpoints μ = (2k ± 1)/12 of v̂, where the "
+                f"ceiling jumps (from about 1 just below a breakpoint to 0 just above it). "
+                f"Under this construction the ceiling says nothing about the claim; compare "
+                f"the other constructions.")
+    return "\n".join(notes) if notes else None
+
+
+# ------------------------------------------------------- paired comparisons
+
+#: The per-instance quantities :func:`compare_evaluations` compares.
+COMPARED = ("score_gain", "model_gain", "signed_shift")
+
+
+def _instance_value(inst: Mapping, r: Mapping, what: str) -> float | None:
+    if what == "score_gain":
+        vals = [float(g) for g in r["score_gains"] if g is not None]
+    elif what == "model_gain":
+        vals = [float(g) for g in r["model_gains"] if g is not None]
+    else:
+        vals = _shifts(inst, r)
+    return float(np.mean(vals)) if vals else None
+
+
+def compare_evaluations(
+    records_a: Sequence[Mapping],
+    records_b: Sequence[Mapping],
+    *,
+    round: int | None = None,
+    controls: Iterable[str] | None = None,
+    confidence: float = DEFAULT_CONFIDENCE,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict:
+    """Paired differences between two evaluations of the same instances.
+
+    Instances are matched by key (``dataset/id``); only instances finished in
+    both runs are compared, controls (flagged in either run, or listed) left
+    out.  For each quantity of :data:`COMPARED` (the instance's mean over its
+    dialogues of the round: reported-score gain, model-consistent gain, signed
+    belief shift) and each dataset and pooled: the mean of ``A − B`` over
+    instances with a cluster bootstrap interval, the paired ``t`` test and a
+    permutation test that swaps the runs within instances
+    (:func:`~bayespersuade.llm.stats.paired_difference`).  Model gains and
+    shifts are compared only when both runs use the same family, loss and
+    belief source (otherwise ``reason`` says why).
+
+    Returns
+    -------
+    dict
+        ``n_matched``, ``only_in_a``, ``only_in_b`` (keys), ``n_controls``,
+        ``comparisons``: ``{quantity: {dataset or "pooled": {"a", "b",
+        "difference", "t", "p_value", "p_value_permutation"}}}`` (``a`` and
+        ``b`` are estimate objects of each run's mean over the matched
+        instances), and ``resampling``.
+
+    Examples
+    --------
+    >>> compare_evaluations([], [])["n_matched"]
+    0
+    """
+    from .stats import paired_difference
+
+    opts = {"confidence": confidence, "n_resamples": n_resamples, "seed": seed}
+    controls = frozenset(controls or ())
+
+    def index(recs):
+        out = {}
+        for i in recs:
+            if i.get("status") == "done" and i["metrics"]["rounds"]:
+                rs = i["metrics"]["rounds"]
+                k = (round or len(rs)) - 1
+                if k >= len(rs):
+                    raise InvalidParameterError(f"instance {i['key']} has {len(rs)} round(s), "
+                                                f"not {round}")
+                out[i["key"]] = (i, rs[k])
+        return out
+
+    a, b = index(records_a), index(records_b)
+    ctrl = {k for k in set(a) | set(b)
+            if (k in a and is_control(a[k][0], controls))
+            or (k in b and is_control(b[k][0], controls))}
+    keys = sorted((set(a) & set(b)) - ctrl)
+    setting = {
+        side: {(i["metrics"]["family"], i["metrics"]["loss"], i["metrics"]["belief_source"])
+               for i, _ in idx.values()} for side, idx in (("a", a), ("b", b))}
+    same = len(setting["a"] | setting["b"]) <= 1
+    out: dict[str, Any] = {
+        "n_matched": len(keys), "only_in_a": sorted(set(a) - set(b) - ctrl),
+        "only_in_b": sorted(set(b) - set(a) - ctrl), "n_controls": len(ctrl),
+        "resampling": {"unit": "instance", **opts}, "comparisons": {},
+    }
+    datasets = sorted({a[k][0]["dataset"] for k in keys})
+    for what in COMPARED:
+        if what != "score_gain" and not same:
+            out["comparisons"][what] = {"reason": "the runs use different families, losses or "
+                                                  "belief sources"}
+            continue
+        block = {}
+        for name in [*datasets, "pooled"]:
+            ks = [k for k in keys if name == "pooled" or a[k][0]["dataset"] == name]
+            va, vb, n_d = [], [], 0
+            for k in ks:
+                xa = _instance_value(*a[k], what)
+                xb = _instance_value(*b[k], what)
+                if xa is not None and xb is not None:
+                    va.append(xa)
+                    vb.append(xb)
+                    n_d += a[k][1]["n_dialogues"] + b[k][1]["n_dialogues"]
+            res = paired_difference(va, vb, n_dialogues=n_d, **opts)
+            block[name] = {"a": cluster_mean([[x] for x in va], **opts).to_dict(),
+                           "b": cluster_mean([[x] for x in vb], **opts).to_dict(),
+                           "difference": res["difference"].to_dict(), "t": res["t"],
+                           "p_value": res["p_value"],
+                           "p_value_permutation": res["p_value_permutation"]}
+        out["comparisons"][what] = block
+    return out

@@ -29,13 +29,16 @@ does not depend on which instances ran before it, or in which session.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
+import queue
 import sys
+import threading
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,14 +48,18 @@ from ..exceptions import DataError, InvalidGameError, InvalidParameterError
 from ..instances.families import evidence_support_share
 from . import prompts
 from .backends.base import Backend
-from .metrics import FAMILIES, instance_metrics, summarize
+from .cache import CachedBackend, ResponseCache
+from .metrics import FAMILIES, instance_flags, instance_metrics, summarize
 from .protocol import ProtocolConfig, derive_seed, run_instance, select_evidence
 from .store import (
     INSTANCE_SCHEMA,
     RESULTS,
     RUN,
     RUN_SCHEMA,
+    SUMMARY,
     append_record,
+    has_finished_instances,
+    hold_run_dir,
     read_results,
     write_json_atomic,
 )
@@ -66,6 +73,7 @@ from .strategies import (
 __all__ = [
     "EvaluationConfig",
     "EvaluationResult",
+    "finished_run",
     "run_evaluation",
 ]
 
@@ -128,6 +136,10 @@ class EvaluationConfig:
     sender_strategy: str = "free"
 
     def __post_init__(self) -> None:
+        from .backends.registry import check_spec
+
+        for spec in (self.sender, self.receiver):
+            check_spec(spec)  # recorded in run.json: never with a credential
         if self.family not in FAMILIES:
             raise InvalidParameterError(f"family must be one of {', '.join(FAMILIES)}, "
                                    f"got {self.family!r}")
@@ -202,12 +214,15 @@ def _stable(desc: Mapping) -> dict:
 def check_resume(out_dir: str | os.PathLike, config: EvaluationConfig) -> dict | None:
     """Check that ``out_dir`` is empty or holds a run with the same settings.
 
-    Returns the existing ``run.json`` content (or ``None`` for a new run).
+    Returns the existing ``run.json`` content, or ``None`` for a new run.  A
+    directory whose run never finished an instance does not fix its settings:
+    with other settings it counts as new (``None``).
 
     Raises
     ------
     DataError
-        If the directory holds a run with other settings or other prompts.
+        If the directory holds finished instances of a run with other settings
+        or other prompts.
 
     Examples
     --------
@@ -230,8 +245,13 @@ def check_resume(out_dir: str | os.PathLike, config: EvaluationConfig) -> dict |
     if run.get("schema") != RUN_SCHEMA:
         raise DataError(f"not a run file of this library (schema {run.get('schema')!r})",
                         path=str(p))
-    old, new = run["config"], config.identity()
+    old, new = run.get("config") or {}, config.identity()
     diffs = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    stale_prompts = any(run.get(key) != now for key, now in (
+        ("prompt_version", prompts.PROMPT_VERSION),
+        ("prompt_fingerprint", prompts.prompt_fingerprint())))
+    if (diffs or stale_prompts) and not has_finished_instances(Path(out_dir) / RESULTS):
+        return None
     if diffs:
         detail = "; ".join(f"{k}: {old.get(k)!r} then, {new.get(k)!r} now" for k in diffs)
         raise DataError(f"{out_dir} holds a run with different settings ({detail}); use "
@@ -247,13 +267,17 @@ def check_resume(out_dir: str | os.PathLike, config: EvaluationConfig) -> dict |
 def _record_base(rec: Any, index: int, seed: int) -> dict:
     return {"schema": INSTANCE_SCHEMA, "key": f"{rec.dataset}/{rec.id}", "index": index,
             "dataset": rec.dataset, "id": rec.id, "claim": rec.claim, "seed": seed,
-            "library_version": __version__, "prompt_version": prompts.PROMPT_VERSION}
+            "library_version": __version__, "prompt_version": prompts.PROMPT_VERSION,
+            **instance_flags(rec)}
+
+
+BackendLike = Backend | Callable[[], Backend]
 
 
 def run_evaluation(
     records: Sequence[Any],
-    sender: Backend,
-    receiver: Backend,
+    sender: BackendLike,
+    receiver: BackendLike,
     out_dir: str | os.PathLike,
     config: EvaluationConfig,
     *,
@@ -261,6 +285,8 @@ def run_evaluation(
     progress: bool = True,
     report: str | None = "md",
     argv: Sequence[str] | None = None,
+    concurrency: int = 1,
+    cache: ResponseCache | None = None,
 ) -> EvaluationResult:
     """Run (or resume) an evaluation, appending one JSON line per instance.
 
@@ -270,18 +296,33 @@ def run_evaluation(
         The instances, in order (``dataset``, ``id`` and ``claim`` are used;
         ``evidence`` for the evidence-stance family).  ``dataset/id`` must
         be unique.
-    sender, receiver : Backend
+    sender, receiver : Backend or callable
+        The backends, or functions without arguments that load them: these are
+        called only if some instance is left to run (a finished run loads no
+        model).
     out_dir : path-like
-        The evaluation directory (created if needed).
+        The evaluation directory (created if needed).  It is locked for the
+        duration of the call (:func:`~bayespersuade.llm.store.hold_run_dir`).
     config : EvaluationConfig
     limit : int, optional
         Only the first ``limit`` records.
     progress : bool, default True
-        Show a progress bar (on stderr).
+        Show a progress bar (on stderr): instances, requests per second, cache
+        hits and failed instances.
     report : {"md", "html"} or None, default "md"
         Write the report at the end.
     argv : sequence of str, optional
         The command line, recorded in the session entry.
+    concurrency : int, default 1
+        Instances run at once, each in its own thread (each instance's
+        dialogues and rounds in their natural order).  Results do not depend on
+        it: seeds derive from instance keys.  Used only when both backends are
+        ``concurrent_safe`` (HTTP endpoints, scripted agents); otherwise
+        instances run one at a time, with a warning.  Records are appended in
+        the order instances finish (each carries its ``index``).
+    cache : ResponseCache, optional
+        Serve deterministic requests from this cache and store new responses
+        there (:mod:`bayespersuade.llm.cache`).
 
     Returns
     -------
@@ -290,11 +331,17 @@ def run_evaluation(
     Raises
     ------
     DataError
-        For duplicate instance keys, a damaged results file, or a directory
-        holding a run with other settings.
+        For duplicate instance keys, a damaged results file, a directory
+        holding a run with other settings, or one locked by another process.
     BackendError
-        If a backend fails (the instances finished before are kept; re-run to
-        resume).
+        If a backend fails (the instances finished before are kept, and so are
+        those running at the time that finish; re-run to resume).
+
+    Notes
+    -----
+    Each record's ``elapsed_s``, ``finished`` and ``requests`` (requests made,
+    and how many of them the cache answered) describe how it was obtained, not
+    the result; everything else is the same whatever ``concurrency`` is.
 
     Examples
     --------
@@ -310,7 +357,7 @@ def run_evaluation(
     >>> res.n_new, res.summary["datasets"]["demo"]["mean_score_gain"]
     (2, 1.0)
     >>> run_evaluation(recs, scripted_sender([1]), scripted_receiver(), out, cfg,
-    ...                progress=False, report=None).n_new     # resumes: only the third
+    ...                progress=False, report=None, concurrency=2).n_new   # resumes
     1
     """
     from ..datasets.records import ClaimRecord
@@ -319,10 +366,9 @@ def run_evaluation(
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
                               or limit < 0):
         raise InvalidParameterError(f"limit must be a non-negative integer, got {limit!r}")
-    if config.belief_source == "logprobs" and not receiver.supports_logprobs:
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise InvalidParameterError(
-            f"receiver {receiver.name!r} has no log-probabilities; use belief_source='score' "
-            f"and beliefs=False (CLI: --no-beliefs)")
+            f"concurrency must be a positive integer, got {concurrency!r}")
     keys: dict[str, int] = {}
     for i, rec in enumerate(records):
         if not isinstance(rec, ClaimRecord):
@@ -332,69 +378,304 @@ def run_evaluation(
             raise DataError(f"instance {k!r} occurs twice (records {keys[k]} and {i})")
         keys[k] = i
     scope = list(records)[:limit] if limit is not None else list(records)
+    with hold_run_dir(out):
+        return _run_locked(scope, sender, receiver, out, config, limit=limit,
+                           progress=progress, report=report, argv=argv,
+                           concurrency=concurrency, cache=cache)
+
+
+def _scope_digest(keys) -> str:
+    import hashlib
+
+    return hashlib.sha256("\n".join(keys).encode("utf-8")).hexdigest()
+
+
+def finished_run(out_dir: str | os.PathLike, config: EvaluationConfig, *,
+                 limit: int | None = None, report: str | None = "md",
+                 argv: Sequence[str] | None = None) -> EvaluationResult | None:
+    """The result of a run whose whole scope is finished, from its files alone; else ``None``.
+
+    Lets a re-run of a finished evaluation return without loading the dataset or
+    any model.  It answers only when it can be sure: the dataset is an embedded
+    one (``config.dataset_path`` is ``None``), the directory holds the same
+    settings, a session of this library version with the same ``limit`` finished
+    its whole scope, the results on disk still hold exactly that scope (checked by
+    a digest of the instance keys), and the report asked for exists.  In every
+    other case it returns ``None`` and :func:`run_evaluation` decides.  When it
+    answers, it records a session (``"backends_loaded": false``) in ``run.json``;
+    the caller must hold the directory (:func:`~bayespersuade.llm.store.hold_run_dir`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cfg = EvaluationConfig("demo", "scripted:sender", "scripted:receiver",
+    ...                        ProtocolConfig("static"))
+    >>> finished_run(tempfile.mkdtemp(), cfg) is None
+    True
+    """
+    out = Path(out_dir)
+    if config.dataset_path is not None:
+        return None
+    try:
+        run = check_resume(out, config)
+    except DataError:
+        return None
+    if run is None:
+        return None
+    sessions = [s for s in run.get("sessions", [])
+                if isinstance(s, dict) and s.get("complete") and s.get("limit") == limit
+                and s.get("library_version") == __version__ and s.get("scope_sha256")
+                and isinstance(s.get("n_total"), int)]
+    if not sessions:
+        return None
+    last = sessions[-1]
+    n_total = last["n_total"]
+    if report is not None and not (out / f"report.{report}").exists():
+        return None
+    try:
+        recs = read_results(out / RESULTS)
+    except DataError:
+        return None
+    in_scope = sorted((r for r in recs if isinstance(r.get("index"), int)
+                       and 0 <= r["index"] < n_total), key=lambda r: r["index"])
+    if len(in_scope) != n_total or [r["index"] for r in in_scope] != list(range(n_total)) or (
+            _scope_digest(r["key"] for r in in_scope) != last["scope_sha256"]):
+        return None
+    summary = summarize(in_scope)
+    if config.family == "evidence-stance":
+        summary["sender_strategy"] = summarize_strategies(in_scope, seed=config.seed)
+    now = _now()
+    run["sessions"].append({
+        "started": now, "finished": now, "library_version": __version__, "limit": limit,
+        "n_before": len(recs), "argv": list(argv) if argv is not None else None,
+        "python": sys.version.split()[0], "n_total": n_total,
+        "scope_sha256": last["scope_sha256"], "n_new": 0, "complete": True,
+        "backends_loaded": False, "dataset_loaded": False})
+    write_json_atomic(out / RUN, run)
+    return EvaluationResult(out, n_total, n_total, 0, summary,
+                            out / f"report.{report}" if report is not None else None,
+                            sorted(recs, key=lambda r: r.get("index", 0)))
+
+
+def _read_json(p: Path) -> Any:
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _resolve(b: BackendLike) -> Backend:
+    if isinstance(b, Backend):
+        return b
+    got = b()
+    if not isinstance(got, Backend):
+        raise InvalidParameterError(f"a backend factory returned a {type(got).__name__}, "
+                                    f"not a Backend")
+    return got
+
+
+def _run_locked(scope, sender, receiver, out: Path, config: EvaluationConfig, *, limit,
+                progress, report, argv, concurrency, cache) -> EvaluationResult:
     existing_run = check_resume(out, config)
-    out.mkdir(parents=True, exist_ok=True)
+    previous = None
+    if existing_run is None and (out / RUN).exists():
+        # Settings changed, but no instance ever finished: start afresh, keep history.
+        with contextlib.suppress(OSError, ValueError):
+            previous = json.loads((out / RUN).read_text(encoding="utf-8"))
     done = read_results(out / RESULTS, repair=True)
     done_keys = {r["key"] for r in done}
+    todo = [(i, rec) for i, rec in enumerate(scope) if f"{rec.dataset}/{rec.id}" not in done_keys]
+    n_resumed = len(scope) - len(todo)
+    t_session = time.perf_counter()
     session = {"started": _now(), "library_version": __version__, "limit": limit,
                "n_before": len(done), "argv": list(argv) if argv is not None else None,
-               "python": sys.version.split()[0]}
-    desc = {"sender": sender.describe(), "receiver": receiver.describe()}
+               "python": sys.version.split()[0], "concurrency": concurrency,
+               "n_total": len(scope), "scope_sha256": _scope_digest(
+                   f"{r.dataset}/{r.id}" for r in scope)}
+    if cache is not None:
+        session["cache"] = cache.describe()
+    if todo or existing_run is None:
+        sender, receiver = _resolve(sender), _resolve(receiver)
+        if config.belief_source == "logprobs" and not receiver.supports_logprobs:
+            raise InvalidParameterError(
+                f"receiver {receiver.name!r} has no log-probabilities; use belief_source="
+                f"'score' and beliefs=False (CLI: --no-beliefs)")
+        desc = {"sender": sender.describe(), "receiver": receiver.describe()}
+    else:
+        desc = None
+        session["backends_loaded"] = False
     if existing_run is None:
         run = {"schema": RUN_SCHEMA, "config": config.identity(),
                "prompt_version": prompts.PROMPT_VERSION,
                "prompt_fingerprint": prompts.prompt_fingerprint(),
                "library_version": __version__, "created": session["started"],
                **desc, "sessions": []}
+        if isinstance(previous, dict) and isinstance(previous.get("sessions"), list):
+            run["abandoned_sessions"] = [
+                *previous.get("abandoned_sessions", []),
+                *({**s, "config": previous.get("config")} for s in previous["sessions"])]
     else:
         run = existing_run
         changes = {}
         for role in ("sender", "receiver"):
-            if _stable(run[role]) != _stable(desc[role]):
+            if desc is not None and _stable(run[role]) != _stable(desc[role]):
                 changes[role] = desc[role]
         if changes:
             warnings.warn(f"{out}: the {' and '.join(changes)} backend reports different "
                           f"details than when the run started; recorded in run.json",
-                          stacklevel=2)
+                          stacklevel=3)
             session["backend_changes"] = changes
         if run.get("library_version") != __version__:
             session["library_version_changed_from"] = run.get("library_version")
     run["sessions"].append(session)
     write_json_atomic(out / RUN, run)
 
-    todo = [(i, rec) for i, rec in enumerate(scope) if f"{rec.dataset}/{rec.id}" not in done_keys]
-    n_resumed = len(scope) - len(todo)
-    bar = _progress(len(scope), n_resumed, progress)
-    new = []
-    try:
-        for i, rec in todo:
-            t0 = time.perf_counter()
-            seed = derive_seed(config.seed, rec.dataset, rec.id)
-            result = _run_one(rec, i, seed, sender, receiver, config)
-            result["elapsed_s"] = round(time.perf_counter() - t0, 3)
-            result["finished"] = _now()
-            append_record(out / RESULTS, result)
-            new.append(result)
-            bar.update(1)
-    finally:
-        bar.close()
+    new: list[dict] = []
+    if todo:
+        s_b, r_b = CachedBackend(sender, cache), CachedBackend(receiver, cache)
+        workers = concurrency
+        if concurrency > 1 and not (s_b.concurrent_safe and r_b.concurrent_safe):
+            slow = [b.name for b in (sender, receiver) if not getattr(b, "concurrent_safe",
+                                                                       False)]
+            warnings.warn(f"concurrency={concurrency} ignored: backend "
+                          f"{' and '.join(sorted(set(slow)))} runs one instance at a time",
+                          stacklevel=3)
+            workers = 1
+        session["effective_concurrency"] = workers
+        bar = _progress(len(scope), n_resumed, progress)
+        try:
+            _execute(todo, s_b, r_b, config, out, new, bar, workers)
+        finally:
+            bar.close()
+            session["finished"] = _now()
+            session["elapsed_s"] = round(time.perf_counter() - t_session, 3)
+            session["n_new"] = len(new)
+            session["complete"] = n_resumed + len(new) == len(scope)
+            session["requests"] = {"sender": s_b.total.to_json(),
+                                   "receiver": r_b.total.to_json()}
+            write_json_atomic(out / RUN, run)
+    else:
         session["finished"] = _now()
-        session["n_new"] = len(new)
+        session["elapsed_s"] = round(time.perf_counter() - t_session, 3)
+        session["n_new"] = 0
+        session["complete"] = True
         write_json_atomic(out / RUN, run)
-    all_recs = read_results(out / RESULTS)
     in_scope = {f"{r.dataset}/{r.id}" for r in scope}
+    all_recs = read_results(out / RESULTS) if new else done
     summary = summarize([r for r in all_recs if r["key"] in in_scope])
     if config.family == "evidence-stance":
         summary["sender_strategy"] = summarize_strategies(
             [r for r in all_recs if r["key"] in in_scope], seed=config.seed)
-    write_json_atomic(out / "summary.json", summary)
     report_path = None
     if report is not None:
-        from .report import write_report
+        # A rerun that changed nothing keeps the report on disk (rebuilding it draws
+        # the plots); anything new, or another scope, rebuilds it.
+        fmt_file = out / f"report.{report}"
+        unchanged = (not new and fmt_file.exists() and (out / SUMMARY).exists()
+                     and _read_json(out / SUMMARY) == json.loads(json.dumps(summary)))
+        write_json_atomic(out / SUMMARY, summary)
+        if unchanged:
+            report_path = fmt_file
+        else:
+            from .report import write_report
 
-        report_path = write_report(out, format=report)
+            report_path = write_report(out, format=report)
+    else:
+        write_json_atomic(out / SUMMARY, summary)
     return EvaluationResult(out, len(scope), n_resumed, len(new), summary, report_path,
-                            all_recs)
+                            sorted(all_recs, key=lambda r: r.get("index", 0)))
+
+
+def _one(rec: Any, i: int, sender: CachedBackend, receiver: CachedBackend,
+         config: EvaluationConfig) -> dict:
+    t0 = time.perf_counter()
+    seed = derive_seed(config.seed, rec.dataset, rec.id)
+    with sender.counting() as cs, receiver.counting() as cr:
+        result = _run_one(rec, i, seed, sender, receiver, config)
+    result["elapsed_s"] = round(time.perf_counter() - t0, 3)
+    result["finished"] = _now()
+    result["requests"] = {"sender": cs.to_json(), "receiver": cr.to_json()}
+    return result
+
+
+def _execute(todo, sender: CachedBackend, receiver: CachedBackend, config, out: Path,
+             new: list[dict], bar, workers: int) -> None:
+    """Run the instances of ``todo``, appending each record as it finishes."""
+    t_start = time.perf_counter()
+    failed = [0]  # failed instances; "errors" adds the HTTP errors that were retried
+    inners = list({id(b.inner): b.inner for b in (sender, receiver)}.values())
+
+    def finished(result: dict) -> None:
+        append_record(out / RESULTS, result)
+        new.append(result)
+        elapsed = max(time.perf_counter() - t_start, 1e-9)
+        n_req = sender.total.requests + receiver.total.requests
+        hits = sender.total.cache_hits + receiver.total.cache_hits
+        http_errors = sum(getattr(b, "http_errors", 0) for b in inners)
+        bar.update(1, {"req/s": f"{(n_req - hits) / elapsed:.1f}", "cache hits": hits,
+                       "errors": failed[0] + http_errors})
+
+    if workers == 1:
+        for i, rec in todo:
+            finished(_one(rec, i, sender, receiver, config))
+        return
+    jobs = iter(todo)
+    jobs_guard = threading.Lock()
+    stop = threading.Event()
+    results: queue.Queue = queue.Queue()
+
+    def work() -> None:
+        while not stop.is_set():
+            with jobs_guard:
+                job = next(jobs, None)
+            if job is None:
+                break
+            try:
+                results.put(("ok", _one(job[1], job[0], sender, receiver, config)))
+            except BaseException as e:  # handed to the main thread
+                results.put(("error", e))
+        results.put(("exit", None))
+
+    threads = [threading.Thread(target=work, name=f"bayespersuade-instance-{k}", daemon=True)
+               for k in range(min(workers, len(todo)))]
+    for t in threads:
+        t.start()
+    alive = len(threads)
+    first_error: BaseException | None = None
+    try:
+        while alive:
+            try:
+                kind, item = results.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if kind == "exit":
+                alive -= 1
+            elif kind == "ok":
+                finished(item)
+            else:
+                failed[0] += 1
+                if first_error is None:
+                    first_error = item
+                    stop.set()  # start nothing new; let the running instances finish
+    except BaseException:
+        # Interrupted: abandon the requests in flight, keep what has finished.
+        stop.set()
+        for b in (sender, receiver):
+            with contextlib.suppress(Exception):
+                b.cancel()
+        deadline = time.perf_counter() + 0.5
+        while alive and time.perf_counter() < deadline:
+            try:
+                kind, item = results.get(timeout=0.02)
+            except queue.Empty:
+                continue
+            if kind == "ok":
+                finished(item)
+            elif kind == "exit":
+                alive -= 1
+        raise
+    if first_error is not None:
+        raise first_error
 
 
 def _run_one(rec: Any, index: int, seed: int, sender: Backend, receiver: Backend,
@@ -444,7 +725,7 @@ def _run_one(rec: Any, index: int, seed: int, sender: Backend, receiver: Backend
 
 
 class _NoBar:
-    def update(self, n: int) -> None:
+    def update(self, n: int, postfix: dict | None = None) -> None:
         pass
 
     def close(self) -> None:
@@ -456,5 +737,18 @@ def _progress(total: int, initial: int, enabled: bool):
         return _NoBar()
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, initial=initial, desc="evaluate", unit="instance",
-                file=sys.stderr, dynamic_ncols=True)
+    return _Bar(tqdm(total=total, initial=initial, desc="evaluate", unit="instance",
+                     file=sys.stderr, dynamic_ncols=True))
+
+
+class _Bar:
+    def __init__(self, bar) -> None:
+        self._bar = bar
+
+    def update(self, n: int, postfix: dict | None = None) -> None:
+        if postfix:
+            self._bar.set_postfix(postfix, refresh=False)
+        self._bar.update(n)
+
+    def close(self) -> None:
+        self._bar.close()

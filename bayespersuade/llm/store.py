@@ -8,7 +8,16 @@ An evaluation directory holds
   :data:`INSTANCE_SCHEMA`), appended and ``fsync``-ed as each instance finishes, so
   an interrupted run loses nothing and resumes where it stopped;
 * ``summary.json``, ``report.md`` / ``report.html`` and ``plots/`` — derived files,
-  rewritten atomically (temporary file + rename) from the two above.
+  rewritten atomically (temporary file + rename) from the two above;
+* ``.lock`` and ``.lock.json`` — the lock of the process writing to the directory
+  (:func:`hold_run_dir`) and who holds it (PID, host, start time).
+
+One process at a time writes to a directory: :func:`hold_run_dir` takes an
+operating-system file lock (the ``filelock`` package; released by the system if the
+holder dies) for as long as a run lasts.  A second process is refused at once with
+:class:`RunDirectoryLocked`, naming the holder's PID and start time; a lock left by
+a holder that died (its ``.lock.json`` names a process that no longer runs) is taken
+over with a warning.
 
 Every other module (the runner, the report, the importers) asks this one for file
 names, schema versions, atomic writes and reading with repair; none of them
@@ -17,24 +26,33 @@ touches the directory's files on its own.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as _dt
 import json
 import os
+import socket
+import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..exceptions import DataError
+from ..io import write_atomic
 
 __all__ = [
     "INSTANCE_SCHEMA",
+    "LOCK",
     "RESULTS",
     "RUN",
     "RUN_SCHEMA",
     "SUMMARY",
+    "RunDirectoryLocked",
     "append_record",
+    "hold_run_dir",
     "load_run",
     "read_results",
+    "has_finished_instances",
     "write_json_atomic",
 ]
 
@@ -46,6 +64,8 @@ INSTANCE_SCHEMA = "bayespersuade.llm.instance/1"
 RESULTS = "results.jsonl"
 RUN = "run.json"
 SUMMARY = "summary.json"
+LOCK = ".lock"
+LOCK_INFO = ".lock.json"
 
 
 def read_results(path: str | os.PathLike, *, repair: bool = False) -> list[dict]:
@@ -130,19 +150,63 @@ def read_results(path: str | os.PathLike, *, repair: bool = False) -> list[dict]
     return out
 
 
+_APPEND_LOCK = threading.Lock()
+
+
+def has_finished_instances(path: str | os.PathLike) -> bool:
+    """Whether a ``results.jsonl`` file holds at least one complete line.
+
+    A cut-short last line (an instance interrupted while being written) does not
+    count.  Cheaper than :func:`read_results`: nothing is parsed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "results.jsonl"
+    >>> has_finished_instances(p)
+    False
+    >>> _ = p.write_text('{"cut')
+    >>> has_finished_instances(p)
+    False
+    """
+    p = Path(path)
+    if not p.is_file():
+        return False
+    with open(p, "rb") as f:
+        for line in f:
+            if line.endswith(b"\n") and line.strip():
+                return True
+    return False
+
+
 def append_record(path: Path, record: Mapping) -> None:
+    """Append one instance record as a JSON line, flushed and ``fsync``-ed.
+
+    The line is written with a single ``write`` call under a lock, so records
+    from concurrent threads never interleave.
+    """
     line = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(line + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+    data = (line + "\n").encode("utf-8")
+    with _APPEND_LOCK:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    """Write ``data`` as JSON, atomically (:func:`bayespersuade.io.write_atomic`).
+
+    The text is built before anything is written, so data that is not JSON
+    (a NaN, an object) leaves the old file in place.
+    """
+    text = json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    write_atomic(path, text)
 
 
 def load_run(out_dir: str | os.PathLike) -> tuple[dict, list[dict]]:
@@ -170,3 +234,135 @@ def load_run(out_dir: str | os.PathLike) -> tuple[dict, list[dict]]:
     except ValueError as e:
         raise DataError(f"cannot parse: {e}", path=str(p)) from None
     return run, read_results(d / RESULTS)
+
+
+class RunDirectoryLocked(DataError):
+    """Another process holds the evaluation directory.
+
+    Attributes
+    ----------
+    holder : dict
+        What the holder recorded about itself (``pid``, ``host``, ``started``),
+        as far as it could be read.
+    """
+
+    def __init__(self, message: str, *, path: str, holder: dict) -> None:
+        super().__init__(message, path=path)
+        self.holder = holder
+
+
+def _pid_alive(pid: Any) -> bool:
+    if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _read_holder(path: Path) -> dict:
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        return d if isinstance(d, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+# Locks this process holds: resolved directory -> [FileLock, depth].
+_HELD: dict[str, list] = {}
+_HELD_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def hold_run_dir(out_dir: str | os.PathLike) -> Iterator[dict]:
+    """Own an evaluation directory for the duration of a ``with`` block.
+
+    Creates the directory if needed and takes its lock without waiting.  The
+    lock is re-entrant within one process (the command line takes it before
+    loading models, the runner again around the run).
+
+    Yields
+    ------
+    dict
+        This holder's record (``pid``, ``host``, ``started``), also written to
+        ``.lock.json`` in the directory.
+
+    Raises
+    ------
+    RunDirectoryLocked
+        If another live process holds the directory; the message names its PID
+        and start time.
+
+    Warns
+    -----
+    UserWarning
+        When taking over the lock of a holder that is no longer running.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> with hold_run_dir(d) as me:
+    ...     with hold_run_dir(d):           # re-entrant in one process
+    ...         me["pid"] == os.getpid()
+    True
+    """
+    try:
+        from filelock import FileLock, Timeout
+    except ImportError:  # pragma: no cover - filelock is a core dependency
+        from ..exceptions import missing_dependency
+
+        raise missing_dependency("filelock", "llm") from None
+    d = Path(out_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    key = str(d.resolve())
+    info_path = d / LOCK_INFO
+    with _HELD_GUARD:
+        held = _HELD.get(key)
+        if held is not None:
+            held[1] += 1
+    if held is not None:
+        try:
+            yield _read_holder(info_path)
+        finally:
+            with _HELD_GUARD:
+                held[1] -= 1
+        return
+    lock = FileLock(str(d / LOCK), timeout=0, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        holder = _read_holder(info_path)
+        who = (f"process {holder.get('pid', '?')} on {holder.get('host', '?')}, started "
+               f"{holder.get('started', '?')}") if holder else "another process"
+        raise RunDirectoryLocked(
+            f"the evaluation directory {d} is in use by {who}; wait for it to finish, "
+            f"or use another --out", path=str(d / LOCK), holder=holder) from None
+    try:
+        old = _read_holder(info_path)
+        if old and old.get("pid") != os.getpid():
+            state = ("no longer running" if not _pid_alive(old.get("pid"))
+                     else "its lock was released")
+            warnings.warn(
+                f"{d}: taking over the lock left by process {old.get('pid', '?')} (started "
+                f"{old.get('started', '?')}, {state}); its finished instances are kept",
+                stacklevel=3)
+        me = {"pid": os.getpid(), "host": socket.gethostname(),
+              "started": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
+        write_json_atomic(info_path, me)
+        with _HELD_GUARD:
+            _HELD[key] = [lock, 1]
+        try:
+            yield me
+        finally:
+            with _HELD_GUARD:
+                _HELD.pop(key, None)
+            with contextlib.suppress(OSError):
+                info_path.unlink()
+    finally:
+        lock.release()

@@ -36,6 +36,8 @@ import numpy as np
 
 from ..exceptions import InvalidGameError, InvalidParameterError
 from ..solvers.best_response import BR_TOL
+from ..solvers.concavification import two_state_envelope
+from ..solvers.priors import common_prior_view
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -113,8 +115,8 @@ def _check_solution(game: GameLike, solution: SolutionLike | None) -> None:
         raise InvalidParameterError(
             f"solution must be a Solution (from game.solve()), got {type(solution).__name__}"
         )
-    other = solution.game
-    if other is game:
+    other = common_prior_view(solution.game)  # heterogeneous priors: compare the views
+    if other is game or solution.game is game:
         return
     same = (
         other.prior.shape == game.prior.shape
@@ -175,7 +177,7 @@ def sender_value_pieces(
     [(['0', '1/2'], ['0', '0']), (['1/2', '1'], ['1', '1'])]
     """
     _require_states(game, 2, "sender_value_pieces")
-    env = game.envelope() if envelope is None else envelope
+    env = two_state_envelope(game) if envelope is None else envelope
     exact = env.exact
     if exact:
         _, v, u = game.exact_data()
@@ -321,7 +323,7 @@ def plot_envelope(
     _require_states(game, 2, "plot_envelope")
     _check_solution(game, solution)
     ax = _axes(ax)
-    env = game.envelope()
+    env = two_state_envelope(game)
     exact = env.exact
     cands = [float(x) for x in env.candidates]
     cvals = [float(y) for y in env.candidate_values]
@@ -700,7 +702,7 @@ def plot_ceiling_curve(game: GameLike, ax: Axes | None = None, *, n: int = 501) 
     from ..solvers.batch import batch_ceilings
 
     ax = _axes(ax)
-    env = game.envelope()
+    env = two_state_envelope(game)
     cands = np.array([float(x) for x in env.candidates])
     grid = np.linspace(0.0, 1.0, int(n))
     # grid points within rounding of a breakpoint would be evaluated as ties there
@@ -782,6 +784,7 @@ def plot_game(
     >>> prosecutor().plot().get_xlabel()
     'belief μ = P(guilty)'
     """
+    game = common_prior_view(game)  # heterogeneous priors: the receiver's belief space
     if game.n_states == 2:
         return plot_envelope(game, ax, solution=solution, **kwargs)
     if game.n_states == 3:

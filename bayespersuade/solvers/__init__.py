@@ -15,6 +15,12 @@ What lives here:
 * :mod:`.evaluate` — the value of any given scheme or splitting of the prior;
 * :mod:`.batch` — ceilings ``V − v̂`` at many priors of one game at once;
 * :mod:`.dispatch` — the dispatch behind :meth:`bayespersuade.PersuasionGame.solve`;
+* :mod:`.priors` — heterogeneous priors: the common-prior view of a game whose
+  receiver holds its own prior (Alonso & Câmara 2016), and :class:`~.priors.ArrayGame`,
+  a game given by its arrays; :mod:`.heterogeneous` — ceilings at many prior pairs;
+* :mod:`.audience` — several receivers: private signals, the optimal public signal,
+  the value of targeting; :mod:`.network` — receivers on a graph, whose greatest
+  equilibria are k-cores (Candogan 2019);
 * :mod:`.game_data` — :class:`~.game_data.GameLike`, the protocol the solvers read a
   game through, and :mod:`._numeric` — input coercion and tolerances.
 

@@ -34,6 +34,7 @@ from . import best_response as _br
 from ._numeric import coerce_array
 from .concavification import best_response_vertices, two_state_envelope
 from .evaluate import check_distribution_rows
+from .priors import has_common_prior
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -166,6 +167,11 @@ def batch_ceilings(game: GameLike, priors: Any) -> CeilingBatch:
     (The ceiling approaches 1 just below ``μ0 = 1/12``, where the receiver
     still answers 1 but the envelope is already near 2.)
     """
+    if not has_common_prior(game):
+        raise InvalidGameError(
+            "batch_ceilings varies a common prior; this game has a distinct receiver prior. "
+            "Use bayespersuade.solvers.heterogeneous.heterogeneous_ceilings instead"
+        )
     n = game.n_states
     P = _check_priors(priors, n)
     u, v = game.receiver_utility, game.sender_utility

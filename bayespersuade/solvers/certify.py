@@ -51,6 +51,7 @@ from ..exceptions import CertificateError
 from ._linalg_q import solve_rational
 from ._numeric import as_fraction, common_denominator
 from .best_response import _int_form
+from .priors import common_prior_view
 
 if TYPE_CHECKING:  # pragma: no cover
     from .game_data import GameLike
@@ -225,6 +226,7 @@ def verify_certificate(game: GameLike, certificate: Certificate) -> CertificateC
     >>> check.ok, check.problems[0]
     (False, 'primal objective 3/5 differs from the claimed value 7/10')
     """
+    game = common_prior_view(game)  # heterogeneous priors: check (μR, v·μS/μR, u)
     prior, v, u = game.exact_data()
     m, n = game.n_actions, game.n_states
     if not isinstance(certificate, Certificate):

@@ -52,6 +52,7 @@ from . import best_response as _br
 from ._exact_lp import solve_lp_exactly
 from ._linalg_q import solve_rational
 from .certify import Certificate, verify_certificate
+from .priors import common_prior_view
 
 if TYPE_CHECKING:  # pragma: no cover
     from .game_data import GameLike
@@ -263,6 +264,7 @@ def two_state_envelope(game: GameLike, *, exact: bool | None = None) -> Envelope
     >>> [str(x) for x in env.breakpoints], [str(y) for y in env.values]
     (['0', '1/12', '11/12', '1'], ['1', '2', '7', '7'])
     """
+    game = common_prior_view(game)
     if game.n_states != 2:
         raise InvalidGameError(
             f"the two-state envelope needs a game with 2 states, this one has {game.n_states}"
@@ -525,6 +527,7 @@ def concavify(game: GameLike, *, exact: bool = False) -> ConcavificationResult:
     >>> res.value, res.weights
     (Fraction(3, 5), (Fraction(2, 5), Fraction(3, 5)))
     """
+    game = common_prior_view(game)  # heterogeneous priors: the receiver's belief space
     if exact and not game.is_rational:
         raise InvalidGameError(
             "exact concavification needs a rational game (ints/Fractions); "

@@ -18,6 +18,7 @@ from .certify import Certificate, certify_basis, certify_small_game_exactly, ver
 from .concavification import Envelope, concavify
 from .evaluate import reduce_splitting, splitting_to_scheme
 from .lp import build_obedience_lp, solve_obedience_lp, solve_obedience_lp_cvxpy
+from .priors import common_prior_view, has_common_prior, to_original_terms
 
 if TYPE_CHECKING:  # pragma: no cover
     from .game_data import GameLike
@@ -184,6 +185,10 @@ def solve_game(
     >>> solve_game(prosecutor(), method="concavification", exact=True).value
     Fraction(3, 5)
     """
+    if not has_common_prior(game):  # heterogeneous priors: solve the common-prior view
+        return to_original_terms(game, solve_game(
+            common_prior_view(game), method=method, exact=exact, lp_method=lp_method,
+            backend=backend, time_limit=time_limit))
     if method not in ("lp", "concavification"):
         raise InvalidParameterError(
             f"method must be 'lp' or 'concavification', got {method!r}"

@@ -27,6 +27,7 @@ import numpy as np
 from ..exceptions import InvalidGameError
 from . import best_response as _br
 from ._numeric import PRIOR_SUM_TOL, coerce_array
+from .priors import common_prior_view
 
 if TYPE_CHECKING:  # pragma: no cover
     from .game_data import GameLike
@@ -267,6 +268,7 @@ def evaluate_scheme(
     >>> ev.value, ev.gain, ev.bayes_plausibility_error
     (Fraction(3, 5), Fraction(3, 5), Fraction(0, 1))
     """
+    game = common_prior_view(game)  # heterogeneous priors: the receiver's belief space
     f, q = coerce_array(scheme, "scheme", 2)
     if f.shape[0] != game.n_states:
         raise InvalidGameError(
@@ -315,6 +317,7 @@ def evaluate_splitting(
     >>> ev.value, round(ev.bayes_plausibility_error, 12)
     (1.0, 0.4)
     """
+    game = common_prior_view(game)  # heterogeneous priors: receiver posteriors
     wf, wq = coerce_array(weights, "weights", 1)
     pf, pq = coerce_array(posteriors, "posteriors", 2)
     if pf.shape != (wf.shape[0], game.n_states):

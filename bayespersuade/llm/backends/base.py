@@ -184,6 +184,14 @@ class Backend(ABC):
         model name).
     supports_logprobs : bool
         Whether the backend can score options.
+    concurrent_safe : bool
+        Whether several instances may call it at once from different threads
+        with the same results as one after another (default ``False``: the
+        runner then runs instances one at a time).
+    reproducible_seeds : bool
+        Whether a request with a fixed seed returns the same reply every time
+        (default ``False``); such requests may be served from a response cache
+        (:mod:`bayespersuade.llm.cache`) even at a temperature above zero.
 
     Examples
     --------
@@ -203,6 +211,8 @@ class Backend(ABC):
 
     name: str = "backend"
     supports_logprobs: bool = True
+    concurrent_safe: bool = False
+    reproducible_seeds: bool = False
 
     @abstractmethod
     def generate(
@@ -277,6 +287,21 @@ class Backend(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (nothing by default)."""
+
+    def cancel(self) -> None:  # noqa: B027 - optional hook
+        """Abandon requests in flight (nothing by default).
+
+        The runner calls it when a run is interrupted, so that calls blocked on
+        a server return at once (with :class:`~bayespersuade.exceptions.BackendError`).
+        """
+
+    def cache_identity(self) -> dict | None:
+        """What identifies this model's answers in a response cache, or ``None``.
+
+        ``None`` (the default) means the backend's responses are never cached.
+        Must not contain credentials.
+        """
+        return None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

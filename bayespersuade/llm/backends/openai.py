@@ -1,7 +1,9 @@
-"""An OpenAI-compatible chat endpoint over HTTP (hosted models, vLLM, llama.cpp).
+"""An OpenAI-compatible chat endpoint (hosted models, vLLM, llama.cpp) via the ``openai`` SDK.
 
-Only the standard library is used (``urllib``).  Requests go to
-``{base_url}/chat/completions``.
+Requests go to ``{base_url}/chat/completions`` through the official client
+(``openai.AsyncOpenAI``; install with ``pip install 'bayespersuade[openai]'``),
+run on an event loop in a background thread, so that many requests — from one
+batch, and from the instances the runner runs at once — are in flight together.
 
 * :meth:`OpenAIChatBackend.generate` sends ``messages``, ``max_tokens``,
   ``temperature`` and ``seed`` (servers that honour ``seed`` sample
@@ -9,34 +11,53 @@ Only the standard library is used (``urllib``).  Requests go to
 * :meth:`OpenAIChatBackend.score_options` asks for one token with
   ``logprobs: true`` and ``top_logprobs: k`` (at most 20 on OpenAI's API) at
   temperature 0, and reads each option's log-probability from the first
-  token's top-``k`` list (tokens compared after stripping surrounding
-  whitespace; several tokens mapping to the same option are added up).  An
-  option outside the top ``k`` is reported as *unobserved*, with the smallest
-  reported log-probability as an upper bound — never as zero.  Options must
-  therefore be single tokens on the server's tokenizer (``Yes``, ``No`` and the
-  digits are, on every common tokenizer).  A server that returns no
-  log-probabilities raises :class:`~bayespersuade.exceptions.BackendError`
-  (run without beliefs, or use a server that returns them).
+  token's top-``k`` list (``choices[0].logprobs.content[0].top_logprobs``, the
+  OpenAI format, which vLLM's and llama.cpp's servers also return; tokens are
+  compared after stripping surrounding whitespace; several tokens mapping to
+  the same option are added up).  An option outside the top ``k`` is reported
+  as *unobserved*, with the smallest reported log-probability as an upper
+  bound — never as zero.  Options must therefore be single tokens on the
+  server's tokenizer (``Yes``, ``No`` and the digits are, on every common
+  tokenizer).  A server that returns no log-probabilities raises
+  :class:`~bayespersuade.exceptions.BackendError` (run without beliefs, or use
+  a server that returns them).
 
-Transient failures (connection errors, HTTP 429 and 5xx) are retried with
-exponential backoff; other HTTP errors raise
-:class:`~bayespersuade.exceptions.BackendError` with the server's message.
+Faults.  The SDK retries connection errors (resets, bodies cut short), timeouts,
+HTTP 408, 409, 429 and 5xx with exponential backoff, honouring ``Retry-After``
+(``max_retries`` retries).  Every request also has an overall deadline
+(``request_timeout`` seconds, attempts and waits included), so a server that
+hangs, or trickles its answer byte by byte, costs at most that long.  Other
+HTTP errors, bodies that are not JSON and answers without the expected fields
+raise :class:`~bayespersuade.exceptions.BackendError` with the server's message.
+:meth:`OpenAIChatBackend.cancel` abandons every request in flight at once (the
+runner calls it on Ctrl-C).
+
+Credentials.  The API key comes only from the environment (``api_key_env``,
+default ``OPENAI_API_KEY``) or the ``api_key`` argument; a base URL that
+carries one (``user:password@``, or a query parameter such as ``?api_key=``) is
+refused (:func:`check_url`).  The key is never recorded: :meth:`describe` and
+:meth:`cache_identity` hold the endpoint and model only.
 """
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import concurrent.futures
+import contextlib
 import json
 import math
 import os
-import time
-import urllib.error
-import urllib.request
+import re
+import threading
+import urllib.parse
+import weakref
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
-from ...exceptions import BackendError
+from ...exceptions import BackendError, missing_dependency
 from .base import (
     Backend,
     Chat,
@@ -48,7 +69,103 @@ from .base import (
     check_options,
 )
 
-__all__ = ["OpenAIChatBackend"]
+__all__ = ["OpenAIChatBackend", "check_url"]
+
+# Query parameters that carry credentials (compared case-insensitively, as substrings).
+_SECRET_PARAM = re.compile(r"key|token|secret|passw|auth|sig|credential|session", re.I)
+
+
+def check_url(url: str, what: str = "base URL") -> str:
+    """Refuse a URL that is not http(s) or carries a credential; return it.
+
+    The error never repeats the URL (it would repeat the secret).
+
+    Raises
+    ------
+    BackendError
+
+    Examples
+    --------
+    >>> check_url("http://127.0.0.1:8000/v1")
+    'http://127.0.0.1:8000/v1'
+    >>> check_url("https://api.example.com/v1?api_key=sk-123")
+    Traceback (most recent call last):
+    ...
+    bayespersuade.exceptions.BackendError: the base URL carries a credential (query ...
+    """
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        scheme = url.split(":", 1)[0] if isinstance(url, str) and ":" in url else url
+        raise BackendError(f"the {what} must start with http:// or https:// (got scheme "
+                           f"{scheme!r})")
+    parts = urllib.parse.urlsplit(url)
+    how = None
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        how = "user information before '@'"
+    else:
+        for name, _ in urllib.parse.parse_qsl(parts.query, keep_blank_values=True):
+            if _SECRET_PARAM.search(name):
+                how = f"query parameter {name!r}"
+                break
+        if how is None and parts.fragment and _SECRET_PARAM.search(parts.fragment):
+            how = "a fragment"
+    if how is not None:
+        raise BackendError(
+            f"the {what} carries a credential ({how}); URLs are recorded in run.json and "
+            f"reports, so credentials are refused there: put the key in an environment "
+            f"variable (OPENAI_API_KEY, or any name given with --api-key-env NAME)")
+    return url
+
+
+def _import_openai():
+    try:
+        import openai
+    except ImportError:
+        raise missing_dependency("openai", "openai") from None
+    return openai
+
+
+def _close_at_exit(ref) -> None:
+    b = ref()
+    if b is not None:
+        with contextlib.suppress(Exception):
+            b.close()
+
+
+def _has_aiohttp() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("aiohttp") is not None
+
+
+def _response_class():
+    """The raw response class of the HTTP library the installed SDK is built on."""
+    import importlib
+
+    base = importlib.import_module("openai._base_client")
+    for name in ("httpx2", "httpx"):
+        mod = getattr(base, name, None)
+        if mod is not None and hasattr(mod, "Response"):
+            return mod.Response
+    raise BackendError("cannot find the openai SDK's HTTP response class")
+
+
+class _Loop:
+    """An asyncio event loop running in a daemon thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever,
+                                       name="bayespersuade-openai-loop", daemon=True)
+        self.thread.start()
+
+    def submit(self, coro) -> concurrent.futures.Future:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=2)
+        if not self.thread.is_alive():
+            self.loop.close()
 
 
 class OpenAIChatBackend(Backend):
@@ -60,22 +177,29 @@ class OpenAIChatBackend(Backend):
         The model name the server expects.
     base_url : str
         For example ``"http://127.0.0.1:8000/v1"`` or
-        ``"https://api.openai.com/v1"``.
+        ``"https://api.openai.com/v1"``; must not carry a credential.
     api_key : str, optional
         Sent as ``Authorization: Bearer ...``.  Default: the environment
-        variable named by ``api_key_env``, if set.
+        variable named by ``api_key_env``; without one, the placeholder
+        ``"EMPTY"`` (local servers started without a key ignore it).
     api_key_env : str, default "OPENAI_API_KEY"
     top_logprobs : int, default 20
         How many first-token alternatives to request when scoring.
-    timeout : float, default 120
-        Seconds per request.
+    request_timeout : float, default 120
+        Overall deadline of one request in seconds, retries and their waits
+        included (also the per-attempt timeout).
     max_retries : int, default 4
-        Retries of transient failures (backoff 1, 2, 4, ... seconds).
-    concurrency : int, default 4
-        Parallel requests in the batch methods.
+        Retries of transient failures (the SDK's backoff, ``Retry-After``).
+    concurrency : int, default 128
+        At most this many requests in flight to this endpoint (from all
+        batches and instances together).
     logprobs : bool, default True
         Whether to use log-probabilities at all (``False`` for servers that
         do not return them).
+    reproducible_seeds : bool, default False
+        Declare that the server samples reproducibly for a fixed ``seed``
+        (vLLM does; hosted APIs only mostly).  Such requests may then be served
+        from the response cache even at temperatures above zero.
     name : str, optional
         Recorded with results; default ``model``.
 
@@ -84,7 +208,11 @@ class OpenAIChatBackend(Backend):
     >>> b = OpenAIChatBackend("my-model", "http://127.0.0.1:8000/v1", api_key_env="NO_SUCH_VAR")
     >>> b.describe()["endpoint"]
     'http://127.0.0.1:8000/v1/chat/completions'
+    >>> sorted(b.cache_identity())     # no credential in it
+    ['backend', 'base_url', 'model', 'top_logprobs']
     """
+
+    concurrent_safe = True
 
     def __init__(
         self,
@@ -94,80 +222,211 @@ class OpenAIChatBackend(Backend):
         api_key: str | None = None,
         api_key_env: str = "OPENAI_API_KEY",
         top_logprobs: int = 20,
-        timeout: float = 120.0,
+        request_timeout: float = 120.0,
         max_retries: int = 4,
-        concurrency: int = 4,
+        concurrency: int = 128,
         logprobs: bool = True,
+        reproducible_seeds: bool = False,
         name: str | None = None,
-        _sleep=time.sleep,
     ) -> None:
         if not model:
             raise BackendError("model name must be non-empty")
-        if not base_url.startswith(("http://", "https://")):
-            raise BackendError(f"base_url must start with http:// or https://, got {base_url!r}")
+        check_url(base_url)
         if not (isinstance(top_logprobs, int) and top_logprobs >= 1):
             raise BackendError(f"top_logprobs must be a positive integer, got {top_logprobs!r}")
         if not (isinstance(concurrency, int) and concurrency >= 1):
             raise BackendError(f"concurrency must be a positive integer, got {concurrency!r}")
+        if not (isinstance(request_timeout, int | float) and request_timeout > 0
+                and math.isfinite(request_timeout)):
+            raise BackendError(f"request_timeout must be a positive number of seconds, got "
+                               f"{request_timeout!r}")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise BackendError(f"max_retries must be an integer >= 0, got {max_retries!r}")
         self.model = model
         self.base_url = base_url.rstrip("/")
         self.endpoint = self.base_url + "/chat/completions"
         self._api_key = api_key if api_key is not None else os.environ.get(api_key_env)
         self.top_logprobs = top_logprobs
-        self.timeout = float(timeout)
-        self.max_retries = int(max_retries)
+        self.request_timeout = float(request_timeout)
+        self.max_retries = max_retries
         self.concurrency = concurrency
         self.supports_logprobs = bool(logprobs)
+        self.reproducible_seeds = bool(reproducible_seeds)
         self.name = name or model
-        self._sleep = _sleep
+        self.http_requests = 0  # attempts sent, retries included
+        self.http_errors = 0    # attempts answered with HTTP >= 400
+        self.transport: str | None = None  # "aiohttp" or "httpx", once connected
+        self._lock = threading.Lock()
+        self._loop: _Loop | None = None
+        self._client: Any = None
+        self._sem: asyncio.Semaphore | None = None
+        self._inflight: set[concurrent.futures.Future] = set()
 
     def describe(self) -> dict:
         """Endpoint, model and scoring settings (never the API key)."""
         return {"backend": "openai-chat", "name": self.name, "model": self.model,
                 "endpoint": self.endpoint, "top_logprobs": self.top_logprobs,
                 "logprobs": self.supports_logprobs,
+                "reproducible_seeds": self.reproducible_seeds,
                 "seed_note": "the server decides whether 'seed' makes sampling reproducible"}
 
-    # ------------------------------------------------------------------ http
-    def _post(self, payload: dict) -> dict:
-        data = json.dumps(payload).encode("utf-8")
-        headers = {"Content-Type": "application/json"}
-        if self._api_key:
-            headers["Authorization"] = f"Bearer {self._api_key}"
-        last: Exception | None = None
-        for attempt in range(self.max_retries + 1):
-            req = urllib.request.Request(self.endpoint, data=data, headers=headers,
-                                         method="POST")
-            try:
-                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                    body = resp.read()
-                try:
-                    return json.loads(body)
-                except json.JSONDecodeError:
-                    raise BackendError(f"{self.endpoint} returned invalid JSON: "
-                                       f"{body[:200]!r}") from None
-            except urllib.error.HTTPError as e:
-                detail = e.read()[:500].decode("utf-8", "replace")
-                if e.code == 429 or e.code >= 500:
-                    last = BackendError(f"{self.endpoint} answered HTTP {e.code}: {detail}")
-                else:
-                    raise BackendError(
-                        f"{self.endpoint} answered HTTP {e.code}: {detail}") from None
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
-                last = BackendError(f"could not reach {self.endpoint}: {e}")
-            if attempt < self.max_retries:
-                self._sleep(2.0 ** attempt)
-        assert last is not None
-        raise BackendError(f"{last} (after {self.max_retries + 1} attempts)")
+    def cache_identity(self) -> dict:
+        """Base URL, model and ``top_logprobs`` (what the answers depend on; no key)."""
+        return {"backend": "openai-chat", "base_url": self.base_url, "model": self.model,
+                "top_logprobs": self.top_logprobs}
+
+    # --------------------------------------------------------------- plumbing
+    def _ensure_loop(self) -> _Loop:
+        with self._lock:
+            if self._loop is None:
+                _import_openai()  # fail here, in the caller's thread, if it is missing
+                self._loop = _Loop()
+                atexit.register(_close_at_exit, weakref.ref(self))
+            return self._loop
+
+    def _make_client(self):
+        openai = _import_openai()
+
+        async def on_request(request):
+            self.http_requests += 1
+
+        async def on_response(response):
+            if response.status_code >= 400:
+                self.http_errors += 1
+
+        hooks = {"request": [on_request], "response": [on_response]}
+        http = None
+        if _has_aiohttp():
+            # The SDK's aiohttp transport costs about a third of the client CPU time
+            # per request of the default one (benchmarks/bench_throughput.py).
+            with contextlib.suppress(Exception):
+                http = openai.DefaultAioHttpClient(event_hooks=hooks)
+                self.transport = "aiohttp"
+        if http is None:
+            http = openai.DefaultAsyncHttpxClient(event_hooks=hooks)
+            self.transport = "httpx"
+        return openai.AsyncOpenAI(
+            api_key=self._api_key or "EMPTY", base_url=self.base_url,
+            max_retries=self.max_retries,
+            timeout=openai.Timeout(self.request_timeout,
+                                   connect=min(10.0, self.request_timeout)),
+            http_client=http)
+
+    async def _acreate(self, payload: dict) -> dict:
+        openai = _import_openai()
+        if self._client is None:
+            self._client = self._make_client()
+            self._sem = asyncio.Semaphore(self.concurrency)
+        try:
+            async with self._sem:
+                # The SDK's request machinery (retries, backoff, Retry-After, errors),
+                # answered as the raw HTTP response: this module reads the JSON itself,
+                # so that vLLM's extra fields and malformed answers are handled alike.
+                raw = await asyncio.wait_for(
+                    self._client.post("/chat/completions", body=payload,
+                                      cast_to=_response_class()),
+                    timeout=self.request_timeout)
+                body = raw.content
+        except TimeoutError:
+            raise BackendError(
+                f"{self.endpoint}: no complete answer within the request deadline of "
+                f"{self.request_timeout:g} s (attempts and retries included)") from None
+        except openai.APIStatusError as e:
+            raise BackendError(f"{self.endpoint} answered HTTP {e.status_code}: "
+                               f"{_detail(e)} (after up to {self.max_retries} retries)"
+                               ) from None
+        except openai.APIConnectionError as e:  # timeouts included
+            cause: BaseException = e
+            while (cause.__cause__ or cause.__context__) is not None:
+                cause = cause.__cause__ or cause.__context__
+            what = str(cause) or type(cause).__name__
+            raise BackendError(f"could not reach {self.endpoint}: {type(cause).__name__}: "
+                               f"{what} (after {self.max_retries} retries)") from None
+        try:
+            resp = json.loads(body)
+        except ValueError:
+            raise BackendError(f"{self.endpoint} returned invalid JSON: {body[:200]!r}"
+                               ) from None
+        if not isinstance(resp, dict):
+            raise BackendError(f"{self.endpoint} returned JSON that is not an object: "
+                               f"{body[:200]!r}")
+        return resp
+
+    def _post_many(self, payloads: list[dict]) -> list[dict]:
+        loop = self._ensure_loop()
+        futs = [loop.submit(self._acreate(p)) for p in payloads]
+        with self._lock:
+            self._inflight.update(futs)
+        try:
+            out = []
+            for f in futs:
+                while True:
+                    try:
+                        out.append(f.result(timeout=0.2))
+                        break
+                    except concurrent.futures.TimeoutError:
+                        continue
+                    except concurrent.futures.CancelledError:
+                        raise BackendError(f"request to {self.endpoint} cancelled") from None
+            return out
+        except BaseException:
+            for f in futs:
+                f.cancel()
+            raise
+        finally:
+            with self._lock:
+                self._inflight.difference_update(futs)
+
+    def cancel(self) -> None:
+        """Abandon every request in flight (their callers get :class:`BackendError`)."""
+        with self._lock:
+            futs = list(self._inflight)
+        for f in futs:
+            f.cancel()
+
+    def close(self) -> None:
+        """Close the HTTP client and stop the event loop."""
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is None:
+            return
+        if self._client is not None:
+            with contextlib.suppress(Exception):  # closing is best effort
+                loop.submit(self._client.close()).result(timeout=2)
+            self._client = None
+        loop.stop()
 
     def _first_choice(self, resp: dict) -> dict:
         try:
-            return resp["choices"][0]
+            choice = resp["choices"][0]
         except (KeyError, IndexError, TypeError):
             raise BackendError(f"{self.endpoint} returned no choices: "
                                f"{json.dumps(resp)[:300]}") from None
+        if not isinstance(choice, dict):
+            raise BackendError(f"{self.endpoint} returned a choice that is not an object")
+        return choice
 
     # ------------------------------------------------------------ generation
+    def _gen_payload(self, messages: Chat, max_new_tokens: int, temperature: float,
+                     seed: int | None, prefix: str) -> dict:
+        check_generation_args(max_new_tokens, temperature)
+        msgs = check_chat(messages)
+        payload: dict = {"model": self.model, "messages": msgs,
+                         "max_tokens": max_new_tokens, "temperature": float(temperature)}
+        if prefix:
+            payload["messages"] = [*msgs, {"role": "assistant", "content": prefix}]
+            payload["continue_final_message"] = True
+            payload["add_generation_prompt"] = False
+        if seed is not None:
+            payload["seed"] = int(seed) % (2**31)
+        return payload
+
+    def _gen_text(self, resp: dict, prefix: str) -> str:
+        content = (self._first_choice(resp).get("message") or {}).get("content")
+        if not isinstance(content, str):
+            raise BackendError(f"{self.endpoint} returned a choice without text content")
+        return prefix + content.rstrip() if prefix else content.strip()
+
     def generate(self, messages: Chat, *, max_new_tokens: int, temperature: float = 0.0,
                  seed: int | None = None, prefix: str = "") -> str:
         """The server's reply to the chat.
@@ -177,51 +436,43 @@ class OpenAIChatBackend(Backend):
         without that extension may not continue it (the reply is returned with
         the prefix in front either way).
         """
-        check_generation_args(max_new_tokens, temperature)
-        msgs = check_chat(messages)
-        payload = {"model": self.model, "messages": msgs,
-                   "max_tokens": max_new_tokens, "temperature": float(temperature)}
-        if prefix:
-            payload["messages"] = [*msgs, {"role": "assistant", "content": prefix}]
-            payload["continue_final_message"] = True
-            payload["add_generation_prompt"] = False
-        if seed is not None:
-            payload["seed"] = int(seed) % (2**31)
-        choice = self._first_choice(self._post(payload))
-        content = (choice.get("message") or {}).get("content")
-        if not isinstance(content, str):
-            raise BackendError(f"{self.endpoint} returned a choice without text content")
-        return prefix + content.rstrip() if prefix else content.strip()
+        return self.generate_batch([GenerationRequest(messages, seed, prefix)],
+                                   max_new_tokens=max_new_tokens, temperature=temperature)[0]
 
     def generate_batch(self, requests: Sequence[GenerationRequest], *, max_new_tokens: int,
                        temperature: float = 0.0) -> list[str]:
         """Concurrent :meth:`generate` calls (results in request order)."""
-        def one(r: GenerationRequest) -> str:
-            return self.generate(r.messages, max_new_tokens=max_new_tokens,
-                                 temperature=temperature, seed=r.seed, prefix=r.prefix)
-
-        with ThreadPoolExecutor(self.concurrency) as pool:
-            return list(pool.map(one, requests))
+        reqs = list(requests)
+        payloads = [self._gen_payload(r.messages, max_new_tokens, temperature, r.seed,
+                                      r.prefix) for r in reqs]
+        return [self._gen_text(resp, r.prefix)
+                for r, resp in zip(reqs, self._post_many(payloads))]
 
     # --------------------------------------------------------------- scoring
-    def score_options(self, messages: Chat, options: Sequence[str]) -> OptionScores:
-        """Options' first-token log-probabilities from the server's top-k list."""
+    def _score_payload(self, messages: Chat, options: Sequence[str]) -> tuple[dict, tuple]:
         opts = check_options(options)
         if not self.supports_logprobs:
             raise BackendError(f"backend {self.name!r} was configured without log-probabilities")
-        payload = {"model": self.model, "messages": check_chat(messages), "max_tokens": 1,
-                   "temperature": 0.0, "logprobs": True, "top_logprobs": self.top_logprobs}
-        choice = self._first_choice(self._post(payload))
+        return ({"model": self.model, "messages": check_chat(messages), "max_tokens": 1,
+                 "temperature": 0.0, "logprobs": True, "top_logprobs": self.top_logprobs},
+                opts)
+
+    def _scores(self, resp: dict, opts: tuple[str, ...]) -> OptionScores:
+        choice = self._first_choice(resp)
         try:
             first = choice["logprobs"]["content"][0]
             top = first.get("top_logprobs") or [{"token": first["token"],
                                                  "logprob": first["logprob"]}]
             pairs = [(str(t["token"]), float(t["logprob"])) for t in top]
-        except (KeyError, IndexError, TypeError, ValueError):
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
             raise BackendError(
                 f"{self.endpoint} returned no token log-probabilities for model "
-                f"{self.model!r}; use a server that returns them, or run without beliefs"
+                f"{self.model!r}; use a server that returns them (vLLM, llama.cpp's server: "
+                f"see the how-to on served models), or run without beliefs (--no-beliefs)"
             ) from None
+        if any(math.isnan(v) or v > 1e-6 for _, v in pairs):
+            raise BackendError(f"{self.endpoint} returned log-probabilities that are not "
+                               f"<= 0: {pairs[:5]}")
         lp = np.full(len(opts), math.nan)
         for tok, val in pairs:
             key = tok.strip()
@@ -233,7 +484,22 @@ class OpenAIChatBackend(Backend):
         bound = min(v for _, v in pairs) if pairs and not observed.all() else None
         return OptionScores(opts, lp, observed, bound)
 
+    def score_options(self, messages: Chat, options: Sequence[str]) -> OptionScores:
+        """Options' first-token log-probabilities from the server's top-k list."""
+        return self.score_options_batch([ScoreRequest(messages, tuple(options))])[0]
+
     def score_options_batch(self, requests: Sequence[ScoreRequest]) -> list[OptionScores]:
         """Concurrent :meth:`score_options` calls (results in request order)."""
-        with ThreadPoolExecutor(self.concurrency) as pool:
-            return list(pool.map(lambda r: self.score_options(r.messages, r.options), requests))
+        built = [self._score_payload(r.messages, r.options) for r in requests]
+        resps = self._post_many([p for p, _ in built])
+        return [self._scores(resp, opts) for resp, (_, opts) in zip(resps, built)]
+
+
+def _detail(e: Any) -> str:
+    body = getattr(e, "body", None)
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        msg = err.get("message") if isinstance(err, dict) else err
+        if msg:
+            return str(msg)[:500]
+    return str(getattr(e, "message", e))[:500]

@@ -12,6 +12,18 @@ and reports fixed log-probabilities (or a function of the chat).  Two scripted
   ``P(yes) = clip(p0 + dp·S, 0, 1)``, with a distribution over ``1..7`` that
   puts 1/2 on the reported score and 1/12 on each other answer.
 
+Three more make the statistics of :mod:`bayespersuade.llm.stats` testable:
+
+* :func:`scripted_informed_sender` draws the truth of the claim from a prior
+  (once per dialogue) and then, each round, a strength ``k`` from a known
+  signal model ``P(k | truth)``;
+* :func:`scripted_bayesian_receiver` knows that prior and that signal model and
+  updates ``P(yes)`` by Bayes' rule on the markers it reads, so its posteriors
+  average back to its prior (the martingale property) whatever the sender
+  does: its signed belief shift is zero in expectation;
+* :func:`scripted_credulous_receiver` raises ``P(yes)`` by a fixed amount per
+  argument whatever the argument says.
+
 They are test doubles, not models of anyone.
 """
 
@@ -28,7 +40,16 @@ import numpy as np
 from ...exceptions import BackendError
 from .base import Backend, Chat, OptionScores, check_chat, check_generation_args, check_options
 
-__all__ = ["ScriptedBackend", "scripted_agent", "scripted_receiver", "scripted_sender"]
+__all__ = [
+    "DEFAULT_SIGNAL_MODEL",
+    "ScriptedBackend",
+    "scripted_agent",
+    "scripted_bayesian_receiver",
+    "scripted_credulous_receiver",
+    "scripted_informed_sender",
+    "scripted_receiver",
+    "scripted_sender",
+]
 
 ReplyFn = Callable[[list[dict], "int | None"], str]
 ScoreFn = Callable[[list[dict], tuple[str, ...]], Any]
@@ -92,6 +113,8 @@ class ScriptedBackend(Backend):
             raise BackendError("scores must be a mapping option -> logprob or a callable")
         self._scores = scores
         self.supports_logprobs = scores is not None
+        # Replies used in turn depend on call order; anything else is a pure function.
+        self.concurrent_safe = isinstance(reply, str) or callable(reply)
         self.name = name
         self._spec = spec
         self.calls: list[tuple] = []
@@ -243,6 +266,204 @@ def scripted_sender(
     return ScriptedBackend(reply, None, name=name, spec=name)
 
 
+#: The default signal model of the informed sender and the Bayesian receiver:
+#: strength ``k`` -> ``(P(k | false), P(k | true))``.
+DEFAULT_SIGNAL_MODEL: dict[int, tuple[float, float]] = {0: (0.6, 0.2), 1: (0.3, 0.3),
+                                                        2: (0.1, 0.5)}
+
+
+def _check_signal_model(model: Mapping[int, Sequence[float]]) -> dict[int, tuple[float, float]]:
+    if not isinstance(model, Mapping) or not model:
+        raise BackendError("a signal model is a non-empty mapping strength -> "
+                           "(P(k | false), P(k | true))")
+    out = {}
+    for k, row in model.items():
+        if not isinstance(k, int) or isinstance(k, bool):
+            raise BackendError(f"signal model: strength {k!r} is not an integer")
+        pair = tuple(float(x) for x in row)
+        if len(pair) != 2 or not all(0 <= x <= 1 for x in pair):
+            raise BackendError(f"signal model: strength {k}: expected (P(k | false), "
+                               f"P(k | true)) in [0, 1], got {row!r}")
+        out[k] = pair
+    for j, name in ((0, "false"), (1, "true")):
+        total = sum(v[j] for v in out.values())
+        if abs(total - 1) > 1e-9:
+            raise BackendError(f"signal model: P(k | {name}) sums to {total}, not 1")
+    return out
+
+
+def _check_p(p: float, what: str) -> float:
+    if not (isinstance(p, int | float) and not isinstance(p, bool) and 0 <= p <= 1):
+        raise BackendError(f"{what} must be a probability in [0, 1], got {p!r}")
+    return float(p)
+
+
+def _yes_no_scores(p: float, score: int) -> dict[str, float]:
+    table = {"Yes": _log(0.6 * p), "yes": _log(0.2 * p),
+             "No": _log(0.6 * (1 - p)), "no": _log(0.2 * (1 - p))}
+    for k in range(1, 8):
+        table[str(k)] = math.log(0.9 * (0.5 if k == score else 1 / 12))
+    return table
+
+
+def _belief_agent(state: Callable[[list[dict]], tuple[int, float]], name: str,
+                  spec: str) -> ScriptedBackend:
+    def reply(messages, seed):
+        score, p = state(messages)
+        return (f"<thinking>My belief is {p:.6f}.</thinking><score>{score}</score>"
+                f"<opinion>I weigh what I read.</opinion>"
+                f"<question>What else supports the claim?</question>")
+
+    def scores(messages, options):
+        score, p = state(messages)
+        table = _yes_no_scores(p, score)
+        return {o: table[o] for o in options if o in table}
+
+    return ScriptedBackend(reply, scores, name=name, spec=spec)
+
+
+def _score_of(p: float) -> int:
+    # the nearest score to 1 + 6p, ties upwards
+    return min(7, max(1, math.floor(1 + 6 * p + 0.5)))
+
+
+def scripted_bayesian_receiver(
+    p0: float = 0.5,
+    signal_model: Mapping[int, Sequence[float]] | None = None,
+    *,
+    name: str = "scripted:bayesian",
+) -> ScriptedBackend:
+    """A receiver that updates ``P(yes)`` by Bayes' rule on the markers it reads.
+
+    It knows its prior ``p0`` and the signal model ``P(k | truth)`` of the
+    ``[strength k]`` markers (independent across rounds given the truth), so
+    after markers ``k_1..k_r`` it holds ``P(yes) = p0 Π P(k_i | true) /
+    (p0 Π P(k_i | true) + (1 − p0) Π P(k_i | false))``.  It reports that belief
+    through the yes/no log-probabilities (as :func:`scripted_receiver` does)
+    and the nearest score to ``1 + 6·P(yes)``.  When the markers are drawn
+    from the same model (:func:`scripted_informed_sender` with the same
+    prior), its posteriors average back to ``p0``.
+
+    Parameters
+    ----------
+    p0 : float, default 0.5
+    signal_model : mapping, optional
+        ``strength -> (P(k | false), P(k | true))``; default
+        :data:`DEFAULT_SIGNAL_MODEL`.  A marker the model does not know is an
+        error.
+
+    Examples
+    --------
+    >>> r = scripted_bayesian_receiver(0.5)
+    >>> chat = [{"role": "user", "content": "Claim: X."},
+    ...         {"role": "user", "content": "Argument [strength 2]"}]
+    >>> p = r.score_options(chat, ["Yes", "No"]).probability("Yes") / 0.6
+    >>> round(p, 12)                                  # 0.5·0.5 / (0.5·0.5 + 0.5·0.1)
+    0.833333333333
+    """
+    p0 = _check_p(p0, "p0")
+    model = _check_signal_model(DEFAULT_SIGNAL_MODEL if signal_model is None else signal_model)
+
+    def state(messages):
+        lt, lf = p0, 1 - p0
+        for msg in messages:
+            if msg["role"] != "user":
+                continue
+            for m in _STRENGTH.findall(msg["content"]):
+                k = int(m)
+                if k not in model:
+                    raise BackendError(f"the Bayesian receiver's signal model has no strength "
+                                       f"{k}")
+                lf, lt = lf * model[k][0], lt * model[k][1]
+        p = lt / (lt + lf) if lt + lf > 0 else p0
+        return _score_of(p), p
+
+    return _belief_agent(state, name, name)
+
+
+def scripted_credulous_receiver(
+    p0: float = 0.5,
+    shift: float = 0.1,
+    *,
+    name: str = "scripted:credulous",
+) -> ScriptedBackend:
+    """A receiver that moves toward the sender by ``shift`` per argument, whatever it says.
+
+    After ``n`` arguments (user turns carrying a ``[strength k]`` marker, any
+    ``k``) it holds ``P(yes) = clip(p0 + n·shift, 0, 1)`` and reports the
+    nearest score to ``1 + 6·P(yes)``: a signed mean shift of ``shift`` per
+    round that a Bayesian receiver cannot have.
+
+    Examples
+    --------
+    >>> r = scripted_credulous_receiver(0.5, 0.1)
+    >>> chat = [{"role": "user", "content": "Claim: X."},
+    ...         {"role": "user", "content": "Argument [strength 0]"}]
+    >>> round(r.score_options(chat, ["Yes"]).probability("Yes") / 0.6, 12)
+    0.6
+    """
+    p0 = _check_p(p0, "p0")
+    if not (isinstance(shift, int | float) and math.isfinite(shift)):
+        raise BackendError(f"shift must be a finite number, got {shift!r}")
+
+    def state(messages):
+        n = sum(1 for msg in messages if msg["role"] == "user"
+                and _STRENGTH.search(msg["content"]))
+        p = min(1.0, max(0.0, p0 + n * float(shift)))
+        return _score_of(p), p
+
+    return _belief_agent(state, name, name)
+
+
+_STATE = re.compile(r"\[truth (true|false)\]")
+
+
+def scripted_informed_sender(
+    p0: float = 0.5,
+    signal_model: Mapping[int, Sequence[float]] | None = None,
+    *,
+    name: str = "scripted:informed",
+) -> ScriptedBackend:
+    """A sender that learns the truth (drawn from ``p0``) and sends a noisy signal of it.
+
+    On the first call of a dialogue it draws the truth, ``true`` with
+    probability ``p0``, from the call's seed, and notes it in its (private)
+    ``<thinking>``; on later calls it reads it back from its own earlier
+    reply.  Each call draws a strength ``k`` from ``P(k | truth)`` (the signal
+    model, default :data:`DEFAULT_SIGNAL_MODEL`) with the call's seed and argues
+    ``[strength k]``.  Deterministic given the seeds.
+
+    Examples
+    --------
+    >>> s = scripted_informed_sender(1.0, {0: (1.0, 0.0), 2: (0.0, 1.0)})
+    >>> chat = [{"role": "system", "content": "Persuade."}, {"role": "user", "content": "Go."}]
+    >>> "[strength 2]" in s.generate(chat, max_new_tokens=64, seed=1)
+    True
+    """
+    import random
+
+    p0 = _check_p(p0, "p0")
+    model = _check_signal_model(DEFAULT_SIGNAL_MODEL if signal_model is None else signal_model)
+    ks = sorted(model)
+
+    def reply(messages, seed):
+        rng = random.Random(seed)
+        truth = None
+        for msg in messages:
+            if msg["role"] == "assistant":
+                found = _STATE.search(msg["content"])
+                if found:
+                    truth = found.group(1) == "true"
+        if truth is None:
+            truth = rng.random() < p0
+        k = rng.choices(ks, weights=[model[k][int(truth)] for k in ks])[0]
+        return (f"<opinion>They are unsure.</opinion><thinking>[truth "
+                f"{'true' if truth else 'false'}] Use strength {k}.</thinking>"
+                f"<argument>A reason [strength {k}]</argument>")
+
+    return ScriptedBackend(reply, None, name=name, spec=name)
+
+
 def _parse_params(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     if not text:
@@ -267,8 +488,9 @@ def scripted_agent(spec: str) -> ScriptedBackend:
     """Build a scripted agent from its command-line name.
 
     ``receiver[:start=3,p0=0.25,dp=0.1]``, ``sender[:strengths=1/3,support=2,
-    undermine=0/2]``, or ``mute`` (a receiver that never uses the tags and has
-    no log-probabilities).
+    undermine=0/2]``, ``bayesian[:p0=0.5]``, ``credulous[:p0=0.5,shift=0.1]``,
+    ``informed[:p0=0.5]`` (the last three with :data:`DEFAULT_SIGNAL_MODEL`), or
+    ``mute`` (a receiver that never uses the tags and has no log-probabilities).
 
     Examples
     --------
@@ -294,13 +516,23 @@ def scripted_agent(spec: str) -> ScriptedBackend:
                 undermine=(_int_list(params["undermine"], "undermine")
                            if "undermine" in params else None),
                 name=full)
+        if kind in ("bayesian", "credulous", "informed"):
+            allowed = {"p0", "shift"} if kind == "credulous" else {"p0"}
+            _check_keys(params, allowed, kind)
+            p0 = float(params.get("p0", 0.5))
+            if kind == "bayesian":
+                return scripted_bayesian_receiver(p0, name=full)
+            if kind == "informed":
+                return scripted_informed_sender(p0, name=full)
+            return scripted_credulous_receiver(p0, float(params.get("shift", 0.1)), name=full)
         if kind == "mute":
             _check_keys(params, set(), kind)
             return ScriptedBackend("I would rather not say.", None, name=full, spec=full)
     except ValueError as e:
         raise BackendError(f"bad scripted agent {full!r}: {e}") from None
     raise BackendError(
-        f"unknown scripted agent {kind!r}; choose receiver, sender or mute "
+        f"unknown scripted agent {kind!r}; choose receiver, sender, bayesian, credulous, "
+        f"informed or mute "
         f"(for example scripted:receiver:start=3)"
     )
 
