@@ -28,6 +28,7 @@ __all__ = [
     "CertificateError",
     "DataError",
     "GameFileError",
+    "IllConditionedWarning",
     "InvalidGameError",
     "MissingDependencyError",
     "SolverError",
@@ -100,6 +101,14 @@ class BackendError(BayesPersuadeError, RuntimeError):
 
 class MissingDependencyError(BayesPersuadeError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
+
+
+class IllConditionedWarning(UserWarning):
+    """A float solve met ties or dominances too close for float arithmetic to decide.
+
+    The message names the actions; an exact solve of ``game.to_rational()``
+    (``exact=True``) decides them.
+    """
 
 
 def missing_dependency(module: str, extra: str) -> MissingDependencyError:

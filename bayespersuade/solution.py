@@ -77,7 +77,11 @@ class Solution:
         :attr:`certificate`.
     certificate : Certificate or None
     exact_failure : str or None
-        Why an exact answer was requested but not delivered.
+        Why an exact answer was requested but not delivered; for a float
+        solve, why float arithmetic could not decide it (ties or dominances
+        closer than its tolerance, with an
+        :class:`~bayespersuade.exceptions.IllConditionedWarning`): solve
+        ``game.to_rational()`` with ``exact=True``.
     method : str
         ``"lp"`` or ``"concavification"``.
     backend : str

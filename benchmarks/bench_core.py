@@ -21,6 +21,11 @@ It prints one Markdown report:
    (:func:`bayespersuade.solvers.certify.certify_basis`) beside the float solve;
 4. the peak resident memory of a 200 x 200 float solve, measured in a fresh
    subprocess (``ru_maxrss``);
+5. the peak memory and time of tall games (2 x 15,000 and 3 x 5,000; float LP,
+   float concavification, exact LP), each in a fresh subprocess;
+6. ``game.solve()`` beside the anchors a user would write instead: scipy's
+   ``linprog`` (HiGHS dual simplex and HiGHS-IPM, sparse vectorised build) and
+   cvxpy, interleaved, with the ratio to the best of them;
 
 then checks the performance targets.  Times are medians of repeats; ours and
 cvxpy's (float and exact) are interleaved within each repeat, so that load from
@@ -82,6 +87,17 @@ def random_game(n_states: int, n_actions: int, seed: int) -> PersuasionGame:
     total = int(w.sum())
     prior = [Fraction(int(x), total) for x in w]
     return PersuasionGame(prior, v.tolist(), u.tolist(), name=f"random-{n_states}x{n_actions}")
+
+
+def tall_game(n_states: int, n_actions: int, seed: int) -> PersuasionGame:
+    """Tall/wide games: integer utilities in 0..10^6 (few duplicates), rational prior."""
+    rng = np.random.default_rng(seed)
+    v = rng.integers(0, 10**6 + 1, size=(n_actions, n_states))
+    u = rng.integers(0, 10**6 + 1, size=(n_actions, n_states))
+    w = rng.integers(1, 101, size=n_states)
+    total = int(w.sum())
+    prior = [Fraction(int(x), total) for x in w]
+    return PersuasionGame(prior, v.tolist(), u.tolist(), name=f"tall-{n_states}x{n_actions}")
 
 
 def size_seed(seed: int, n: int, m: int) -> int:
@@ -156,6 +172,82 @@ def versions() -> dict[str, str]:
 
 
 # ----------------------------------------------------------------- sections
+
+
+def scipy_obedience_lp(prior, v, u, method: str = "highs") -> float:
+    """The LP as a competent scipy user writes it: sparse, vectorised build, linprog.
+
+    Variables ``x[a * n + ω]``; prior rows ``Σ_a x(ω, a) = μ0(ω)``; one
+    obedience row per ordered pair ``a != b``:
+    ``Σ_ω x(ω, a) (u(b, ω) − u(a, ω)) <= 0``.  Returns the optimal value.
+    """
+    import scipy.optimize
+    import scipy.sparse as sp
+
+    m, n = u.shape
+    a_idx, b_idx = np.nonzero(~np.eye(m, dtype=bool))
+    D = u[b_idx] - u[a_idx]  # (m(m-1), n)
+    rows = np.repeat(np.arange(a_idx.size), n)
+    cols = (a_idx[:, None] * n + np.arange(n)[None, :]).ravel()
+    A_ub = sp.csr_array((D.ravel(), (rows, cols)), shape=(a_idx.size, m * n))
+    A_eq = sp.csr_array((np.ones(m * n), (np.tile(np.arange(n), m), np.arange(m * n))),
+                        shape=(n, m * n))
+    res = scipy.optimize.linprog(-v.ravel(), A_ub=A_ub, b_ub=np.zeros(a_idx.size),
+                                 A_eq=A_eq, b_eq=prior, bounds=(0, None), method=method)
+    if res.status != 0:
+        raise RuntimeError(f"linprog ({method}) failed: {res.message}")
+    return -float(res.fun)
+
+
+ANCHOR_SIZES = [(2, 7), (5, 5), (10, 10), (20, 20), (50, 50)]
+QUICK_ANCHOR_SIZES = [(2, 7), (10, 10)]
+
+
+def bench_anchors(sizes, seed: int, out: list[str], results: dict) -> None:
+    """``game.solve()`` beside scipy HiGHS (dual simplex), scipy HiGHS-IPM and cvxpy.
+
+    All four interleaved in each repeat; the ratio is to the fastest anchor.
+    """
+    from bayespersuade.solvers.lp import solve_obedience_lp_cvxpy
+
+    out.append("## 6. Anchors: what a user would write instead\n")
+    out.append("`game.solve()` beside `scipy.optimize.linprog` with a sparse, vectorised "
+               "build (`method=\"highs\"` and `\"highs-ipm\"`) and the cvxpy formulation "
+               "(cvxpy + HiGHS), interleaved in each repeat; *ratio* is the best anchor's "
+               "time over ours (above 1: we are faster).\n")
+    out.append("| Size | bayespersuade | scipy HiGHS | scipy HiGHS-IPM | cvxpy + HiGHS | "
+               "Best anchor | Ratio | Repeats |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    rows = []
+    for n, m in sizes:
+        s = size_seed(seed, n, m)
+        game = random_game(n, m, s)
+        prior, v, u = game.prior, game.sender_utility, game.receiver_utility
+        ref = game.solve().value
+        fns = {
+            "ours": lambda game=game: game.solve().value,
+            "scipy HiGHS": lambda p=prior, v=v, u=u: scipy_obedience_lp(p, v, u, "highs"),
+            "scipy HiGHS-IPM": lambda p=prior, v=v, u=u: scipy_obedience_lp(p, v, u,
+                                                                           "highs-ipm"),
+            "cvxpy + HiGHS": lambda p=prior, v=v, u=u: solve_obedience_lp_cvxpy(p, v, u)[1],
+        }
+        for name, fn in fns.items():  # same answer before timing
+            val = fn()
+            if abs(val - ref) > 1e-6 * max(1.0, abs(ref)):
+                raise RuntimeError(f"{name} disagrees at {n}x{m}: {val} vs {ref}")
+        reps = max(2, repeats_for(n, m) // 2)
+        times = interleaved(fns, reps)
+        med = {k: statistics.median(t) for k, t in times.items()}
+        anchors = {k: t for k, t in med.items() if k != "ours"}
+        best = min(anchors, key=anchors.get)
+        ratio = anchors[best] / med["ours"]
+        rows.append({"n": n, "m": m, "ratio": ratio, "best": best})
+        out.append(f"| {n} × {m} | {fmt_s(med['ours'])} | {fmt_s(med['scipy HiGHS'])} | "
+                   f"{fmt_s(med['scipy HiGHS-IPM'])} | {fmt_s(med['cvxpy + HiGHS'])} | "
+                   f"{best} | {ratio:.2f}× | {reps} |")
+        print(f"[anchors] {n}x{m}: ratio {ratio:.2f} to {best}", file=sys.stderr, flush=True)
+    results["anchors"] = rows
+    out.append("")
 
 
 def bench_float(sizes, seed: int, out: list[str], results: dict) -> None:
@@ -339,7 +431,7 @@ _MEMORY_SCRIPT = textwrap.dedent("""
     import json, resource, sys, time
     sys.path.insert(0, {root!r})
     sys.path.insert(0, {bench!r})
-    from bench_core import random_game
+    from bench_core import random_game, tall_game
     import bayespersuade.solvers.lp, bayespersuade.solvers.dispatch  # imports before the baseline
 
     def hwm_kib():
@@ -351,15 +443,15 @@ _MEMORY_SCRIPT = textwrap.dedent("""
         except OSError:
             return None
 
-    game = random_game({n}, {m}, {seed})
+    game = {gen}({n}, {m}, {seed})
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     hwm_before = hwm_kib()
     t0 = time.perf_counter()
-    sol = game.solve()
+    sol = game.solve(method={method!r}, exact={exact!r})
     elapsed = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({{"before_kib": before, "peak_kib": after, "hwm_before_kib": hwm_before,
-                      "hwm_kib": hwm_kib(), "seconds": elapsed, "value": sol.value,
+                      "hwm_kib": hwm_kib(), "seconds": elapsed, "value": str(sol.value),
                       "algorithm": sol.algorithm}}))
 """)
 
@@ -373,10 +465,7 @@ def bench_memory(seed: int, n: int, m: int, out: list[str], results: dict) -> No
     mark of the child's own address space) is reported beside it.
     """
     s = size_seed(seed, n, m)
-    script = _MEMORY_SCRIPT.format(root=str(ROOT), bench=str(Path(__file__).parent),
-                                   n=n, m=m, seed=s)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          check=False)
+    proc = _memory_run("random_game", n, m, s, "lp", False)
     out.append(f"## 4. Peak memory of a {n} × {m} float solve\n")
     if proc.returncode != 0:
         out.append(f"The subprocess failed (exit {proc.returncode}):\n\n```\n"
@@ -401,6 +490,53 @@ def bench_memory(seed: int, n: int, m: int, out: list[str], results: dict) -> No
         out.append(f"| `VmHWM` | {hb:.0f} MiB | {ha:.0f} MiB | {ha - hb:.0f} MiB |")
     out.append("")
     print(f"[memory] {n}x{m}: peak {peak:.0f} MiB", file=sys.stderr, flush=True)
+
+
+def _memory_run(gen: str, n: int, m: int, seed: int, method: str, exact: bool):
+    script = _MEMORY_SCRIPT.format(root=str(ROOT), bench=str(Path(__file__).parent),
+                                   gen=gen, n=n, m=m, seed=seed, method=method, exact=exact)
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False)
+
+
+TALL_SIZES = [(2, 15_000), (3, 5_000)]
+QUICK_TALL_SIZES = [(2, 1_000), (3, 300)]
+
+
+def bench_tall(seed: int, quick: bool, out: list[str], results: dict) -> None:
+    """Peak memory and time of tall games, each solve in a fresh subprocess.
+
+    Utilities are integers in ``0..10^6`` (so few actions are duplicates):
+    what is measured is the reduction to the actions that are a best response
+    somewhere, then the LP or the envelope on those.
+    """
+    sizes = QUICK_TALL_SIZES if quick else TALL_SIZES
+    out.append("## 5. Tall games: peak memory (fresh subprocess per solve)\n")
+    out.append("Integer utilities `0..10^6`, rational prior; each solve alone in a fresh "
+               "Python process; `VmHWM` is the process's own high-water mark, `ru_maxrss` "
+               "an upper bound (it includes the parent's size at `fork`).\n")
+    out.append("| Size | Method | Exact | Algorithm | Time | `VmHWM` | `ru_maxrss` |")
+    out.append("|---|---|---|---|---|---|---|")
+    rows = []
+    for n, m in sizes:
+        s = size_seed(seed, n, m)
+        for method, exact in (("lp", False), ("concavification", False), ("lp", True)):
+            proc = _memory_run("tall_game", n, m, s, method, exact)
+            if proc.returncode != 0:
+                out.append(f"| {n} × {m:,} | {method} | {exact} | failed (exit "
+                           f"{proc.returncode}) | - | - | - |")
+                rows.append({"n": n, "m": m, "peak_mib": None})
+                continue
+            data = json.loads(proc.stdout.strip().splitlines()[-1])
+            hwm = (data["hwm_kib"] or data["peak_kib"]) / 1024
+            rows.append({"n": n, "m": m, "peak_mib": hwm, "method": method, "exact": exact})
+            out.append(f"| {n} × {m:,} | {method} | {'yes' if exact else 'no'} | "
+                       f"{data['algorithm']} | {data['seconds']:.2f} s | {hwm:.0f} MiB | "
+                       f"{data['peak_kib'] / 1024:.0f} MiB |")
+            print(f"[tall] {n}x{m} {method} exact={exact}: {hwm:.0f} MiB, "
+                  f"{data['seconds']:.2f} s", file=sys.stderr, flush=True)
+    results["tall"] = rows
+    out.append("")
 
 
 def check_targets(results: dict, quick: bool, out: list[str]) -> None:
@@ -441,6 +577,24 @@ def check_targets(results: dict, quick: bool, out: list[str]) -> None:
     else:
         line("peak memory of a 200 × 200 solve < 2 GB",
              "-" if not mem else f"{mem['peak_mib']:.0f} MiB at {mem['n']} × {mem['m']}", None)
+    anchors = results.get("anchors")
+    if anchors:
+        small = [r["ratio"] for r in anchors if r["n"] * r["m"] <= 100]
+        line("≥ 3× faster than the best anchor (scipy HiGHS, HiGHS-IPM, cvxpy) up to "
+             "10 × 10", f"min ratio {min(small):.2f}×" if small else "-",
+             min(small) >= 3 if small else None)
+        line("ahead of the best anchor at every size run",
+             f"min ratio {min(r['ratio'] for r in anchors):.2f}×",
+             min(r["ratio"] for r in anchors) >= 1)
+    tall = results.get("tall")
+    if tall:
+        peaks = [r["peak_mib"] for r in tall]
+        ok = all(p is not None for p in peaks)
+        worst = max(p for p in peaks if p is not None) if any(
+            p is not None for p in peaks) else float("nan")
+        line("peak memory of 2 × 15,000 and 3 × 5,000 solves < 500 MB",
+             f"max {worst:.0f} MiB" + (" (--quick: smaller sizes)" if quick else ""),
+             (ok and worst < 500e6 / 2**20) if not quick else None)
     out.append("")
 
 
@@ -450,6 +604,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="small sizes only (under a minute)")
     parser.add_argument("--out", type=Path, help="also write the Markdown report here")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="base seed")
+    parser.add_argument("--no-anchors", action="store_true",
+                        help="skip section 6 (scipy HiGHS, HiGHS-IPM, cvxpy anchors)")
+    parser.add_argument("--only", choices=("tall", "anchors"),
+                        help="run one section only (with the header and targets)")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -464,10 +622,26 @@ def main(argv: list[str] | None = None) -> int:
     out.append("Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + ".\n")
 
     results: dict[str, Any] = {}
+    if args.only is not None:
+        warm = random_game(2, 2, 0)
+        warm.solve()
+        if args.only == "tall":
+            bench_tall(args.seed, args.quick, out, results)
+        else:
+            bench_anchors(QUICK_ANCHOR_SIZES if args.quick else ANCHOR_SIZES, args.seed,
+                          out, results)
+        check_targets(results, args.quick, out)
+        report = "\n".join(out) + "\n"
+        print(report)
+        if args.out is not None:
+            args.out.write_text(report, encoding="utf-8")
+        return 0
     # memory first, while this process is small (see bench_memory)
     mem_out: list[str] = []
     mem_size = (50, 50) if args.quick else (200, 200)
     bench_memory(args.seed, *mem_size, mem_out, results)
+    tall_out: list[str] = []
+    bench_tall(args.seed, args.quick, tall_out, results)
 
     # warm-up: imports and first-call overheads of both libraries
     import bayespersuade.solvers.lp as _lp
@@ -485,6 +659,10 @@ def main(argv: list[str] | None = None) -> int:
     exact_sizes = [(10, 10)] if args.quick else [(10, 10), (50, 50), (100, 100)]
     bench_exact(exact_sizes, args.seed, out, results)
     out.extend(mem_out)
+    out.extend(tall_out)
+    if not args.no_anchors:
+        bench_anchors(QUICK_ANCHOR_SIZES if args.quick else ANCHOR_SIZES, args.seed, out,
+                      results)
     check_targets(results, args.quick, out)
     try:
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())

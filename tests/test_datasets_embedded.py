@@ -14,10 +14,31 @@ from bayespersuade.datasets.embedded import (
 )
 from bayespersuade.exceptions import InvalidParameterError
 
-UPSTREAM_DIR = Path("/work/shared/data/perspectrum")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _main_checkout(root: Path) -> Path:
+    """The main checkout of a git worktree (``.git`` is then a file naming it)."""
+    git = root / ".git"
+    if git.is_file():
+        line = git.read_text(encoding="utf-8").strip()
+        if line.startswith("gitdir:"):
+            gitdir = Path(line.split(":", 1)[1].strip())
+            if gitdir.parent.name == "worktrees":
+                return gitdir.parent.parent.parent
+    return root
+
+
+# third-party data is never committed: the upstream files sit in ``../shared/data``
+# beside the repository (of the main checkout, when this is a worktree)
+UPSTREAM_DIR = next(
+    (p for p in (ROOT.parent / "shared" / "data" / "perspectrum",
+                 _main_checkout(ROOT).parent / "shared" / "data" / "perspectrum")
+     if p.is_dir()),
+    ROOT.parent / "shared" / "data" / "perspectrum")
 needs_upstream = pytest.mark.skipif(
     not UPSTREAM_DIR.is_dir(),
-    reason=f"upstream PERSPECTRUM files not present at {UPSTREAM_DIR}")
+    reason=f"upstream PERSPECTRUM files not present in ../shared/data ({UPSTREAM_DIR})")
 
 
 def test_bundle_sizes_and_splits():

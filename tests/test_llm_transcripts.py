@@ -562,3 +562,32 @@ def test_one_command_each_way_gives_the_live_run_statistics(tmp_path, fmt, capsy
     back = json.loads((tmp_path / "imp" / "summary.json").read_text())
     assert back == live
     assert (tmp_path / "imp" / "report.md").is_file()
+
+
+def test_import_takes_the_directory_lock(tmp_path):
+    # An import writes into an evaluation directory like a live run does, so it
+    # takes the same lock: a directory held by another process is refused.
+    import subprocess
+    import sys
+
+    from bayespersuade.llm.store import RunDirectoryLocked
+    from bayespersuade.llm.transcripts import import_transcripts
+
+    csv = tmp_path / "t.csv"
+    csv.write_text("id,claim,s0,s1\n1,Cats are mammals.,3,5\n")
+    out = tmp_path / "held"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom bayespersuade.llm.store import "
+         "hold_run_dir\nwith hold_run_dir(sys.argv[1]):\n    print('locked', flush=True)\n"
+         "    time.sleep(60)\n", str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(RunDirectoryLocked, match=f"process {holder.pid}"):
+            import_transcripts([csv], format="csv", out=out, dataset="demo", report=None)
+        assert not (out / "results.jsonl").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    with pytest.warns(UserWarning, match="taking over the lock"):  # the holder was killed
+        res = import_transcripts([csv], format="csv", out=out, dataset="demo", report=None)
+    assert res.n_accepted == 1 and (out / "results.jsonl").exists()

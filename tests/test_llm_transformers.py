@@ -1,7 +1,5 @@
 """The transformers backend on a tiny random Llama built in code (no download)."""
 
-import time
-
 import pytest
 
 pytestmark = pytest.mark.llm
@@ -63,15 +61,12 @@ def direct_greedy(b, messages, n, prefix=""):
     return prefix + b.tokenizer.decode(out, skip_special_tokens=True)
 
 
-def test_tiny_model_is_tiny_and_quick(tmp_path):
-    tiny_llama(seed=0)  # the first call imports tokenizers/transformers modules
-    t0 = time.perf_counter()
+def test_tiny_model_is_tiny(tmp_path):
+    # (its build time is not asserted: speed is measured in benchmarks/)
     model, _tok = tiny_llama(seed=1)
-    elapsed = time.perf_counter() - t0
     model.save_pretrained(tmp_path)
     size = sum(p.stat().st_size for p in tmp_path.glob("*.safetensors"))
     assert size < 1_000_000
-    assert elapsed < 1.0  # typically ~0.05 s
 
 
 def test_scores_equal_direct_computation(tiny):

@@ -11,20 +11,31 @@ from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bayespersuade import PersuasionGame
 from bayespersuade.solvers.best_response import best_response_exact
 from bayespersuade.solvers.certify import verify_certificate
-from bayespersuade.testing import degenerate_games, games, priors, two_state_games
+from bayespersuade.testing import (
+    DEGENERACIES,
+    degenerate_games,
+    games,
+    priors,
+    two_state_games,
+)
 
+#: Core properties: 300 examples each in the normal run.
 PROPS = settings(
-    max_examples=60,
+    max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     derandomize=True,
 )
+
+#: Properties that re-solve several games per example.
+HEAVY = settings(PROPS, max_examples=100)
 
 rational_games = games(max_states=4, max_actions=5)
 any_rational = st.one_of(rational_games, degenerate_games(max_states=4, max_actions=5),
@@ -69,6 +80,24 @@ def test_lp_and_concavification_agree_exactly(game):
     _check_optimal_solution(game, cav)
 
 
+@pytest.mark.parametrize("kind", DEGENERACIES)
+def test_lp_and_concavification_agree_on_every_degeneracy(kind):
+    """Every kind of :func:`degenerate_games`, not only those a mixed draw reaches."""
+
+    @settings(PROPS, max_examples=40)
+    @given(degenerate_games(kinds=[kind], max_states=4, max_actions=5))
+    def check(game):
+        assert game.metadata["degeneracy"] == kind
+        lp = game.solve(method="lp", exact=True)
+        cav = game.solve(method="concavification", exact=True)
+        assert lp.exact and cav.exact, (lp.exact_failure, cav.exact_failure)
+        assert lp.value == cav.value
+        _check_optimal_solution(game, lp)
+        _check_optimal_solution(game, cav)
+
+    check()
+
+
 @PROPS
 @given(any_rational)
 def test_value_bounds(game):
@@ -101,7 +130,7 @@ def test_float_and_exact_agree(game):
         assert np.allclose(w @ post, game.prior, atol=1e-9)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True)
+@settings(PROPS, max_examples=60)
 @given(games(max_states=3, max_actions=4))
 def test_cvxpy_backend_agrees_with_highs(game):
     ours = game.solve()
@@ -110,7 +139,7 @@ def test_cvxpy_backend_agrees_with_highs(game):
     assert abs(ours.value - theirs.value) <= 1e-6 * max(1.0, abs(ours.value))
 
 
-@PROPS
+@HEAVY
 @given(any_rational, st.data())
 def test_invariance_under_relabelling(game, data):
     sperm = data.draw(st.permutations(range(game.n_states)))
@@ -120,7 +149,7 @@ def test_invariance_under_relabelling(game, data):
     assert permuted.no_disclosure_value(exact=True) == game.no_disclosure_value(exact=True)
 
 
-@PROPS
+@HEAVY
 @given(any_rational, st.integers(1, 5), st.integers(-5, 5), st.data())
 def test_invariance_under_positive_affine_receiver_utility(game, scale, shift, data):
     prior, v, u = game.exact_data()
@@ -150,7 +179,7 @@ def test_certificate_rejects_tampering(game):
     assert not check.objectives_equal
 
 
-@PROPS
+@HEAVY
 @given(two_state_games(), st.lists(priors(2), min_size=1, max_size=8))
 def test_batch_agrees_with_single_solves_two_states(game, ps):
     P = np.array([[float(x) for x in p] for p in ps])
@@ -165,12 +194,13 @@ def test_batch_agrees_with_single_solves_two_states(game, ps):
         assert np.allclose(w @ post, P[k], atol=1e-9)
 
 
-@settings(max_examples=30, deadline=None, derandomize=True)
-@given(games(min_states=3, max_states=4, max_actions=5),
-       st.lists(priors(3), min_size=1, max_size=5))
-def test_batch_agrees_with_single_solves_many_states(game, ps):
+@HEAVY
+@given(games(min_states=3, max_states=4, max_actions=5), st.data())
+def test_batch_agrees_with_single_solves_many_states(game, data):
     n = game.n_states
-    ps = [list(p) + [Fraction(0)] * (n - 3) for p in ps]
+    # all-positive priors: the interior of the simplex, where the upper hull works
+    ps = data.draw(st.lists(priors(n, allow_zeros=False), min_size=1, max_size=5))
+    assert all(x > 0 for p in ps for x in p)
     P = np.array([[float(x) for x in p] for p in ps])
     batch = game.ceilings(P)
     for k, p in enumerate(ps):
@@ -181,11 +211,11 @@ def test_batch_agrees_with_single_solves_many_states(game, ps):
         assert np.allclose(batch.weights[k, :m] @ batch.posteriors[k, :m], P[k], atol=1e-8)
 
 
-@PROPS
-@given(any_rational, priors(2), st.fractions(0, 1))
+@HEAVY
+@given(st.one_of(two_state_games(), degenerate_games(max_states=2)), priors(2),
+       st.fractions(0, 1))
 def test_value_is_concave_in_the_prior_two_states(game, q, lam):
-    if game.n_states != 2:
-        return
+    assert game.n_states == 2  # every draw is used
     p = game.exact_data()[0]
     q = list(q)
     mix = [lam * p[i] + (1 - lam) * q[i] for i in range(2)]

@@ -39,6 +39,7 @@ from ..llm.store import (
     RUN_SCHEMA,
     SUMMARY,
     append_record,
+    hold_run_dir,
     write_json_atomic,
 )
 from ._deps import require_inspect
@@ -221,15 +222,18 @@ def import_inspect_log(
                          "limit": meta.get("limit"), "n_before": 0, "argv": None,
                          "python": None, "n_new": len(lines),
                          "imported_from": "inspect"}]}
-    out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out / RUN, run)
-    for line in lines:
-        append_record(out / RESULTS, line)
-    summary = summarize(lines)
-    write_json_atomic(out / SUMMARY, summary)
     report_path = None
-    if report is not None:
-        from ..llm.report import write_report
+    with hold_run_dir(out):  # a concurrent evaluation or import here is refused
+        if (out / RUN).exists() or (out / RESULTS).exists():
+            raise DataError(f"{out} already holds an evaluation; import into a new "
+                            "directory", path=str(out / RUN))
+        write_json_atomic(out / RUN, run)
+        for line in lines:
+            append_record(out / RESULTS, line)
+        summary = summarize(lines)
+        write_json_atomic(out / SUMMARY, summary)
+        if report is not None:
+            from ..llm.report import write_report
 
-        report_path = write_report(out, format=report)
+            report_path = write_report(out, format=report)
     return InspectImport(out, len(lines), tuple(errored), match, summary, report_path)

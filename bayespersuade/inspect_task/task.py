@@ -55,7 +55,7 @@ from .._version import __version__
 from ..exceptions import DataError, InvalidGameError, InvalidParameterError
 from ..instances.families import evidence_support_share
 from ..llm import prompts
-from ..llm.metrics import FAMILIES, belief_kind, exact_belief, instance_metrics
+from ..llm.metrics import FAMILIES, belief_kind, exact_belief, instance_flags, instance_metrics
 from ..llm.protocol import ProtocolConfig, derive_seed, run_instance, select_evidence
 from ..llm.store import INSTANCE_SCHEMA
 from ._deps import require_inspect
@@ -228,6 +228,7 @@ def persuasion_dataset(records: Sequence[Any], *, seed: int = 0,
             input=rec.claim, target="", id=str(rec.id),
             metadata={"key": key, "index": i, "dataset": rec.dataset, "id": str(rec.id),
                       "claim": rec.claim, "seed": derive_seed(seed, rec.dataset, rec.id),
+                      "flags": instance_flags(rec),
                       "evidence": [{"id": e.id, "text": e.text, "stance": e.stance}
                                    for e in rec.evidence]}))
     return MemoryDataset(samples, name=scope[0].dataset if scope else None)
@@ -247,7 +248,8 @@ def _play(meta: Mapping, sender: InspectBackend, receiver: InspectBackend,
     key, seed = meta["key"], int(meta["seed"])
     rec = {"schema": INSTANCE_SCHEMA, "key": key, "index": meta["index"],
            "dataset": meta["dataset"], "id": meta["id"], "claim": meta["claim"], "seed": seed,
-           "library_version": __version__, "prompt_version": prompts.PROMPT_VERSION}
+           "library_version": __version__, "prompt_version": prompts.PROMPT_VERSION,
+           **meta.get("flags", {})}
     evidence = None
     if family == "evidence-stance":
         ev = [Evidence(e["id"], e["text"], e["stance"]) for e in meta["evidence"]]

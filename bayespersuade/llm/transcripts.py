@@ -125,6 +125,7 @@ from .store import (
     RUN_SCHEMA,
     SUMMARY,
     append_record,
+    hold_run_dir,
     load_run,
     write_json_atomic,
 )
@@ -1099,14 +1100,26 @@ def _check_fresh(out: Path) -> None:
         raise DataError(f"{out} is a file, not a directory", path=str(out))
 
 
-def _write_dir(out: Path, run: Mapping, records: Sequence[Mapping]) -> None:
-    """Write ``results.jsonl``, then ``run.json`` and ``summary.json`` (through the store)."""
-    _check_fresh(out)
-    out.mkdir(parents=True, exist_ok=True)
-    for rec in records:
-        append_record(out / RESULTS, rec)
-    write_json_atomic(out / RUN, run)
-    write_json_atomic(out / SUMMARY, summarize(records))
+def _write_dir(out: Path, run: Mapping, records: Sequence[Mapping],
+               report: str | None) -> None:
+    """Write ``results.jsonl``, ``run.json``, ``summary.json`` and the report (through the store).
+
+    The directory's lock is held throughout, so a concurrent evaluation or import
+    into the same directory is refused (:class:`~.store.RunDirectoryLocked`); the
+    directory must not hold an evaluation yet (checked under the lock).
+    """
+    if out.exists() and not out.is_dir():
+        raise DataError(f"{out} is a file, not a directory", path=str(out))
+    with hold_run_dir(out):
+        _check_fresh(out)
+        for rec in records:
+            append_record(out / RESULTS, rec)
+        write_json_atomic(out / RUN, run)
+        write_json_atomic(out / SUMMARY, summarize(records))
+        if report is not None:
+            from .report import write_report
+
+            write_report(out, format=report)
 
 
 def write_evaluation(
@@ -1262,11 +1275,7 @@ def write_evaluation(
             rec["models"] = {"sender": d0.sender_model, "receiver": d0.receiver_model}
         records.append(rec)
     # every metric is computed before anything is written: an error leaves no directory
-    _write_dir(out, run, records)
-    if report is not None:
-        from .report import write_report
-
-        write_report(out, format=report)
+    _write_dir(out, run, records, report)
     return out
 
 
@@ -1846,9 +1855,5 @@ def rescore(
                                       new["belief_source"], model,
                                       rec.get("evidence_prior_support"), rec["key"])
         out_recs.append(rec)
-    _write_dir(out, new_run, out_recs)
-    if report is not None:
-        from .report import write_report
-
-        write_report(out, format=report)
+    _write_dir(out, new_run, out_recs, report)
     return out

@@ -24,15 +24,17 @@ algorithm for convex hulls. *ACM Transactions on Mathematical Software*
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..exceptions import InvalidGameError, SolverError
+from ..exceptions import IllConditionedWarning, InvalidGameError, SolverError
 from . import best_response as _br
 from ._numeric import coerce_array
 from .concavification import best_response_vertices, two_state_envelope
+from .conditioning import ScaledGame, near_ties, normalise
 from .evaluate import check_distribution_rows
 from .priors import has_common_prior
 
@@ -178,11 +180,23 @@ def batch_ceilings(game: GameLike, priors: Any) -> CeilingBatch:
     nd = _br.sender_value(u, v, P)
     corner = _br.sender_value(u, v, np.eye(n))
     fd = P @ corner
-    if n == 2:
-        value, W, Post, A, method = _two_state(game, P)
+    # solve in normalised units (tolerances relative to the utilities' ranges)
+    v_n, u_n, sc = normalise(v, u)
+    for line in near_ties(game, u_n):
+        warnings.warn(line, IllConditionedWarning, stacklevel=3)
+    scaled = ScaledGame(game.prior, v_n, u_n, game.states, game.actions, game.name)
+    if n == 1:
+        value, W, Post, A, method = nd.copy(), np.ones((P.shape[0], 1)), \
+            np.ones((P.shape[0], 1, 1)), np.zeros((P.shape[0], 1), dtype=int), "one state"
+        A[:] = _br.best_response(u, v, np.ones(1))
+    elif n == 2:
+        value, W, Post, A, method = _two_state(scaled, P)
+        value = sc.value(value)
     else:
-        value, W, Post, A, method = _many_states(game, P)
-    _merge_same_actions(W, Post, A)
+        value, W, Post, A, method = _many_states(scaled, P)
+        value = sc.value(value)
+    if n > 1:
+        _merge_same_actions(W, Post, A)
     gain = value - nd
     return CeilingBatch(
         priors=P, value=value, no_disclosure_value=nd, full_disclosure_value=fd, gain=gain,

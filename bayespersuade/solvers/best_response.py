@@ -11,8 +11,10 @@ adversarial tie-breaking, as in robust persuasion).  Remaining ties (equal
 sender value too) go to the lowest action index, so results are deterministic.
 
 In floating point an action is a best response when its expected utility is
-within ``tol * max(1, max|u|)`` of the best; the same tolerance decides ties
-in the sender's value.  Exact (``Fraction``) beliefs use exact comparisons.
+within ``tol`` times the range of ``u`` (after removing each state's minimum,
+:func:`utility_scale`) of the best; ties in the sender's value are decided
+within ``tol`` times the range of ``v``.  Both are therefore invariant under
+positive affine changes of either utility.  Exact (``Fraction``) beliefs use exact comparisons.
 
 References
 ----------
@@ -40,6 +42,7 @@ __all__ = [
     "full_disclosure_value_exact",
     "sender_value",
     "sender_value_exact",
+    "utility_scale",
 ]
 
 #: Default relative tolerance for float best responses and ties.
@@ -53,6 +56,33 @@ def _check_tie_break(tie_break: str) -> None:
         raise InvalidParameterError(
             f"tie_break must be 'sender' or 'receiver', got {tie_break!r}"
         )
+
+
+def utility_scale(utility: np.ndarray, *, per_state: bool) -> tuple[np.ndarray, float]:
+    """A utility shifted to a zero minimum, and its range (the unit of its tolerances).
+
+    Best responses are invariant under ``u(a, ω) -> α u(a, ω) + c(ω)`` (``α > 0``),
+    the sender's comparisons under ``v -> α v + β``; so tolerances are taken
+    relative to the range of the utility after the shift (``per_state=True``:
+    each state's minimum is subtracted, ``False``: the overall minimum), never
+    to ``max|u|`` or to 1.  A constant utility has range 0 and scale 1 (every
+    comparison is then an exact tie).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> shifted, scale = utility_scale(np.array([[3e-12, 1e-12], [1e-12, 5e-12]]),
+    ...                                per_state=True)
+    >>> shifted.tolist(), scale
+    ([[2e-12, 0.0], [0.0, 4e-12]], 4e-12)
+    """
+    arr = np.asarray(utility, dtype=np.float64)
+    if arr.size == 0:
+        return arr, 1.0
+    low = arr.min(axis=0, keepdims=True) if per_state else arr.min()
+    shifted = arr - low
+    rng = float(shifted.max())
+    return shifted, (rng if rng > 0 and np.isfinite(rng) else 1.0)
 
 
 def best_response(
@@ -75,7 +105,8 @@ def best_response(
         Which of the receiver's optimal actions is played: the sender's best
         (Kamenica-Gentzkow convention) or the sender's worst.
     tol : float, default BR_TOL
-        Relative tolerance deciding near-ties (scaled by ``max(1, max|u|)``).
+        Relative tolerance deciding near-ties (times the range of ``u``, and of
+        ``v`` for the sender's ties; see :func:`utility_scale`).
 
     Returns
     -------
@@ -94,10 +125,10 @@ def best_response(
     """
     _check_tie_break(tie_break)
     beliefs = np.asarray(beliefs, dtype=np.float64)
-    U = beliefs @ receiver_utility.T
-    V = beliefs @ sender_utility.T
-    scale_u = max(1.0, float(np.abs(receiver_utility).max(initial=0.0)))
-    scale_v = max(1.0, float(np.abs(sender_utility).max(initial=0.0)))
+    u0, scale_u = utility_scale(receiver_utility, per_state=True)
+    v0, scale_v = utility_scale(sender_utility, per_state=False)
+    U = beliefs @ u0.T
+    V = beliefs @ v0.T
     tied = U.max(axis=-1, keepdims=True) - tol * scale_u <= U
     if tie_break == "sender":
         score = np.where(tied, V, -np.inf)

@@ -63,11 +63,15 @@ __all__ = [
     "two_state_envelope",
     "best_response_vertices",
     "concavify",
+    "EXACT_ENUMERATION_SUBSETS",
     "MAX_VERTEX_SUBSETS",
 ]
 
 #: Largest number of constraint subsets the vertex enumeration examines.
 MAX_VERTEX_SUBSETS = 3_000_000
+
+#: Exact vertex enumeration solves every subset exactly up to this many.
+EXACT_ENUMERATION_SUBSETS = 2_000
 
 _FLOAT_TOL = 1e-9
 
@@ -340,7 +344,28 @@ def _exact_cell_constraints(u_q: np.ndarray, a: int) -> list[tuple]:
     return rows
 
 
-def best_response_vertices(game: GameLike, *, exact: bool | None = None) -> list:
+def _exact_vertices_all(u_q: np.ndarray) -> list:
+    """Every vertex of every region, by an exact solve of each constraint subset.
+
+    No floating-point filter decides anything: near-singular regions lose no
+    vertex.  Used for small games and as the safety net of :func:`concavify`.
+    """
+    m, n = u_q.shape
+    out: dict[tuple, None] = {}
+    for a in range(m):
+        Gq = _exact_cell_constraints(u_q, a)
+        for combo in itertools.combinations(range(len(Gq)), n - 1):
+            rows = [Gq[i] for i in combo] + [tuple(Fraction(1) for _ in range(n))]
+            pt = solve_rational(rows, [Fraction(0)] * (n - 1) + [Fraction(1)])
+            if pt is None:
+                continue
+            if all(sum((g[w] * pt[w] for w in range(n)), Fraction(0)) >= 0 for g in Gq):
+                out[tuple(pt)] = None
+    return list(out)
+
+
+def best_response_vertices(game: GameLike, *, exact: bool | None = None,
+                           exhaustive: bool = False) -> list:
     """All vertices of the receiver's best-response regions in the simplex.
 
     Parameters
@@ -348,7 +373,13 @@ def best_response_vertices(game: GameLike, *, exact: bool | None = None) -> list
     game : PersuasionGame or GameLike
     exact : bool, optional
         Return exact (Fraction) vertices, re-derived and checked exactly
-        (default: when the game is rational).
+        (default: when the game is rational).  Up to
+        :data:`EXACT_ENUMERATION_SUBSETS` subsets every subset is solved
+        exactly; above, candidates found in floating point are re-derived
+        exactly.
+    exhaustive : bool, default False
+        Exact mode: solve every subset exactly whatever the size (no float
+        filter can then miss a vertex of a near-singular region).
 
     Returns
     -------
@@ -372,9 +403,11 @@ def best_response_vertices(game: GameLike, *, exact: bool | None = None) -> list
     exact = game.is_rational if exact is None else exact
     u = game.receiver_utility
     m, n = u.shape
+    if n == 1:
+        return [(Fraction(1),)] if exact else [(1.0,)]
     if exact:
         _, _, u_q = game.exact_data()
-    scale = max(1.0, float(np.abs(u).max(initial=0.0)))
+    _, scale = _br.utility_scale(u, per_state=True)
     total = 0
     for a in range(m):
         total += math.comb(_cell_constraints(u, a).shape[0], n - 1)
@@ -383,6 +416,8 @@ def best_response_vertices(game: GameLike, *, exact: bool | None = None) -> list
             f"vertex enumeration would examine {total:,} constraint subsets "
             f"(limit {MAX_VERTEX_SUBSETS:,}); use method='lp' for a game this size"
         )
+    if exact and (total <= EXACT_ENUMERATION_SUBSETS or exhaustive):
+        return _exact_vertices_all(u_q)
     found: dict[tuple, tuple] = {}
     for a in range(m):
         if exact:
@@ -534,6 +569,8 @@ def concavify(game: GameLike, *, exact: bool = False) -> ConcavificationResult:
             "see PersuasionGame.to_rational()"
         )
     n = game.n_states
+    if n == 1:
+        return _one_state(game, exact)
     if n == 2:
         env = two_state_envelope(game, exact=game.is_rational)
         mu0 = game.exact_data()[0][1] if env.exact else float(game.prior[1])
@@ -557,27 +594,16 @@ def concavify(game: GameLike, *, exact: bool = False) -> ConcavificationResult:
     use_exact = exact and game.is_rational
     points = best_response_vertices(game, exact=use_exact)
     if use_exact:
-        prior, v_q, u_q = game.exact_data()
-        acts = [_br.best_response_exact(u_q, v_q, p) for p in points]
-        vals = [sum((v_q[a][i] * p[i] for i in range(n)), Fraction(0))
-                for a, p in zip(acts, points, strict=True)]
-        A_eq = [[p[i] for p in points] for i in range(n)]
-        sol = solve_lp_exactly(vals, A_eq=A_eq, b_eq=list(prior))
-        if sol is None:
-            failure = "the LP over the region vertices could not be solved exactly"
-        else:
-            supp = [k for k, x in enumerate(sol.x) if x != 0]
-            ws = tuple(sol.x[k] for k in supp)
-            posts = tuple(points[k] for k in supp)
-            sacts = tuple(acts[k] for k in supp)
-            prices = tuple(sol.y_eq)
-            cert, failure = _lp_certificate(game, ws, posts, sacts, prices)
-            if cert is not None:
-                return ConcavificationResult(
-                    value=sol.value, weights=ws, posteriors=posts, actions=sacts,
-                    prices=prices, n_points=len(points), envelope=None, exact=True,
-                    certificate=cert, exact_failure=None,
-                )
+        prior = tuple(game.exact_data()[0])
+        res, failure = _concavify_exact(game, points, prior)
+        if res is None and failure is not None and failure.startswith("retry:"):
+            # safety net: a vertex the float filter missed (near-singular regions)
+            # leaves no certificate; enumerate every subset exactly and retry
+            points = best_response_vertices(game, exact=True, exhaustive=True)
+            res, failure = _concavify_exact(game, points, prior)
+        if res is not None:
+            return res
+        failure = failure.removeprefix("retry: ") if failure else failure
         # fall through to a float answer, reporting why it is not exact
         points = [tuple(float(x) for x in p) for p in points]
     else:
@@ -585,10 +611,64 @@ def concavify(game: GameLike, *, exact: bool = False) -> ConcavificationResult:
     return _concavify_float(game, points, failure)
 
 
+def _concavify_exact(game, points: list, prior: tuple):
+    """The exact vertex LP and its certificate; (result, None) or (None, reason).
+
+    A reason starting with ``"retry:"`` means that the enumeration may have
+    missed a vertex (no certificate) and an exhaustive one may help.
+    """
+    n = game.n_states
+    _, v_q, u_q = game.exact_data()
+    if prior not in set(points):  # the prior itself: no disclosure is always feasible
+        points = [*points, prior]
+    acts = [_br.best_response_exact(u_q, v_q, p) for p in points]
+    vals = [sum((v_q[a][i] * p[i] for i in range(n)), Fraction(0))
+            for a, p in zip(acts, points, strict=True)]
+    A_eq = [[p[i] for p in points] for i in range(n)]
+    sol = solve_lp_exactly(vals, A_eq=A_eq, b_eq=list(prior))
+    if sol is None:  # pragma: no cover - feasible (the prior) and bounded
+        return None, "the LP over the region vertices could not be solved exactly"
+    supp = [k for k, x in enumerate(sol.x) if x != 0]
+    ws = tuple(sol.x[k] for k in supp)
+    posts = tuple(points[k] for k in supp)
+    sacts = tuple(acts[k] for k in supp)
+    prices = tuple(sol.y_eq)
+    cert, failure = _lp_certificate(game, ws, posts, sacts, prices)
+    if cert is None:
+        return None, f"retry: {failure}"
+    return ConcavificationResult(
+        value=sol.value, weights=ws, posteriors=posts, actions=sacts,
+        prices=prices, n_points=len(points), envelope=None, exact=True,
+        certificate=cert, exact_failure=None,
+    ), None
+
+
+def _one_state(game, exact: bool) -> ConcavificationResult:
+    """One state: the only belief is the prior; ``V = v̂(1)`` (no information to give)."""
+    if game.is_rational:
+        one = Fraction(1)
+        value = game.sender_value([one], exact=True)
+        a = int(game.best_response([one], exact=True))
+    else:
+        one = 1.0
+        value = float(game.sender_value(np.ones(1)))
+        a = int(game.best_response(np.ones(1)))
+    cert = failure = None
+    if exact:
+        cert, failure = _lp_certificate(game, (one,), ((one,),), (a,), (value,))
+    return ConcavificationResult(
+        value=value if cert is not None else float(value), weights=(one,),
+        posteriors=((one,),), actions=(a,), prices=(value,), n_points=1, envelope=None,
+        exact=cert is not None, certificate=cert, exact_failure=failure,
+    )
+
+
 def _concavify_float(game, points, failure) -> ConcavificationResult:
     import scipy.optimize
 
-    P = np.array(points, dtype=np.float64)  # (K, n)
+    n = game.n_states
+    # the prior itself is a candidate: the LP is feasible whatever was enumerated
+    P = np.vstack((np.array(points, dtype=np.float64).reshape(-1, n), game.prior[None, :]))
     acts = _br.best_response(game.receiver_utility, game.sender_utility, P)
     vals = np.einsum("kn,kn->k", game.sender_utility[acts], P)
     res = scipy.optimize.linprog(-vals, A_eq=P.T, b_eq=game.prior, bounds=(0, None),
@@ -602,6 +682,6 @@ def _concavify_float(game, points, failure) -> ConcavificationResult:
         posteriors=tuple(tuple(float(x) for x in P[k]) for k in supp),
         actions=tuple(int(acts[k]) for k in supp),
         prices=tuple(float(t) for t in -res.eqlin.marginals),
-        n_points=len(points), envelope=None, exact=False, certificate=None,
+        n_points=P.shape[0], envelope=None, exact=False, certificate=None,
         exact_failure=failure,
     )

@@ -7,15 +7,29 @@ algorithms live in :mod:`.lp`, :mod:`.concavification` and :mod:`.certify`.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..exceptions import InvalidGameError, InvalidParameterError, SolverError
+from ..exceptions import (
+    IllConditionedWarning,
+    InvalidGameError,
+    InvalidParameterError,
+    SolverError,
+)
 from .certify import Certificate, certify_basis, certify_small_game_exactly, verify_certificate
 from .concavification import Envelope, concavify
+from .conditioning import (
+    ScaledGame,
+    SubGame,
+    lift_certificate,
+    near_ties,
+    normalise,
+    reduce_actions,
+)
 from .evaluate import reduce_splitting, splitting_to_scheme
 from .lp import build_obedience_lp, solve_obedience_lp, solve_obedience_lp_cvxpy
 from .priors import common_prior_view, has_common_prior, to_original_terms
@@ -23,10 +37,21 @@ from .priors import common_prior_view, has_common_prior, to_original_terms
 if TYPE_CHECKING:  # pragma: no cover
     from .game_data import GameLike
 
-__all__ = ["MASS_TOL", "Signal", "SolverOutput", "solve_game"]
+__all__ = ["MASS_TOL", "REDUCE_MIN_ACTIONS", "ROUTE_TWO_STATE_ACTIONS", "Signal", "SolverOutput",
+           "solve_game"]
 
 #: Float mode: recommendations sent with probability below this are dropped.
 MASS_TOL = 1e-12
+
+#: Games with at least this many actions are reduced first (duplicates merged,
+#: never-best responses dropped; :func:`~.conditioning.reduce_actions`).  Below,
+#: the vertex enumeration would cost about as much as it saves.
+REDUCE_MIN_ACTIONS = 12
+
+#: Two-state games with at least this many actions left after the reduction are
+#: solved by the envelope even for ``method="lp"`` (the obedience LP has
+#: ``m(m-1)`` rows; the envelope walk is linear in ``m`` per breakpoint).
+ROUTE_TWO_STATE_ACTIONS = 200
 
 
 @dataclass(frozen=True)
@@ -176,8 +201,12 @@ def solve_game(
     lp_method: str = "auto",
     backend: str = "highs",
     time_limit: float | None = None,
+    reduce: bool = True,
 ) -> SolverOutput:
     """Solve ``game``; see :meth:`PersuasionGame.solve` for the parameters.
+
+    ``reduce=False`` skips the action reduction (an exact solve whose reduced
+    certificate does not lift to the full game is retried that way).
 
     Examples
     --------
@@ -210,54 +239,109 @@ def solve_game(
     if method == "concavification" and backend != "highs":
         raise InvalidParameterError("backend applies to method='lp' only")
     t0 = time.perf_counter()
+    n, m = game.n_states, game.n_actions
+    v_n, u_n, sc = normalise(game.sender_utility, game.receiver_utility)
+    red = None
+    if reduce and m >= REDUCE_MIN_ACTIONS and n >= 2:
+        red = reduce_actions(game, u_n)
+        if not red.n_dropped:
+            red = None
+    keep = red.keep if red is not None else np.arange(m)
+    # the float problem every method solves: normalised (and reduced) utilities
+    scaled = ScaledGame(game.prior, v_n[keep], u_n[keep], game.states,
+                        tuple(game.actions[int(a)] for a in keep), game.name)
+    # the exact problem (rational games): the reduced game, exact data kept
+    exact_view = exact or (n == 2 and game.is_rational and method == "concavification")
+    sub = SubGame(game, keep) if (exact_view and red is not None) else game
+    findings = [] if exact else near_ties(game, u_n, actions=keep)
+    for line in findings:
+        warnings.warn(line, IllConditionedWarning, stacklevel=3)
+    cond = ("; ".join(findings[:3]) + (f" (and {len(findings) - 3} more)"
+                                       if len(findings) > 3 else "")) if findings else None
+
+    routed = (method == "lp" and n == 2 and backend == "highs"
+              and keep.size >= ROUTE_TWO_STATE_ACTIONS)
+    if routed:  # the envelope is O(m log m)-ish; the obedience LP has m(m-1) rows
+        method = "concavification"
+
+    def lift(cert):
+        if cert is None or red is None:
+            return cert, None
+        return lift_certificate(game, red, cert)
 
     if method == "concavification":
-        res = concavify(game, exact=exact)
-        algorithm = "two-state envelope" if game.n_states == 2 else "region vertices + LP"
+        # rational two-state games: the envelope is exact (arithmetic has no units)
+        res = concavify(sub if exact_view else scaled, exact=exact)
+        algorithm = "two-state envelope" if n == 2 else (
+            "one state" if n == 1 else "region vertices + LP")
+        if routed:
+            algorithm += f" (routed from the LP: {keep.size} actions)"
         use_exact = res.exact
+        cert, _ = lift(res.certificate) if use_exact else (None, None)
+        if use_exact and cert is None:  # a dropped action was not exactly dominated
+            return solve_game(game, method="concavification", exact=exact,
+                              lp_method=lp_method, backend=backend, time_limit=time_limit,
+                              reduce=False)
         joint: dict = {}
-        n = game.n_states
         for w, mu, a in zip(res.weights, res.posteriors, res.actions, strict=True):
-            col = joint.setdefault(int(a), [Fraction(0) if use_exact else 0.0] * n)
+            col = joint.setdefault(int(keep[int(a)]), [Fraction(0) if use_exact else 0.0] * n)
             for i in range(n):
                 col[i] += (w * mu[i]) if use_exact else float(w) * float(mu[i])
         weights, posts, acts, vals = _signals_from_joint(game, joint, use_exact)
-        cert = _reduced_certificate(game, res.certificate, weights, posts, acts) \
-            if use_exact else None
-        value = res.value if use_exact else float(res.value)
-        return _assemble(game, "concavification", "highs", algorithm, t0, exact=use_exact,
+        if use_exact:
+            cert = _reduced_certificate(game, cert, weights, posts, acts)
+            value, prices = res.value, res.prices
+        elif exact_view:  # solved in the user's units
+            value = float(res.value)
+            prices = np.array([float(p) for p in res.prices])
+        else:
+            value = sc.value(float(res.value))
+            prices = sc.value(np.array([float(p) for p in res.prices]))
+        envelope = res.envelope
+        if envelope is not None and not exact_view:
+            envelope = _user_envelope(envelope, sc, keep)
+        elif envelope is not None and red is not None:
+            envelope = _user_envelope(envelope, None, keep)
+        return _assemble(game, "lp" if routed else "concavification", "highs", algorithm, t0,
+                         exact=use_exact,
                          value=value, weights=weights, posts=posts, acts=acts, vals=vals,
-                         prices=res.prices, certificate=cert,
-                         failure=res.exact_failure if exact else None,
-                         envelope=res.envelope)
+                         prices=prices, certificate=cert,
+                         failure=res.exact_failure if exact else cond,
+                         envelope=envelope)
 
     if backend == "cvxpy":
         jm, value, solver = solve_obedience_lp_cvxpy(
-            game.prior, game.sender_utility, game.receiver_utility
+            game.prior, scaled.sender_utility, scaled.receiver_utility
         )
-        joint = {a: jm[a] for a in range(game.n_actions)}
+        joint = {int(keep[a]): jm[a] for a in range(keep.size)}
         weights, posts, acts, vals = _signals_from_joint(game, joint, False)
-        return _assemble(game, "lp", "cvxpy", f"cvxpy/{solver}", t0, exact=False, value=value,
-                         weights=weights, posts=posts, acts=acts, vals=vals, prices=None)
+        return _assemble(game, "lp", "cvxpy", f"cvxpy/{solver}", t0, exact=False,
+                         value=sc.value(value), weights=weights, posts=posts, acts=acts,
+                         vals=vals, prices=None, failure=cond)
 
-    lp = build_obedience_lp(game.prior, game.sender_utility, game.receiver_utility)
+    lp = build_obedience_lp(game.prior, scaled.sender_utility, scaled.receiver_utility)
     res = solve_obedience_lp(lp, lp_method=lp_method, time_limit=time_limit)
     if exact:
-        cert, failure = certify_basis(game, lp, res)
+        cert, failure = certify_basis(sub, lp, res)
         if cert is None and (res.n_rows_used < lp.n_rows or res.n_cols_used < lp.c.size):
             # Row/column generation stops at a tolerance; if its basis is not exactly
             # optimal for the full LP (a row or column within the tolerance), solve
             # the full LP and certify that basis.
             full = solve_obedience_lp(lp, lp_method="simplex", time_limit=time_limit)
-            cert, failure_full = certify_basis(game, lp, full)
+            cert, failure_full = certify_basis(sub, lp, full)
             if cert is not None:
                 res = full
             else:
                 failure = f"{failure}; full LP: {failure_full}"
         if cert is None:
-            cert, failure2 = certify_small_game_exactly(game)
+            cert, failure2 = certify_small_game_exactly(sub)
             if cert is None:
                 failure = f"{failure}; {failure2}"
+        if cert is not None:
+            cert, _ = lift(cert)
+            if cert is None:  # a dropped action was not exactly dominated: no reduction
+                return solve_game(game, method="lp", exact=True, lp_method=lp_method,
+                                  backend=backend, time_limit=time_limit, reduce=False)
         if cert is not None:
             joint = {a: list(x) for a, x in cert.joint}
             weights, posts, acts, vals = _signals_from_joint(game, joint, True)
@@ -265,16 +349,33 @@ def solve_game(
                 cert = _reduced_certificate(game, cert, weights, posts, acts)
             algo = res.algorithm + (" + exact basis" if cert.method == "basis"
                                     else " + exact simplex")
+            if red is not None:
+                algo += f" (on {keep.size} of {m} actions)"
             return _assemble(game, "lp", "highs", algo, t0, exact=True, value=cert.value,
                              weights=weights, posts=posts, acts=acts, vals=vals,
                              prices=cert.prices, certificate=cert)
     else:
-        failure = None
-    joint = {a: res.joint[a] for a in range(game.n_actions)}
+        failure = cond
+    joint = {int(keep[a]): res.joint[a] for a in range(keep.size)}
     weights, posts, acts, vals = _signals_from_joint(game, joint, False)
     nz = np.flatnonzero(res.multipliers > 0)
-    mult = tuple((int(lp.pairs[r][0]), int(lp.pairs[r][1]), float(res.multipliers[r]))
-                 for r in nz)
-    return _assemble(game, "lp", "highs", res.algorithm, t0, exact=False, value=res.value,
-                     weights=weights, posts=posts, acts=acts, vals=vals, prices=res.prices,
-                     failure=failure, multipliers=mult)
+    mult = tuple((int(keep[lp.pairs[r][0]]), int(keep[lp.pairs[r][1]]),
+                  sc.multiplier(res.multipliers[r])) for r in nz)
+    algo = res.algorithm + (f" (on {keep.size} of {m} actions)" if red is not None else "")
+    return _assemble(game, "lp", "highs", algo, t0, exact=False, value=sc.value(res.value),
+                     weights=weights, posts=posts, acts=acts, vals=vals,
+                     prices=sc.value(res.prices), failure=failure, multipliers=mult)
+
+
+def _user_envelope(env: Envelope, sc, keep: np.ndarray) -> Envelope:
+    """An envelope of the normalised/reduced game in the user's units and actions."""
+    from dataclasses import replace
+
+    conv = (lambda y: y) if sc is None else (lambda y: float(sc.value(float(y))))
+    return replace(
+        env,
+        values=tuple(conv(y) for y in env.values),
+        candidate_values=tuple(conv(y) for y in env.candidate_values),
+        candidate_actions=tuple(int(keep[a]) for a in env.candidate_actions),
+        interval_actions=tuple(int(keep[a]) for a in env.interval_actions),
+    )
