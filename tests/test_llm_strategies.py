@@ -176,7 +176,7 @@ def test_full_and_babbling_scripted_senders_play_their_scheme_exactly(strategy, 
 def test_bayesian_receiver_refuses_what_it_cannot_interpret():
     r = scripted_bayesian_receiver({"X.": F(1, 2)}, "optimal")
     chat = [{"role": "user", "content": "Claim: X.\n\nNobody has argued yet."},
-            {"role": "user", "content": "<argument>[signal answer 2]</argument>"}]
+            {"role": "user", "content": "<argument>[signal answer 8]</argument>"}]
     with pytest.raises(BackendError, match="never sent"):
         r.generate(chat, max_new_tokens=8)
     with pytest.raises(BackendError, match=r"no prior for claim 'Y\.'"):

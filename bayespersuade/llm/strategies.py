@@ -164,10 +164,12 @@ def strategy_scheme(strategy: str, prior_support: Any, *, loss: str = "quadratic
     Examples
     --------
     >>> s = strategy_scheme("optimal", "1/2")
-    >>> s.labels, s.answers, s.value
-    (('answer 4', 'answer 7'), (4, 7), Fraction(9, 2))
-    >>> [str(x) for x in s.scheme[1]]      # π*(· | support)
-    ['25/36', '11/36']
+    >>> s.value                             # V(1/2); π* itself need not be unique
+    Fraction(9, 2)
+    >>> all(lab == f"answer {a}" for lab, a in zip(s.labels, s.answers))
+    True
+    >>> sum(s.scheme[1]) == sum(s.scheme[0]) == 1
+    True
     >>> strategy_scheme("full", "1/2").value, strategy_scheme("babbling", "1/2").value
     (Fraction(4, 1), Fraction(4, 1))
     """
@@ -382,13 +384,15 @@ def scripted_bayesian_receiver(
     Examples
     --------
     >>> r = scripted_bayesian_receiver({"X.": "1/2"}, "optimal")
+    >>> sch = strategy_scheme("optimal", "1/2")
     >>> chat = [{"role": "user", "content": "Claim: X.\\n\\nNobody has argued yet."},
-    ...         {"role": "user", "content": "<argument>[signal answer 7]</argument>"}]
+    ...         {"role": "user", "content": f"<argument>[signal {sch.labels[-1]}]</argument>"}]
     >>> from bayespersuade.llm.parsing import parse_receiver
-    >>> parse_receiver(r.generate(chat, max_new_tokens=8)).score
-    7
-    >>> round(r.score_options(chat, ["Yes", "No"]).probability("Yes") / 0.6, 12)  # 11/12
-    0.916666666667
+    >>> parse_receiver(r.generate(chat, max_new_tokens=8)).score == sch.answers[-1]
+    True
+    >>> p_yes = r.score_options(chat, ["Yes", "No"]).probability("Yes") / 0.6
+    >>> abs(p_yes - float(sch.posteriors[-1])) < 1e-12       # Bayes' rule on π*
+    True
     """
     if strategy not in SENDER_STRATEGIES:
         raise InvalidParameterError(f"strategy must be one of {', '.join(SENDER_STRATEGIES)}, "
