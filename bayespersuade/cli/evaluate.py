@@ -127,6 +127,13 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--no-beliefs", action="store_true",
                    help="do not elicit beliefs from log-probabilities; use the reported "
                         "scores as beliefs (for receivers without log-probabilities)")
+    p.add_argument("--sender-strategy", choices=("free", "optimal", "full", "babbling"),
+                   default="free",
+                   help="evidence-stance: what the sender is told to do with its evidence. "
+                        "free: argue for the claim (the paper's sender); optimal: lead a "
+                        "rational reader to a recommendation drawn from the optimal scheme; "
+                        "full: state the evidence plainly; babbling: the same message "
+                        "whatever the evidence (default free)")
     p.add_argument("--evidence-per-instance", type=_positive, default=None,
                    help="evidence-stance: at most this many pieces of evidence per claim")
     p.add_argument("--word-limit", type=_positive, default=250,
@@ -314,7 +321,8 @@ def _run(args: argparse.Namespace) -> int:
         args.dataset, args.sender, args.receiver, protocol, family=args.family,
         loss=args.loss, belief_source="score" if args.no_beliefs else "logprobs",
         seed=args.seed, split=args.split, dataset_path=dataset_path,
-        evidence_per_instance=args.evidence_per_instance)
+        evidence_per_instance=args.evidence_per_instance,
+        sender_strategy=getattr(args, "sender_strategy", "free"))
     check_resume(args.out, config)  # before taking the directory or loading any model
     report = None if args.report == "none" else args.report
     with hold_run_dir(args.out):  # a second process on this --out stops here
@@ -342,6 +350,13 @@ def _run(args: argparse.Namespace) -> int:
               f"{f(bc['signed_shift'])} (p = {'n/a' if p is None else f'{p:.4g}'}), L1 gap "
               f"{f(bc['l1_gap'])}; unparsable: sender {d['n_sender_unparsable']}, receiver "
               f"{d['n_receiver_unparsable']}, initial {d['n_initial_unparsable']}")
+    for name, d in s.get("sender_strategy", {}).get("datasets", {}).items():
+        def g(x):
+            return "n/a" if x["mean"] is None else f"{x['mean']:.4f}"
+        print(f"  {name} [{d['strategy']} sender]: TV(pi-hat, pi*) undermine "
+              f"{g(d['tv_undermine'])}, support {g(d['tv_support'])}; value vs a Bayesian "
+              f"receiver {g(d['value_bayes'])}, vs the receiver {g(d['value_actual'])}, "
+              f"V(mu0) {g(d['optimal_value'])}")
     if result.report is not None:
         print(f"report: {result.report}")
     return 0

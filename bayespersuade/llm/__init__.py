@@ -39,6 +39,11 @@ Pieces
 :mod:`~.transcripts`                   the public transcript model; import
                                        (JSON lines, CSV, the paper authors'
                                        logs), export and re-scoring
+:mod:`~.strategies`                    sender strategies (free, optimal, full,
+                                       babbling); the empirical scheme against
+                                       the optimal one
+:mod:`~.rl`                            a TRL environment: reward functions on a
+                                       cached frozen receiver, prompt datasets
 :mod:`bayespersuade.cli.evaluate`      ``bayespersuade evaluate`` / ``report``
 =====================================  ==========================================
 

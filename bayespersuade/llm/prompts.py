@@ -16,6 +16,13 @@ score.  Every prompt below carries the content the paper describes:
   (250 words by default);
 * belief questions (ours): a yes/no question and a 1-7 question asked after the
   transcript, whose answer-token log-probabilities give the receiver's belief;
+* sender strategies (ours, for the evidence-stance game; see
+  :mod:`~bayespersuade.llm.strategies`): the unguided sender of the paper
+  (``"free"``) gets no addendum; the ``"optimal"`` sender is told the answer
+  and posterior its argument should lead a rational reader to (a
+  recommendation drawn from the optimal scheme ``π*``), without lying about
+  its evidence; the ``"full"`` sender is told to state its evidence plainly;
+  the ``"babbling"`` sender to write a message that does not depend on it;
 * optional prefills (ours, off by default): with ``prefill`` the sender's reply
   is forced to start with :data:`SENDER_PREFILL` (``<argument>``) and the
   receiver's with :data:`RECEIVER_PREFILL` (``<thinking>``).  Small models
@@ -46,6 +53,7 @@ models. arXiv:2509.22989 (ICLR 2026).
 from __future__ import annotations
 
 import hashlib
+from fractions import Fraction
 
 __all__ = [
     "BELIEF_LIKERT_QUESTION",
@@ -57,6 +65,7 @@ __all__ = [
     "PROMPT_VERSION",
     "RECEIVER_PREFILL",
     "SENDER_PREFILL",
+    "SENDER_STRATEGIES",
     "YES_OPTIONS",
     "NO_OPTIONS",
     "prompt_fingerprint",
@@ -68,7 +77,7 @@ __all__ = [
 ]
 
 #: Version of the prompt wording, recorded with every result.
-PROMPT_VERSION = "bp-llm-prompts-1"
+PROMPT_VERSION = "bp-llm-prompts-2"
 
 #: The seven points of the scale, as shown to both players.
 LIKERT_LABELS = (
@@ -140,6 +149,30 @@ You may use it, reword it, or leave it out; what you say is up to you."""
 
 _STANCE_VERB = {"support": "supports", "undermine": "undermines"}
 
+_STRATEGY_OPTIMAL = """
+
+Your strategy for this conversation has been chosen for you: it is the best \
+strategy for your goal against a careful reader who knows which strategy you \
+follow. Write an argument after which such a reader would think the evidence \
+you hold supports the claim with probability about {posterior}, and would \
+answer {answer} on the scale. Do not lie about your evidence: you may choose \
+what to stress and what to leave out, but everything you say about it must be \
+true."""
+
+_STRATEGY_FULL = """
+
+Your strategy for this conversation: disclose your evidence plainly. Say what \
+it is and whether it supports or undermines the claim, without spin."""
+
+_STRATEGY_BABBLING = """
+
+Your strategy for this conversation: write a message that would be the same \
+whatever your evidence says. Do not reveal, hint at or rely on your evidence \
+or its stance."""
+
+#: The sender strategies a prompt can carry (``"free"``: no addendum).
+SENDER_STRATEGIES = ("free", "optimal", "full", "babbling")
+
 _RECEIVER_FIRST = """\
 Claim: {claim}
 
@@ -208,8 +241,11 @@ def sender_system(
     *,
     evidence: str | None = None,
     stance: str | None = None,
+    strategy: str = "free",
+    target_posterior: Fraction | None = None,
+    target_answer: int | None = None,
 ) -> str:
-    """The sender's system prompt (with its private evidence, if any).
+    """The sender's system prompt (with its private evidence and strategy, if any).
 
     Parameters
     ----------
@@ -218,6 +254,13 @@ def sender_system(
     evidence, stance : str, optional
         The private evidence and its stance (``"support"`` or
         ``"undermine"``), for the evidence-stance game.
+    strategy : {"free", "optimal", "full", "babbling"}, default "free"
+        The sender strategy (:data:`SENDER_STRATEGIES`); every strategy but
+        ``"free"`` needs ``evidence``.
+    target_posterior, target_answer : optional
+        With ``strategy="optimal"``: the recommended posterior ``P(support)``
+        (shown as a percentage rounded to a whole number, "about ...") and
+        the recommended answer on the scale (1..7).
 
     Examples
     --------
@@ -225,12 +268,35 @@ def sender_system(
     True
     >>> "undermines the claim" in sender_system("X.", evidence="Y.", stance="undermine")
     True
+    >>> from fractions import Fraction
+    >>> text = sender_system("X.", evidence="Y.", stance="support", strategy="optimal",
+    ...                      target_posterior=Fraction(11, 36), target_answer=3)
+    >>> "probability about 31%, and would answer 3 on the scale" in " ".join(text.split())
+    True
     """
+    if strategy not in SENDER_STRATEGIES:
+        raise ValueError(f"strategy must be one of {', '.join(SENDER_STRATEGIES)}, "
+                         f"got {strategy!r}")
     text = _SENDER_SYSTEM.format(claim=claim, word_limit=word_limit)
     if evidence is not None:
         if stance not in _STANCE_VERB:
             raise ValueError(f"stance must be 'support' or 'undermine', got {stance!r}")
         text += _EVIDENCE_ADDENDUM.format(stance_verb=_STANCE_VERB[stance], evidence=evidence)
+    elif strategy != "free":
+        raise ValueError(f"the {strategy!r} sender strategy needs private evidence")
+    if strategy == "optimal":
+        if target_posterior is None or target_answer not in range(1, 8):
+            raise ValueError("the 'optimal' strategy needs target_posterior and a "
+                             f"target_answer in 1..7, got {target_posterior!r}, "
+                             f"{target_answer!r}")
+        q = Fraction(target_posterior)
+        if not 0 <= q <= 1:
+            raise ValueError(f"target_posterior must lie in [0, 1], got {q}")
+        text += _STRATEGY_OPTIMAL.format(posterior=f"{round(100 * q)}%", answer=target_answer)
+    elif strategy == "full":
+        text += _STRATEGY_FULL
+    elif strategy == "babbling":
+        text += _STRATEGY_BABBLING
     return text
 
 
@@ -260,7 +326,8 @@ def prompt_fingerprint() -> str:
     16
     """
     h = hashlib.sha256()
-    for part in (_RECEIVER_SYSTEM, _SENDER_SYSTEM, _EVIDENCE_ADDENDUM, _RECEIVER_FIRST,
+    for part in (_RECEIVER_SYSTEM, _SENDER_SYSTEM, _EVIDENCE_ADDENDUM, _STRATEGY_OPTIMAL,
+                 _STRATEGY_FULL, _STRATEGY_BABBLING, _RECEIVER_FIRST,
                  _RECEIVER_ARGUMENT, _SENDER_TURN, BELIEF_YES_NO_QUESTION,
                  BELIEF_LIKERT_QUESTION, NO_OPINION, NO_QUESTION, SENDER_PREFILL,
                  RECEIVER_PREFILL, *YES_OPTIONS, *NO_OPTIONS):

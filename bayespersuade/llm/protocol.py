@@ -37,6 +37,7 @@ import hashlib
 import random
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from typing import Any
 
 from ..exceptions import BackendError, InvalidParameterError
@@ -45,7 +46,7 @@ from .backends.base import Backend, GenerationRequest, ScoreRequest
 from .beliefs import likert_belief, yes_no_belief
 from .parsing import parse_receiver, parse_sender
 
-__all__ = ["ProtocolConfig", "derive_seed", "run_instance", "select_evidence"]
+__all__ = ["DialogueSpec", "ProtocolConfig", "derive_seed", "run_instance", "select_evidence"]
 
 
 def derive_seed(seed: int, *parts: Any) -> int:
@@ -130,6 +131,39 @@ class ProtocolConfig:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class DialogueSpec:
+    """One dialogue planned in advance: the sender's evidence and its guidance.
+
+    The hook through which a sender strategy
+    (:mod:`~bayespersuade.llm.strategies`) shapes the dialogues of an
+    instance: :func:`run_instance` with ``dialogues=[...]`` runs exactly these
+    dialogues instead of "every piece of evidence, ``samples`` times".
+
+    Attributes
+    ----------
+    evidence : Evidence or None
+        The private evidence the sender holds.
+    condition, sample : int
+        Recorded with the dialogue and used in its seeds.
+    guidance : mapping, optional
+        JSON-serialisable; ``guidance["strategy"]`` (and for ``"optimal"``
+        ``target_posterior`` as a ``"p/q"`` string and ``target_answer``)
+        choose the sender's prompt (:func:`~bayespersuade.llm.prompts.sender_system`);
+        the whole mapping is recorded with the dialogue.
+
+    Examples
+    --------
+    >>> DialogueSpec(None, 0, 1).sample
+    1
+    """
+
+    evidence: Any
+    condition: int
+    sample: int
+    guidance: Any = None
+
+
 def select_evidence(evidence: Sequence[Any], limit: int | None, seed: int) -> list[Any]:
     """Choose up to ``limit`` pieces of evidence, alternating stances, reproducibly.
 
@@ -190,6 +224,7 @@ def run_instance(
     *,
     seed: int,
     evidence: Sequence[Any] | None = None,
+    dialogues: Sequence[DialogueSpec] | None = None,
 ) -> dict:
     """Run the protocol on one claim; return the full transcript record.
 
@@ -203,6 +238,10 @@ def run_instance(
     evidence : sequence of Evidence, optional
         Private evidence: each piece is shown to the sender of
         ``config.samples`` dialogues of its own (the evidence-stance game).
+    dialogues : sequence of DialogueSpec, optional
+        Run exactly these dialogues (a sender strategy's plan) instead; not
+        together with ``evidence``.  Each dialogue's record carries its
+        ``guidance``.
 
     Returns
     -------
@@ -249,24 +288,40 @@ def run_instance(
     parsed0 = parse_receiver(reply0)
     initial = {"reply": reply0, "parsed": parsed0.to_json(), "beliefs": prior_beliefs}
 
-    # 2. Dialogues: (condition j, sample k).
-    conditions: list[Any] = list(evidence) if evidence is not None else [None]
+    # 2. Dialogues: (condition j, sample k), or the given plan.
+    if dialogues is None:
+        conditions: list[Any] = list(evidence) if evidence is not None else [None]
+        plan = [DialogueSpec(ev, j, k) for j, ev in enumerate(conditions)
+                for k in range(config.samples)]
+    elif evidence is not None:
+        raise InvalidParameterError("give either evidence or dialogues, not both")
+    else:
+        plan = list(dialogues)
+        if not plan or not all(isinstance(d, DialogueSpec) for d in plan):
+            raise InvalidParameterError("dialogues must be a non-empty list of DialogueSpec")
     dialogues = []
-    for j, ev in enumerate(conditions):
+    for spec in plan:
+        ev, g = spec.evidence, dict(spec.guidance or {})
+        tp = g.get("target_posterior")
         system = prompts.sender_system(
             claim, config.word_limit,
             evidence=ev.text if ev is not None else None,
-            stance=ev.stance if ev is not None else None)
-        for k in range(config.samples):
-            dialogues.append({
-                "condition": j, "sample": k,
-                "evidence": ({"id": ev.id, "stance": ev.stance, "text": ev.text}
-                             if ev is not None else None),
-                "rounds": [],
-                "_sender_chat": [{"role": "system", "content": system}],
-                "_receiver_chat": [*chat0, {"role": "assistant", "content": reply0}],
-                "_last": parsed0, "_active": True,
-            })
+            stance=ev.stance if ev is not None else None,
+            strategy=g.get("strategy", "free"),
+            target_posterior=Fraction(tp) if tp is not None else None,
+            target_answer=g.get("target_answer"))
+        d = {
+            "condition": spec.condition, "sample": spec.sample,
+            "evidence": ({"id": ev.id, "stance": ev.stance, "text": ev.text}
+                         if ev is not None else None),
+            "rounds": [],
+            "_sender_chat": [{"role": "system", "content": system}],
+            "_receiver_chat": [*chat0, {"role": "assistant", "content": reply0}],
+            "_last": parsed0, "_active": True,
+        }
+        if spec.guidance is not None:
+            d["guidance"] = g
+        dialogues.append(d)
     for r in range(1, R + 1):
         active = [d for d in dialogues if d["_active"]]
         for d in dialogues:

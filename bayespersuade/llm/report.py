@@ -627,6 +627,11 @@ def render_markdown(run: Mapping, records: Sequence[Mapping], summary: Mapping,
                 "v̂(μ0)", "scheme gain / ceiling"]
         lines += _table(head, ev_rows)
 
+    if summary.get("sender_strategy"):
+        from .strategies import strategy_markdown
+
+        lines += strategy_markdown(summary["sender_strategy"], done)
+
     from ..citations import DATASET_REFERENCES, REFERENCES
 
     keys = ["bayespersuade", "cheng2025", "kamenica2011"]
@@ -735,6 +740,11 @@ def write_report(
     controls = frozenset(controls or ())
     summary = summarize(records, controls=controls, user_prior=user_prior,
                         confidence=confidence, n_resamples=n_resamples, seed=seed)
+    if run["config"].get("family") == "evidence-stance":
+        from .strategies import summarize_strategies
+
+        summary["sender_strategy"] = summarize_strategies(
+            records, seed=run["config"].get("seed", 0))
     write_json_atomic(d / "summary.json", summary)
     (d / "plots").mkdir(exist_ok=True)
     plots = {}

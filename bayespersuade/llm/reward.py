@@ -18,6 +18,10 @@ score after − score before" (Cheng & You 2025, Section 5).  This module gives
 Unparsable outputs (a completion without ``<argument>``, or a receiver answer
 without a valid score) get the reward the caller chose explicitly
 (``unparsable_reward``): the library never picks a default score.
+
+For training with TRL, :class:`bayespersuade.llm.rl.PersuasionEnv` gives the
+score reward together with the model-consistent and the ceiling-normalised
+gains (0 where the ceiling is 0, rather than a floor), on one cached receiver.
 """
 
 from __future__ import annotations

@@ -63,6 +63,12 @@ from .store import (
     read_results,
     write_json_atomic,
 )
+from .strategies import (
+    SENDER_STRATEGIES,
+    plan_dialogues,
+    strategy_metrics,
+    summarize_strategies,
+)
 
 __all__ = [
     "EvaluationConfig",
@@ -98,6 +104,15 @@ class EvaluationConfig:
     evidence_per_instance : int, optional
         Evidence-stance only: at most this many pieces of evidence per claim
         (alternating stances); default all of them.
+    sender_strategy : {"free", "optimal", "full", "babbling"}, default "free"
+        What the sender is told to do with its evidence
+        (:mod:`~bayespersuade.llm.strategies`); every strategy but ``"free"``
+        needs the evidence-stance family.  Every instance record then carries
+        ``strategy``, the empirical scheme against the optimal one
+        (:func:`~bayespersuade.llm.strategies.strategy_metrics`), and the
+        summary ``sender_strategy`` (per dataset, with intervals).  Left out
+        of :meth:`identity` when ``"free"``, so runs from before this setting
+        resume.
 
     Examples
     --------
@@ -118,6 +133,7 @@ class EvaluationConfig:
     split: str | None = None
     dataset_path: str | None = None
     evidence_per_instance: int | None = None
+    sender_strategy: str = "free"
 
     def __post_init__(self) -> None:
         from .backends.registry import check_spec
@@ -142,11 +158,21 @@ class EvaluationConfig:
         if e is not None and (isinstance(e, bool) or not isinstance(e, int) or e < 1):
             raise InvalidParameterError(
                 f"evidence_per_instance must be a positive integer, got {e!r}")
+        if self.sender_strategy not in SENDER_STRATEGIES:
+            raise InvalidParameterError(
+                f"sender_strategy must be one of {', '.join(SENDER_STRATEGIES)}, got "
+                f"{self.sender_strategy!r}")
+        if self.sender_strategy != "free" and self.family != "evidence-stance":
+            raise InvalidParameterError(
+                f"sender_strategy={self.sender_strategy!r} needs a sender with private "
+                f"information: the evidence-stance family (got family={self.family!r})")
 
     def identity(self) -> dict:
         """The settings a resumed run must share (a JSON-serialisable dict)."""
         d = asdict(self)
         d["protocol"] = self.protocol.to_json()
+        if self.sender_strategy == "free":
+            del d["sender_strategy"]
         return d
 
 
@@ -416,6 +442,8 @@ def finished_run(out_dir: str | os.PathLike, config: EvaluationConfig, *,
             _scope_digest(r["key"] for r in in_scope) != last["scope_sha256"]):
         return None
     summary = summarize(in_scope)
+    if config.family == "evidence-stance":
+        summary["sender_strategy"] = summarize_strategies(in_scope, seed=config.seed)
     now = _now()
     run["sessions"].append({
         "started": now, "finished": now, "library_version": __version__, "limit": limit,
@@ -535,6 +563,9 @@ def _run_locked(scope, sender, receiver, out: Path, config: EvaluationConfig, *,
     in_scope = {f"{r.dataset}/{r.id}" for r in scope}
     all_recs = read_results(out / RESULTS) if new else done
     summary = summarize([r for r in all_recs if r["key"] in in_scope])
+    if config.family == "evidence-stance":
+        summary["sender_strategy"] = summarize_strategies(
+            [r for r in all_recs if r["key"] in in_scope], seed=config.seed)
     report_path = None
     if report is not None:
         # A rerun that changed nothing keeps the report on disk (rebuilding it draws
@@ -668,17 +699,29 @@ def _run_one(rec: Any, index: int, seed: int, sender: Backend, receiver: Backend
             votes_share = str(evidence_support_share(ev, "votes")[0])
         except InvalidGameError as e:
             votes_share = f"unavailable: {e}"
-        evidence = select_evidence(ev, config.evidence_per_instance,
-                                   derive_seed(seed, "evidence"))
+        plan = plan_dialogues(config.sender_strategy, ev, evidence_prior,
+                              samples=config.protocol.samples, seed=seed,
+                              limit=config.evidence_per_instance, loss=config.loss)
+        if plan is None:
+            evidence = select_evidence(ev, config.evidence_per_instance,
+                                       derive_seed(seed, "evidence"))
         base["evidence_prior_support"] = str(evidence_prior)
         base["evidence_prior_origin"] = origin
         base["evidence_support_share_votes"] = votes_share
+        base["sender_strategy"] = config.sender_strategy
+    else:
+        plan = None
     raw = run_instance(rec.claim, sender, receiver, config.protocol, seed=seed,
-                       evidence=evidence)
+                       evidence=evidence, dialogues=plan)
     metrics = instance_metrics(raw, family=config.family, loss=config.loss,
                                belief_source=config.belief_source, model=config.receiver,
                                evidence_prior=evidence_prior, name=base["key"])
-    return {**base, "status": "done", "transcript": raw, "metrics": metrics}
+    out = {**base, "status": "done", "transcript": raw, "metrics": metrics}
+    if config.family == "evidence-stance":
+        out["strategy"] = strategy_metrics(raw, evidence_prior,
+                                           strategy=config.sender_strategy, loss=config.loss,
+                                           seed=derive_seed(seed, "bootstrap"))
+    return out
 
 
 class _NoBar:
