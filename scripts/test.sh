@@ -3,7 +3,7 @@
 # SmolLM2 smoke test included), the documentation build and the notebooks.
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh --quick    lint + tests without the slow SmolLM2 smoke test
-EXTRAS="llm,test,docs,notebooks"
+EXTRAS="llm,openai,inspect,rl,test,docs,notebooks"
 # shellcheck source=scripts/_env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 QUICK=0
