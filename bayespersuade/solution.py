@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .citations import format_references, references_for
-from .solvers.certify import Certificate, CertificateCheck, verify_certificate
+from .solvers.certify import CertificateCheck, verify_certificate
 from .solvers.dispatch import Signal, SolverOutput
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from .solvers.concavification import Envelope
     from .solvers.game_data import GameLike
 
 __all__ = ["Signal", "Solution", "provenance"]
@@ -57,7 +56,7 @@ def _fmt(x: Any) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class Solution:
+class Solution(SolverOutput):
     """The optimal signaling scheme of a persuasion game and its value.
 
     Attributes
@@ -105,26 +104,12 @@ class Solution:
     message : str
     """
 
-    game: GameLike
-    value: Any
-    gain: Any
-    no_disclosure_value: Any
-    full_disclosure_value: Any
-    signals: tuple[Signal, ...]
-    scheme: np.ndarray
-    exact: bool
-    certificate: Certificate | None
-    exact_failure: str | None
-    method: str
-    backend: str
-    algorithm: str
-    solve_time: float
-    prices: np.ndarray | None = None
-    multipliers: tuple | None = None
-    envelope: Envelope | None = None
-    provenance: dict = field(default_factory=provenance)
-    success: bool = True
-    message: str = "optimal"
+    # The solver's fields (value, gain, ..., envelope) come from SolverOutput, in
+    # that order; the game and the provenance are added here (keyword-only).
+    game: GameLike = field(kw_only=True)
+    provenance: dict = field(default_factory=provenance, kw_only=True)
+    success: bool = field(default=True, kw_only=True)
+    message: str = field(default="optimal", kw_only=True)
 
     @classmethod
     def from_output(cls, game: GameLike, output: SolverOutput) -> Solution:

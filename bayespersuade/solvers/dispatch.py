@@ -88,8 +88,9 @@ class SolverOutput:
     """Everything a solve produced, before it is tied to its game.
 
     :meth:`bayespersuade.PersuasionGame.solve` wraps it in a
-    :class:`~bayespersuade.Solution` (``Solution.from_output(game, output)``), whose
-    attributes of the same names are documented there.
+    :class:`~bayespersuade.Solution` (``Solution.from_output(game, output)``), a
+    subclass that adds the game and the provenance; the attributes are documented
+    there.
     """
 
     value: Any
