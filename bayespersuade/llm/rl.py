@@ -454,10 +454,10 @@ def prompt_dataset(
 
     Examples
     --------
-    With the ``rl`` extra installed (``tests/test_llm_rl.py`` runs it):
+    With the ``rl`` extra installed (``datasets``):
 
-    >>> ds = prompt_dataset(split="test", limit=3)          # doctest: +SKIP
-    >>> ds.column_names, len(ds)                            # doctest: +SKIP
+    >>> ds = prompt_dataset(split="test", limit=3)
+    >>> ds.column_names, len(ds)
     (['prompt', 'claim', 'dataset', 'id'], 3)
     """
     datasets = import_datasets()
