@@ -2,8 +2,9 @@
 
 ``bayespersuade/inspect_task`` needs the ``inspect`` extra (``inspect_ai``) and
 ``bayespersuade/llm/rl.py``'s dataset builder the ``rl`` extra (``datasets``); their
-doctests are left out of collection without them (``scripts/test.sh`` installs both), as ``tests/test_inspect_task.py``
-is skipped (with its reason shown) by ``pytest.importorskip``.
+doctests are left out of collection without them (``scripts/test.sh`` installs
+both), as ``tests/test_inspect_task.py`` is skipped (with its reason shown) by
+``pytest.importorskip``.
 """
 
 import importlib.util
