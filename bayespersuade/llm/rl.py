@@ -52,7 +52,7 @@ reasoning in open language models. arXiv:2402.03300 (GRPO).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -64,6 +64,7 @@ from .beliefs import yes_no_belief
 from .metrics import exact_belief, family_game
 from .parsing import parse_receiver, parse_sender
 from .protocol import _belief_requests, derive_seed
+from .reward import _completion_text
 
 __all__ = ["REWARDS", "PersuasionEnv", "import_datasets", "prompt_dataset", "sender_prompt"]
 
@@ -116,14 +117,6 @@ class _After:
     reply: str
     score: int | None
     belief: tuple[Fraction, Fraction] | None
-
-
-def _completion_text(c: Any) -> str:
-    if isinstance(c, str):
-        return c
-    if isinstance(c, Sequence) and c and isinstance(c[-1], Mapping):  # conversational
-        return str(c[-1].get("content", ""))
-    raise InvalidParameterError(f"a completion must be a string or a list of messages, got {c!r}")
 
 
 class PersuasionEnv:
