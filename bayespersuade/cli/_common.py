@@ -41,6 +41,7 @@ __all__ = [
     "check_output_file",
     "data_files",
     "exit_status",
+    "int_at_least",
     "run_command",
 ]
 
@@ -48,6 +49,33 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+
+def int_at_least(minimum: int, what: str | None = None) -> Callable[[str], int]:
+    """An argparse ``type``: an integer ``>= minimum`` (``what`` names it in errors).
+
+    Examples
+    --------
+    >>> parse = int_at_least(1, "a positive integer")
+    >>> parse("3")
+    3
+    >>> parse("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a positive integer, got 0
+    """
+    what = what if what is not None else f"an integer >= {minimum}"
+
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if v < minimum:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {v}")
+        return v
+
+    return parse
 
 
 def exit_status(exc: BaseException) -> int:

@@ -25,22 +25,9 @@ import sys
 from typing import Any
 
 from ..exceptions import BayesPersuadeError
-from ._common import exit_status
+from ._common import exit_status, int_at_least
 
 __all__ = ["add_parser", "format_comparison", "run"]
-
-
-def _int_at_least(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if v < minimum:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {v}")
-        return v
-
-    return parse
 
 
 def _level(text: str) -> float:
@@ -76,15 +63,15 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("run_a", help="the first evaluation directory (A)")
     p.add_argument("run_b", help="the second evaluation directory (B)")
-    p.add_argument("--round", type=_int_at_least(1), default=None,
+    p.add_argument("--round", type=int_at_least(1), default=None,
                    help="the round compared (default: the last)")
     p.add_argument("--controls", metavar="FILE", default=None,
                    help="a file of control instances (ids or dataset/id keys, one a line)")
     p.add_argument("--confidence", type=_level, default=0.95,
                    help="the intervals' confidence level (default 0.95)")
-    p.add_argument("--resamples", type=_int_at_least(1), default=2000,
+    p.add_argument("--resamples", type=int_at_least(1), default=2000,
                    help="bootstrap resamples and permutations (default 2000)")
-    p.add_argument("--seed", type=_int_at_least(0), default=0,
+    p.add_argument("--seed", type=int_at_least(0), default=0,
                    help="the resampling seed (default 0; recorded in the output)")
     p.add_argument("--json", metavar="FILE", default=None,
                    help="also write the comparison as JSON")

@@ -28,28 +28,13 @@ from typing import Any
 from ..exceptions import BackendError, DataError, InvalidParameterError
 from ..llm.backends.registry import SPEC_HELP, load_backend
 from ..llm.metrics import FAMILIES
-from ._common import check_output_dir, data_files, run_command
+from ._common import check_output_dir, data_files, int_at_least, run_command
 
 __all__ = ["add_parser", "add_report_parser", "main", "run", "run_report"]
 
 
-def _int_at_least(minimum: int, what: str):
-    """An argparse type: an integer >= ``minimum``."""
-
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-        if v < minimum:
-            raise argparse.ArgumentTypeError(f"expected {what}, got {v}")
-        return v
-
-    return parse
-
-
-_positive = _int_at_least(1, "a positive integer")
-_nonneg_int = _int_at_least(0, "an integer >= 0")
+_positive = int_at_least(1, "a positive integer")
+_nonneg_int = int_at_least(0, "an integer >= 0")
 
 
 def _temperature(text: str) -> float:
