@@ -172,18 +172,34 @@ print("  P(yes) from log-probabilities:", first["beliefs"]["yes_no"]["probs"][1]
 
 # %%
 summary = result.summary["datasets"]["perspectrum"]
-pd.Series({k: summary[k] for k in (
+
+
+def est(e):
+    """An estimate object of summary.json as `estimate [95% CI] (n instances)`."""
+    if e["estimate"] is None:
+        return f"n/a (n = {e['n_instances']}: {e['method']})"
+    ci = ("no interval" if e["ci_low"] is None
+          else f"[{e['ci_low']:.4g}, {e['ci_high']:.4g}]")
+    return f"{e['estimate']:.4g} {ci} (n = {e['n_instances']})"
+
+
+st = summary["statistics"]
+pd.Series({**{k: summary[k] for k in (
     "n_instances", "n_dialogues", "n_initial_unparsable", "n_sender_unparsable",
-    "n_receiver_unparsable", "n_belief_unavailable", "mean_score_gain", "mean_ceiling",
-    "mean_model_gain", "mean_bayes_plausibility_gap", "n_above_ceiling")}, name="value",
-    dtype=object)
+    "n_receiver_unparsable", "n_belief_unavailable", "n_above_ceiling")},
+    "score gain": est(st["score_gain"]), "ceiling": est(st["ceiling"]),
+    "model gain": est(st["model_gain"]),
+    "L1 gap": est(summary["bayes_consistency"]["l1_gap"])}, name="value", dtype=object)
 
 # %% [markdown]
 # How to read these numbers:
 #
 # * `n_receiver_unparsable`: every score the random receiver wrote was unparsable.
 #   The library **counts** these and leaves the reported-score gain undefined
-#   (`mean_score_gain` is `None`); it never substitutes a default score.
+#   (its estimate is `None`, n = 0); it never substitutes a default score.
+# * Every aggregate of `summary.json` is an estimate object: the estimate, `n`
+#   (instances and dialogues), a cluster-robust standard error and a cluster bootstrap
+#   interval over claims.
 # * The beliefs come from log-probabilities, which exist even for gibberish, so the
 #   prior, the game, its ceiling, the model-consistent gain and the gap are defined.
 # * A random model's `P(yes)` barely moves with the argument: the gap is tiny and the
@@ -243,18 +259,24 @@ for label, strengths in [("two-sided", [-1, 1]), ("always-up", [1, 1])]:
                                  tempfile.mkdtemp(prefix=f"bp-{label}-"), cfg,
                                  progress=False, report=None)
 
-comparison = pd.DataFrame({
-    label: {k: r.summary["datasets"]["perspectrum"][k] for k in (
-        "mean_score_gain", "mean_model_gain", "mean_ceiling", "ratio_of_means",
-        "mean_bayes_plausibility_gap", "n_above_ceiling")}
-    for label, r in runs.items()})
+def estimates(summary):
+    st, bc = summary["statistics"], summary["bayes_consistency"]
+    return {"score_gain": st["score_gain"], "model_gain": st["model_gain"],
+            "ceiling": st["ceiling"], "achieved_over_ceiling": st["achieved_over_ceiling"],
+            "l1_gap": bc["l1_gap"], "signed_shift": bc["signed_shift"]}
+
+
+found = {label: estimates(r.summary["datasets"]["perspectrum"]) for label, r in runs.items()}
+comparison = pd.DataFrame({label: {k: est(e) for k, e in f.items()}
+                           for label, f in found.items()})
 comparison
 
 # %% [markdown]
-# * `mean_score_gain` is the paper's metric, the change of the *reported* score
-#   (0 and 1 here); `mean_model_gain` is the change of the answer a decision-maker with
-#   the receiver's *beliefs* would give (1/2 and 2).
-# * `ratio_of_means` is achieved over ceiling: 2/3 for the two-sided sender (below 1,
+# * `score_gain` is the paper's metric, the change of the *reported* score
+#   (0 and 1 here); `model_gain` is the change of the answer a decision-maker with
+#   the receiver's *beliefs* would give (1/2 and 2).  Every claim gets the same
+#   dialogues here, so the intervals are points (said in each estimate's `method`).
+# * `achieved_over_ceiling` is a ratio of means: 2/3 for the two-sided sender (below 1,
 #   as any Bayes-plausible splitting must be) and 8/3 for the always-up sender.
 # * The two-sided sender's gap is not exactly 0 but about 1e-16: the receiver's
 #   beliefs are recovered from log-probabilities (`exp(log p)` in floating point) and
@@ -289,13 +311,13 @@ assert excess <= bound
 # %%
 fig, ax = plt.subplots(figsize=(6.4, 3.6))
 labels = list(runs)
-gains = [comparison.loc["mean_model_gain", k] for k in labels]
-ceilings = [comparison.loc["mean_ceiling", k] for k in labels]
+gains = [found[k]["model_gain"]["estimate"] for k in labels]
+ceilings = [found[k]["ceiling"]["estimate"] for k in labels]
 x = np.arange(len(labels))
 ax.bar(x - 0.18, gains, 0.36, label="mean model-consistent gain")
 ax.bar(x + 0.18, ceilings, 0.36, label="mean ceiling ΔV(μ0)")
 for i, k in enumerate(labels):
-    gap = comparison.loc["mean_bayes_plausibility_gap", k]
+    gap = found[k]["l1_gap"]["estimate"]
     ax.annotate(f"L1 gap {gap:.2g}", (x[i], max(gains[i], ceilings[i]) + 0.05), ha="center")
 ax.set_xticks(x, labels)
 ax.set_ylabel("Likert points")

@@ -243,12 +243,17 @@ def test_summary_numbers(tmp_path):
         "static", samples=2)), progress=False, report=None)
     d = res.summary["datasets"]["demo"]
     # Every instance: gains 2 (strength 2) and 0 (strength 0) -> mean 1.
-    assert d["mean_score_gain"] == 1.0
-    assert d["pct_of_scale"] == pytest.approx(100 / 7)
-    assert d["mean_model_gain"] == 0.5
+    st = d["statistics"]
+    assert st["score_gain"]["estimate"] == 1.0
+    assert st["score_gain"]["n_instances"] == 4 and st["score_gain"]["n_dialogues"] == 8
+    assert st["pct_of_scale"]["estimate"] == pytest.approx(100 / 7)
+    assert st["model_gain"]["estimate"] == 0.5
     assert d["n_dialogues"] == 8
     assert d["n_above_ceiling"] == 4
-    assert res.summary["average"]["mean_score_gain"] == 1.0
+    assert res.summary["average"]["statistics"]["score_gain"]["estimate"] == 1.0
+    # schema 2: no flat mean without its interval is left beside the estimates
+    assert res.summary["schema"] == "bayespersuade.llm.summary/2"
+    assert "mean_score_gain" not in d and "mean_score_gain" not in res.summary["average"]
 
 
 def test_two_datasets_average_is_unweighted(tmp_path):
@@ -259,7 +264,8 @@ def test_two_datasets_average_is_unweighted(tmp_path):
                          config(protocol=ProtocolConfig("static")), progress=False,
                          report=None)
     assert set(res.summary["datasets"]) == {"a", "b"}
-    assert res.summary["average"]["mean_score_gain"] == 1.0
+    assert res.summary["average"]["statistics"]["score_gain"]["estimate"] == 1.0
+    assert res.summary["average"]["n_datasets"] == 2
 
 
 def test_evidence_family_skips_claims_without_evidence(tmp_path):
@@ -431,13 +437,13 @@ def test_confidence_bins_and_ratio_of_means(tmp_path):
     assert s["by_confidence"]["b"]["high"]["n_done"] == 2
     # a: P(true) 0.3 -> 0.5: v̂ 3 -> 4, ceiling 3.3 - 3 = 0.3.
     da = s["datasets"]["a"]
-    assert da["ratio_of_means"] == pytest.approx(1 / 0.3)
-    assert da["mean_achieved_over_ceiling"] == pytest.approx(1 / 0.3)
+    assert da["statistics"]["achieved_over_ceiling"]["estimate"] == pytest.approx(1 / 0.3)
     # b: 0.7 -> 0.9: v̂ round(5.2) = 5 -> round(6.4) = 6; ceiling 1.5 + 4.2 - 5 = 0.7.
     db = s["datasets"]["b"]
-    assert db["mean_model_gain"] == pytest.approx(1.0)
-    assert db["mean_ceiling"] == pytest.approx(0.7)
-    assert s["average"]["mean_ceiling"] == pytest.approx((0.3 + 0.7) / 2)
+    assert db["statistics"]["model_gain"]["estimate"] == pytest.approx(1.0)
+    assert db["statistics"]["ceiling"]["estimate"] == pytest.approx(0.7)
+    assert db["statistics"]["ceiling"]["n_instances"] == 2
+    assert s["average"]["statistics"]["ceiling"]["estimate"] == pytest.approx((0.3 + 0.7) / 2)
 
 
 def test_wired_into_the_main_cli(tmp_path, fake_dataset, capsys):

@@ -18,6 +18,7 @@ from bayespersuade.instances.families import evidence_stance_game, evidence_supp
 from bayespersuade.llm.backends.scripted import scripted_receiver, scripted_sender
 from bayespersuade.llm.protocol import DialogueSpec, ProtocolConfig, run_instance
 from bayespersuade.llm.runner import EvaluationConfig, run_evaluation
+from bayespersuade.llm.stats import ESTIMATE_KEYS
 from bayespersuade.llm.strategies import (
     plan_dialogues,
     scripted_bayesian_receiver,
@@ -211,7 +212,14 @@ def test_four_strategies_on_bundled_perspectrum_claims(tmp_path):
         s = res.summary["sender_strategy"]["datasets"]["perspectrum"]
         assert s["strategy"] == strategy and s["n_available"] == s["n_instances"] == 6
         for k in ("tv_undermine", "tv_support", "value_bayes", "value_actual"):
-            assert s[k]["n"] > 0 and s[k]["ci"][0] <= s[k]["mean"] <= s[k]["ci"][1]
+            e = s[k]
+            assert list(e) == list(ESTIMATE_KEYS)
+            ms = [r["strategy"] for r in res.records if r["status"] == "done"]
+            key = k.split("_")[1] if k.startswith("tv_") else None
+            have = [m for m in ms if (m["tv"][key] if key else m[k]) is not None]
+            assert e["n_instances"] == len(have) > 0
+            assert e["n_dialogues"] == sum(sum(m["n"].values()) for m in have)
+            assert e["ci_low"] <= e["estimate"] <= e["ci_high"]
         report = (d / "report.md").read_text(encoding="utf-8")
         assert "empirical scheme π̂ against the optimal scheme π*" in report
         summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
@@ -224,7 +232,7 @@ def test_four_strategies_on_bundled_perspectrum_claims(tmp_path):
         for r in recs_done[k]:
             assert (r["strategy"]["value_bayes_exact"]
                     == r["strategy"]["no_disclosure_value_exact"])
-    assert out["optimal"][1]["mean_obedience"] == 1.0
+    assert out["optimal"][1]["obedience"]["estimate"] == 1.0
     for r in recs_done["optimal"]:
         for d in r["transcript"]["dialogues"]:
             assert d["guidance"]["strategy"] == "optimal"
@@ -251,7 +259,8 @@ def test_cli_sender_strategy(tmp_path, capsys):
     rc = cli_evaluate.main([*base, "--family", "evidence-stance", "--sender-strategy",
                             "optimal", "--out", str(tmp_path / "a")])
     assert rc == 0
-    assert "[optimal sender]: TV(pi-hat, pi*)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "[optimal sender] (n = 1 instance(s); 95% CIs): TV(pi-hat, pi*)" in out
     rec = json.loads((tmp_path / "a" / "results.jsonl").read_text().splitlines()[0])
     assert rec["sender_strategy"] == "optimal" and rec["strategy"]["strategy"] == "optimal"
     rc = cli_evaluate.main([*base, "--sender-strategy", "full", "--out", str(tmp_path / "b")])

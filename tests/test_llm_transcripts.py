@@ -218,14 +218,15 @@ def test_cheng_you_gains_by_hand(tmp_path):
     assert b["import"]["per_round"]["argument_disagreements"] == [0, 0, 1, 0]
     assert a["import"]["n_argument_disagreements"] == 0
     s = json.loads((tmp_path / "imp" / "summary.json").read_text())["datasets"]["anthropic"]
-    assert s["mean_score_gain"] == pytest.approx((2 + 1) / 2)
+    assert s["statistics"]["score_gain"]["estimate"] == pytest.approx((2 + 1) / 2)
     assert s["n_receiver_unparsable"] == 0  # the final round; round 2 is counted per round
     report = (tmp_path / "imp" / "report.md").read_text()
     # round 2: one unparsable answer, one shown argument unlike the parsed reply
     assert "| 2 | 1 | 0 | 0 | 1 |" in report
     summ2 = summarize(recs, round=2)
     assert summ2["datasets"]["anthropic"]["n_receiver_unparsable"] == 1
-    assert summ2["datasets"]["anthropic"]["mean_score_gain"] == 1.0  # only claim 0 parsed
+    est2 = summ2["datasets"]["anthropic"]["statistics"]["score_gain"]
+    assert (est2["estimate"], est2["n_instances"]) == (1.0, 1)  # only claim 0 parsed
 
 
 def test_cheng_you_scores_only_priors_are_binned_not_unavailable(tmp_path):
@@ -248,7 +249,8 @@ def test_cheng_you_static_and_report(tmp_path):
     assert (run["config"]["sender"], run["config"]["receiver"]) == (None, "llama-3.1-8b")
     assert recs[0]["models"] == {"sender": None, "receiver": "llama-3.1-8b"}
     s = json.loads((tmp_path / "imp" / "summary.json").read_text())["datasets"]["anthropic"]
-    assert s["mean_score_gain"] == pytest.approx(1.0)  # (0 + 1 + 2) / 3
+    assert s["statistics"]["score_gain"]["estimate"] == pytest.approx(1.0)  # (0 + 1 + 2) / 3
+    assert s["statistics"]["score_gain"]["n_instances"] == 3
 
 
 # --------------------------------------------------------------- bad input

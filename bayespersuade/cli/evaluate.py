@@ -336,12 +336,11 @@ def _run(args: argparse.Namespace) -> int:
               f"{f(bc['l1_gap'])}; unparsable: sender {d['n_sender_unparsable']}, receiver "
               f"{d['n_receiver_unparsable']}, initial {d['n_initial_unparsable']}")
     for name, d in s.get("sender_strategy", {}).get("datasets", {}).items():
-        def g(x):
-            return "n/a" if x["mean"] is None else f"{x['mean']:.4f}"
-        print(f"  {name} [{d['strategy']} sender]: TV(pi-hat, pi*) undermine "
-              f"{g(d['tv_undermine'])}, support {g(d['tv_support'])}; value vs a Bayesian "
-              f"receiver {g(d['value_bayes'])}, vs the receiver {g(d['value_actual'])}, "
-              f"V(mu0) {g(d['optimal_value'])}")
+        print(f"  {name} [{d['strategy']} sender] (n = {d['tv_undermine']['n_instances']} "
+              f"instance(s); 95% CIs): TV(pi-hat, pi*) undermine "
+              f"{f(d['tv_undermine'])}, support {f(d['tv_support'])}; value vs a Bayesian "
+              f"receiver {f(d['value_bayes'])}, vs the receiver {f(d['value_actual'])}, "
+              f"V(mu0) {f(d['optimal_value'])}")
     if result.report is not None:
         print(f"report: {result.report}")
     return 0

@@ -39,6 +39,12 @@ produced them.  The conventions, used everywhere in the library:
 * **Per-instance claims** (:func:`excess_test`) are made only where an instance
   has at least two dialogues: a one-sided ``t``-test that the mean gain
   exceeds the ceiling.  With one dialogue nothing is tested.
+* **One instance's mean over its dialogues** (:func:`dialogue_mean`): given the
+  claim, its dialogues are independent draws (the same prompts, fresh
+  samples), so the interval is Student's ``t`` over the dialogues with
+  ``n − 1`` degrees of freedom.  The cluster machinery does not apply (one
+  cluster has no between-cluster variation); with one dialogue there is no
+  interval and the estimate says so.
 
 Every function is deterministic given its ``seed`` (a NumPy
 :class:`~numpy.random.Generator` is built from it for each call).
@@ -78,6 +84,7 @@ __all__ = [
     "ESTIMATE_KEYS",
     "Estimate",
     "cluster_mean",
+    "dialogue_mean",
     "excess_test",
     "l1_gap_test",
     "mean_zero_test",
@@ -530,6 +537,52 @@ def l1_gap_test(
             "l1_gap_null_q95": float(np.quantile(null, 0.95)), "l1_gap_p_value": float(p),
             "l1_gap_null_method": (f"pooled shifts centred at zero, each instance's dialogues "
                                    f"redrawn with replacement ({n_resamples} draws, seed {seed})")}
+
+
+def dialogue_mean(values: Sequence[float | None], *,
+                  confidence: float = DEFAULT_CONFIDENCE) -> Estimate:
+    """The mean over one instance's dialogues, with a Student ``t`` interval.
+
+    The dialogues of one instance are independent given the claim (fresh
+    samples of the same prompts), so the interval is ``x̄ ± t_{n−1} · s/√n``
+    with the sample standard deviation ``s``.  It describes *this claim* (what
+    a fresh dialogue on it would give on average), not the population of
+    claims; aggregates over claims use :func:`cluster_mean`.  ``None`` values
+    (unparsable answers) are left out; with one dialogue the estimate has no
+    standard error and no interval, and ``method`` says ``"n = 1, no
+    interval"``.
+
+    Examples
+    --------
+    >>> e = dialogue_mean([1.0, 2.0, 3.0])
+    >>> e.estimate, round(e.se, 6), e.n_dialogues, e.n_instances
+    (2.0, 0.57735, 3, 1)
+    >>> round(e.ci_low, 4), round(e.ci_high, 4)      # 2 ± 4.3027 · 0.57735
+    (-0.4841, 4.4841)
+    >>> dialogue_mean([2.0]).method
+    'mean of 1 dialogue: n = 1, no interval'
+    >>> dialogue_mean([None]).estimate is None
+    True
+    """
+    from scipy import stats
+
+    _check(confidence, 1)
+    x = np.asarray([v for v in values if v is not None], dtype=float)
+    if not np.all(np.isfinite(x)):
+        raise InvalidParameterError("dialogue_mean: a NaN or infinite value")
+    n = int(x.size)
+    if n == 0:
+        return Estimate(None, None, None, None, 0, 0, "no dialogue with a value")
+    est = float(x.mean())
+    if n == 1:
+        return Estimate(est, None, None, None, 1, 1, "mean of 1 dialogue: n = 1, no interval")
+    se = float(x.std(ddof=1) / math.sqrt(n))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * se
+    how = (f"mean of {n} dialogues of one instance; Student t {confidence:.0%} interval, "
+           f"{n - 1} df")
+    if se == 0:
+        how += " (no variation between the dialogues: the interval is a point)"
+    return Estimate(est, se, est - half, est + half, 1, n, how)
 
 
 def excess_test(values: Sequence[float | None], bound: float) -> dict[str, Any]:

@@ -13,7 +13,9 @@ Per instance (from the transcript record of :func:`~.protocol.run_instance`):
   ``s_r − s0`` (the paper's metric), the **induced posterior** ``μ_m`` (the
   belief elicited after the argument), the **model-consistent gain**
   ``v̂(μ_m) − v̂(μ0)``, and whether it exceeds the ceiling;
-* per round, over the dialogues: mean gains, **achieved / ceiling** (mean
+* per round, over the dialogues: mean gains (with ``n`` and a Student ``t``
+  interval over the dialogues, ``score_gain_estimate`` and
+  ``model_gain_estimate``; no interval with one dialogue), **achieved / ceiling** (mean
   model-consistent gain over the ceiling), the posteriors' mean value
   ``(1/K) Σ_m v̂(μ_m)``, the **signed shift** of each dialogue's belief
   (``belief_shifts``: ``P(yes)`` after minus before, the shift of the mean
@@ -81,11 +83,13 @@ from .stats import (
     DEFAULT_SEED,
     Estimate,
     cluster_mean,
+    dialogue_mean,
     excess_test,
     l1_gap_test,
     mean_zero_test,
     ratio_of_means,
 )
+from .store import SUMMARY_SCHEMA
 
 __all__ = [
     "ABOVE_CEILING_ALPHA",
@@ -442,6 +446,9 @@ def instance_metrics(
         agg["mean_model_gain"] = _f(mean_m)
         agg["mean_model_gain_exact"] = _q(mean_m)
         ratio = (mean_m / ceiling) if (mean_m is not None and ceiling) else None
+        # this instance's means over its dialogues, with a t interval (n >= 2)
+        agg["score_gain_estimate"] = dialogue_mean([float(g) for g in valid_s]).to_dict()
+        agg["model_gain_estimate"] = dialogue_mean([float(g) for g in valid_m]).to_dict()
         agg["achieved_over_ceiling"] = _f(ratio)
         agg["achieved_over_ceiling_exact"] = _q(ratio)
         if ceiling == 0:
@@ -688,11 +695,6 @@ def _final(inst: Mapping) -> Mapping | None:
     return rounds[-1] if rounds else None
 
 
-def _avg(xs: Iterable[float | None]) -> float | None:
-    v = [x for x in xs if x is not None and not (isinstance(x, float) and math.isnan(x))]
-    return float(sum(v) / len(v)) if v else None
-
-
 #: The paper's prior-confidence bins: P(yes) in [0, 0.33), [0.33, 0.67), [0.67, 1].
 CONFIDENCE_EDGES = (0.33, 0.67)
 #: The significance level of the per-instance one-sided "above the ceiling" tests.
@@ -884,13 +886,14 @@ def bayes_consistency(
 
 
 def _group(pairs: Sequence[tuple[Mapping, Mapping]], opts: Mapping) -> dict:
-    """Means (legacy flat keys) and estimate objects over (instance, round) pairs."""
+    """Counts and estimate objects over (instance, round) pairs.
+
+    Every aggregate is an estimate object under ``statistics`` (or in
+    ``bayes_consistency``); the bare numbers beside are counts (summary schema
+    2, :data:`~bayespersuade.llm.store.SUMMARY_SCHEMA`).
+    """
     rows = [r for _, r in pairs]
-    games = [i["metrics"]["game"] for i, _ in pairs if i["metrics"].get("game")]
-    ratios = [r["achieved_over_ceiling"] for r in rows]
     above = n_tested = n_sig = 0
-    gain_sum = ceil_sum = Fraction(0)
-    n_both = 0
     num, den, excess = [], [], []
     n_d_both = 0
     for i, r in pairs:
@@ -898,9 +901,6 @@ def _group(pairs: Sequence[tuple[Mapping, Mapping]], opts: Mapping) -> dict:
         if g and r["mean_model_gain_exact"] is not None and g["ceiling_exact"] is not None:
             gm, gc = Fraction(r["mean_model_gain_exact"]), Fraction(g["ceiling_exact"])
             above += gm > gc
-            gain_sum += gm
-            ceil_sum += gc
-            n_both += 1
             num.append(float(gm))
             den.append(float(gc))
             vals = [float(Fraction(x)) for x in r["model_gains_exact"] if x is not None]
@@ -910,7 +910,6 @@ def _group(pairs: Sequence[tuple[Mapping, Mapping]], opts: Mapping) -> dict:
             if t["tested"]:
                 n_tested += 1
                 n_sig += t["p_value"] is not None and t["p_value"] < ABOVE_CEILING_ALPHA
-    mean_gain = _avg(r["mean_score_gain"] for r in rows)
     sg = [[float(x) for x in r["score_gains"] if x is not None] for r in rows]
     mg = [[x for x in r["model_gains"] if x is not None] for r in rows]
     n_dial = [sum(1 for x in r["model_gains"] if x is not None) for r in rows]
@@ -936,16 +935,6 @@ def _group(pairs: Sequence[tuple[Mapping, Mapping]], opts: Mapping) -> dict:
     return {
         "n_done": len(pairs),
         "n_instances_with_score_gain": sum(1 for r in rows if r["mean_score_gain"] is not None),
-        "mean_score_gain": mean_gain,
-        "pct_of_scale": None if mean_gain is None else 100 * mean_gain / SCALE,
-        "pct_of_range": None if mean_gain is None else 100 * mean_gain / (SCALE - 1),
-        "mean_ceiling": _avg(g["ceiling"] for g in games),
-        "mean_model_gain": _avg(r["mean_model_gain"] for r in rows),
-        "mean_achieved_over_ceiling": _avg(ratios),
-        "n_ratio_defined": sum(1 for x in ratios if x is not None),
-        "ratio_of_means": float(gain_sum / ceil_sum) if n_both and ceil_sum else None,
-        "mean_bayes_plausibility_gap": _avg(r["bayes_plausibility_gap"] for r in rows),
-        "mean_l1_gap": _avg(r["bayes_plausibility_gap"] for r in rows),
         "n_above_ceiling": above,
         "n_above_ceiling_tested": n_tested,
         "n_above_ceiling_significant": n_sig,
@@ -962,10 +951,6 @@ def _average(blocks: Sequence[Mapping], confidence: float) -> dict:
     from scipy import stats as _st
 
     z = float(_st.norm.ppf(0.5 + confidence / 2))
-    keys = ("mean_score_gain", "pct_of_scale", "pct_of_range", "mean_ceiling",
-            "mean_model_gain", "mean_achieved_over_ceiling", "ratio_of_means",
-            "mean_bayes_plausibility_gap", "mean_l1_gap")
-    out: dict[str, Any] = {k: _avg(d[k] for d in blocks) for k in keys}
     statistics = {}
     names = blocks[0]["statistics"] if blocks else {}
     for name in names:
@@ -978,15 +963,15 @@ def _average(blocks: Sequence[Mapping], confidence: float) -> dict:
         est = sum(e.estimate for e in es) / len(es)
         if any(e.se is None for e in es):
             se = lo = hi = None
+            how = "no SE, no interval: a dataset's estimate has none (fewer than 2 instances)"
         else:
             se = math.sqrt(sum(e.se ** 2 for e in es)) / len(es)
             lo, hi = est - z * se, est + z * se
+            how = f"SE from theirs (independent datasets); normal {confidence:.0%} interval"
         statistics[name] = Estimate(
             est, se, lo, hi, sum(e.n_instances for e in es), sum(e.n_dialogues for e in es),
-            f"unweighted mean of {len(es)} dataset estimates; SE from theirs (independent "
-            f"datasets); normal {confidence:.0%} interval").to_dict()
-    out["statistics"] = statistics
-    return out
+            f"unweighted mean of {len(es)} dataset estimates; {how}").to_dict()
+    return {"n_datasets": len(blocks), "statistics": statistics}
 
 
 def _pair_consistency(insts: Sequence[Mapping], opts: Mapping) -> dict:
@@ -1051,10 +1036,11 @@ def summarize(
     Returns
     -------
     dict
-        ``datasets``: per dataset, counts (instances, skipped, dialogues,
+        ``schema`` (:data:`~bayespersuade.llm.store.SUMMARY_SCHEMA`: every
+        aggregate is an estimate object, the bare numbers are counts, tests or
+        settings); ``datasets``: per dataset, counts (instances, skipped, dialogues,
         unparsable answers, unavailable/partial beliefs, contradictions, low
-        belief mass), the legacy means (``mean_score_gain``,
-        ``pct_of_scale``...), ``statistics`` (estimate objects
+        belief mass), ``statistics`` (estimate objects
         ``{"estimate", "se", "ci_low", "ci_high", "n_instances",
         "n_dialogues", "method"}`` for ``score_gain``, ``pct_of_scale`` (÷ 7,
         the paper's convention), ``pct_of_range`` (÷ 6), ``model_gain``,
@@ -1066,7 +1052,8 @@ def summarize(
         datasets' instances (an evaluation has one sender and one receiver, so
         this is the (sender, receiver) pair's block; compare pairs with
         :func:`compare_evaluations`); ``average``: the unweighted mean over datasets
-        (the paper's "Average"); ``by_confidence``: per dataset, the same for
+        (the paper's "Average": ``n_datasets`` and ``statistics``);
+        ``by_confidence``: per dataset, the same for
         the paper's bins of the prior ``P(yes)`` (low < 0.33 <= mid < 0.67 <=
         high; with beliefs from the scores, the prior ``(s0 − 1)/6`` the first
         score stands for); ``controls``: the same
@@ -1077,8 +1064,10 @@ def summarize(
     Examples
     --------
     >>> s = summarize([])
-    >>> s["average"]["mean_score_gain"] is None, s["resampling"]["seed"]
-    (True, 0)
+    >>> s["schema"], s["pooled"]["statistics"]["score_gain"]["n_instances"]
+    ('bayespersuade.llm.summary/2', 0)
+    >>> s["average"]["statistics"], s["resampling"]["seed"]
+    ({}, 0)
     """
     opts = {"confidence": confidence, "n_resamples": n_resamples, "seed": seed}
     controls = frozenset(controls or ())
@@ -1129,6 +1118,7 @@ def summarize(
         by_conf[name] = {k: _group(v, opts) for k, v in bins.items() if v}
     _, ctrl_datasets = blocks(ctrl)
     out = {
+        "schema": SUMMARY_SCHEMA,
         "round": round,
         "resampling": {"unit": "instance", "confidence": confidence,
                        "n_resamples": n_resamples, "seed": seed},
@@ -1177,9 +1167,11 @@ def prior_views_summary(instances: Sequence[Mapping], **opts: Any) -> dict | Non
     out: dict[str, Any] = {"n_instances": len(ok), "n_unavailable": len(having) - len(ok)}
     for view in PRIOR_VIEWS:
         vals = [[v[view]["ceiling_float"]] for v in ok]
-        out[view] = cluster_mean(vals, **opts).to_dict() if vals else None
-        out[f"{view}_exact_mean"] = (str(sum((Fraction(v[view]["ceiling"]) for v in ok),
-                                             Fraction(0)) / len(ok)) if ok else None)
+        est = cluster_mean(vals, **opts).to_dict()
+        # the exact mean of the exact ceilings, inside the estimate it is the value of
+        est["estimate_exact"] = (str(sum((Fraction(v[view]["ceiling"]) for v in ok),
+                                         Fraction(0)) / len(ok)) if ok else None)
+        out[view] = est
     return out
 
 

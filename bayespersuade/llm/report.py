@@ -39,7 +39,7 @@ from .metrics import (
     read_controls,
     summarize,
 )
-from .stats import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED, Estimate
+from .stats import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED, Estimate, dialogue_mean
 from .store import load_run, write_json_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -86,6 +86,16 @@ def _short(text: str, n: int = 70) -> str:
 def _est(d: Mapping | None, nd: int = 4) -> str:
     """``estimate [ci_low, ci_high]`` of an estimate object (``n/a`` where undefined)."""
     return "n/a" if d is None else Estimate.from_dict(d).format(nd)
+
+
+def _dialogue_est(values: Sequence[float]) -> str:
+    """One instance's mean over its dialogues: ``est [CI] (n = k)`` or the n = 1 marker."""
+    e = dialogue_mean([float(v) for v in values])
+    if e.estimate is None:
+        return "n/a (no dialogue)"
+    if e.n_dialogues < 2:
+        return f"{e.estimate:.4f} (n = 1, no interval)"
+    return f"{e.format(4)} (n = {e.n_dialogues})"
 
 
 def _yn(flag: bool) -> str:
@@ -434,15 +444,25 @@ def render_markdown(run: Mapping, records: Sequence[Mapping], summary: Mapping,
                          "n instances"], rows)
 
     lines += ["## Per instance (final round)", ""]
-    lines += ["Above ceiling: the one-sided test that the instance's mean model-consistent "
-              "gain exceeds its ceiling, made only with at least 2 dialogues (p-value); with "
-              "one dialogue nothing is tested. Contradictions: dialogues whose score and "
+    lines += ["Per instance, each gain is the mean over the instance's dialogues `[95% CI]`, "
+              "with n the number of dialogues with a value: given the claim its dialogues are "
+              "independent draws, so the interval is Student's t over them (n − 1 degrees of "
+              "freedom). It describes this claim, not the population of claims (the tables "
+              "above resample claims). With one dialogue there is no interval: the cell says "
+              "`n = 1, no interval`, and nothing is tested. Above ceiling: the one-sided test "
+              "that the instance's mean model-consistent gain exceeds its ceiling, made only "
+              "with at least 2 dialogues (p-value); one dialogue above its ceiling is never "
+              "called above the ceiling. Prior and ceiling are exact values of the instance's "
+              "game (not estimates). L1 gap: this instance's `‖mean posterior − μ0‖₁`, "
+              "descriptive (positive even for a Bayesian receiver; its null is in the "
+              "Bayes-consistency table). Contradictions: dialogues whose score and "
               f"elicited P(yes) differ by more than {CONTRADICTION_MARGIN} on the belief scale "
               f"((s − 1)/6 vs P(yes)); low mass: beliefs with less than {LOW_MASS} of the "
               "probability on the valid answers (shown, not hidden).", ""]
-    head = ["instance", "claim", "control", "s0", "prior", "ceiling", "n", "reported gain",
-            "model gain", "signed shift [CI]", "above ceiling (p)", "L1 gap", "contradictions",
-            "low mass", "unparsable (S/R)"]
+    head = ["instance", "claim", "control", "s0", "prior (exact)", "ceiling (exact)",
+            "dialogues", "reported gain [CI] (n)", "model gain [CI] (n)",
+            "signed shift [CI] (n)", "above ceiling (p)", "L1 gap (descriptive)",
+            "contradictions", "low mass", "unparsable (S/R)"]
     rows = []
     for r in records:
         if r.get("status") != "done":
@@ -464,14 +484,13 @@ def render_markdown(run: Mapping, records: Sequence[Mapping], summary: Mapping,
         above = ("n/a" if t is None else
                  (f"{_fmt(t['p_value'])}" if t["tested"] else t["reason"]))
         sh = [x for x in fr.get("belief_shifts", []) if x is not None]
-        stt = fr.get("signed_shift_test")
-        shift_s = (_est(stt["estimate"]) if stt else
-                   (_fmt(sum(sh) / len(sh)) if sh else "n/a"))
         rows.append([r["key"], _short(r["claim"]), _yn(is_control(r, controls)),
                      m["prior"]["score"], prior_s,
                      m["game"]["ceiling"] if m.get("game") else None,
-                     fr["n_dialogues"], fr["mean_score_gain"], fr["mean_model_gain"],
-                     shift_s, above, fr.get("l1_gap"),
+                     fr["n_dialogues"],
+                     _dialogue_est([g for g in fr["score_gains"] if g is not None]),
+                     _dialogue_est([g for g in fr["model_gains"] if g is not None]),
+                     _dialogue_est(sh), above, fr.get("l1_gap"),
                      fr.get("n_contradictions", "n/a"), n_low,
                      f"{fr['n_sender_unparsable']}/{fr['n_receiver_unparsable']}"])
     lines += _table(head, rows)
@@ -479,11 +498,12 @@ def render_markdown(run: Mapping, records: Sequence[Mapping], summary: Mapping,
     ev_rows = []
     for r in done:
         for e in r["metrics"].get("evidence", [])[-1:]:
+            n_msg = sum(sum(c.values()) for c in e["counts"].values())
             if not e.get("available"):
-                ev_rows.append([r["key"], e["prior_support"], "", "", "", "",
+                ev_rows.append([r["key"], e["prior_support"], n_msg, "", "", "", "",
                                 f"n/a: {e.get('reason')}"])
                 continue
-            ev_rows.append([r["key"], e["prior_support"], ", ".join(e["signals"]),
+            ev_rows.append([r["key"], e["prior_support"], n_msg, ", ".join(e["signals"]),
                             e["value"], e["optimum"]["value"],
                             e["optimum"]["no_disclosure_value"], e["gain_over_ceiling"]])
     if ev_rows:
@@ -493,9 +513,16 @@ def render_markdown(run: Mapping, records: Sequence[Mapping], summary: Mapping,
                   "grouped into signals by the receiver's answer after them; the empirical "
                   "scheme π̂(signal | stance) and the posteriors a Bayesian receiver forms from "
                   "it give the value the scheme earns, beside the optimum V(μ0) and the "
-                  "no-disclosure value v̂(μ0) of the same game.", ""]
-        head = ["instance", "μ0(support)", "signals", "scheme value", "optimum V(μ0)",
-                "v̂(μ0)", "scheme gain / ceiling"]
+                  "no-disclosure value v̂(μ0) of the same game.", "",
+                  "**Exact per-game quantities, not estimates**: every number in this table "
+                  "is computed exactly (rounded for display) from the game and from the "
+                  "empirical scheme π̂ itself, the observed frequencies of this instance's n "
+                  "dialogues; no interval is attached because none is estimated. The scheme "
+                  "value is the value of π̂ as observed (a plug-in), not an estimate of the "
+                  "sender's underlying scheme.", ""]
+        head = ["instance", "μ0(support) (exact)", "n (dialogues)", "signals",
+                "value of π̂ (exact)", "optimum V(μ0) (exact)", "v̂(μ0) (exact)",
+                "value of π̂ − v̂ over the ceiling (exact)"]
         lines += _table(head, ev_rows)
 
     if summary.get("sender_strategy"):
@@ -629,7 +656,7 @@ def write_report(
             ax.figure.savefig(tmp, dpi=110)
         plots[title] = f"plots/{fname}"
     if run["config"]["protocol"]["rounds"] > 1:
-        ax = plot_gains_by_round(records)
+        ax = plot_gains_by_round(records, seed=seed)
         with atomic_output(d / "plots" / "gains_by_round.png") as tmp:
             ax.figure.savefig(tmp, dpi=110)
         plots["Gains per round"] = "plots/gains_by_round.png"

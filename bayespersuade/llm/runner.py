@@ -354,7 +354,7 @@ def run_evaluation(
     >>> out = tempfile.mkdtemp()
     >>> res = run_evaluation(recs, scripted_sender([1]), scripted_receiver(), out, cfg,
     ...                      limit=2, progress=False, report=None)
-    >>> res.n_new, res.summary["datasets"]["demo"]["mean_score_gain"]
+    >>> res.n_new, res.summary["datasets"]["demo"]["statistics"]["score_gain"]["estimate"]
     (2, 1.0)
     >>> run_evaluation(recs, scripted_sender([1]), scripted_receiver(), out, cfg,
     ...                progress=False, report=None, concurrency=2).n_new   # resumes

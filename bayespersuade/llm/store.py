@@ -9,6 +9,9 @@ An evaluation directory holds
   an interrupted run loses nothing and resumes where it stopped;
 * ``summary.json``, ``report.md`` / ``report.html`` and ``plots/`` — derived files,
   rewritten atomically (temporary file + rename) from the two above;
+  ``summary.json`` has schema :data:`SUMMARY_SCHEMA` (every aggregate an estimate
+  object with ``n`` and an interval) and is read back, of any schema this library
+  has written, by :func:`read_summary`;
 * ``.lock`` and ``.lock.json`` — the lock of the process writing to the directory
   (:func:`hold_run_dir`) and who holds it (PID, host, start time).
 
@@ -47,11 +50,14 @@ __all__ = [
     "RUN",
     "RUN_SCHEMA",
     "SUMMARY",
+    "SUMMARY_SCHEMA",
     "RunDirectoryLocked",
     "append_record",
     "hold_run_dir",
     "load_run",
     "read_results",
+    "read_summary",
+    "upgrade_summary",
     "has_finished_instances",
     "write_json_atomic",
 ]
@@ -64,6 +70,14 @@ INSTANCE_SCHEMA = "bayespersuade.llm.instance/1"
 RESULTS = "results.jsonl"
 RUN = "run.json"
 SUMMARY = "summary.json"
+#: Schema of ``summary.json``: every aggregate is an estimate object
+#: ``{"estimate", "se", "ci_low", "ci_high", "n_instances", "n_dialogues", "method"}``
+#: (:mod:`bayespersuade.instances.stats`); the bare numbers beside are counts, test
+#: statistics and settings.  Version 1 (no ``schema`` key) also had flat means
+#: (``mean_score_gain``, ``mean_ceiling``...) without ``n`` or interval.
+SUMMARY_SCHEMA = "bayespersuade.llm.summary/2"
+#: The schema name given to a ``summary.json`` without a ``schema`` key.
+SUMMARY_SCHEMA_V1 = "bayespersuade.llm.summary/1"
 LOCK = ".lock"
 LOCK_INFO = ".lock.json"
 
@@ -366,3 +380,150 @@ def hold_run_dir(out_dir: str | os.PathLike) -> Iterator[dict]:
                 info_path.unlink()
     finally:
         lock.release()
+
+
+# ------------------------------------------------------------------ summary.json
+
+#: Schema-1 flat means of a summary block and the estimate of schema 2 they became.
+_LEGACY_MEANS = {
+    "mean_score_gain": ("statistics", "score_gain"),
+    "pct_of_scale": ("statistics", "pct_of_scale"),
+    "pct_of_range": ("statistics", "pct_of_range"),
+    "mean_ceiling": ("statistics", "ceiling"),
+    "mean_model_gain": ("statistics", "model_gain"),
+    "ratio_of_means": ("statistics", "achieved_over_ceiling"),
+    "mean_l1_gap": ("bayes_consistency", "l1_gap"),
+    "mean_bayes_plausibility_gap": ("bayes_consistency", "l1_gap"),
+}
+#: Schema-1 keys dropped without a successor, and why.
+_LEGACY_DROPPED = {
+    "mean_achieved_over_ceiling": "the mean of per-instance ratios achieved/ceiling is "
+                                  "undefined at a zero ceiling and explodes just above a "
+                                  "breakpoint; statistics.achieved_over_ceiling is the ratio "
+                                  "of means",
+    "n_ratio_defined": "the count of the mean of per-instance ratios (dropped)",
+}
+_V1_METHOD = ("read from a schema-1 summary.json, which recorded no standard error or "
+              "interval; rebuild the summary from results.jsonl (`bayespersuade report DIR`) "
+              "for them")
+
+
+def _upgrade_block(block: dict, notes: set[str]) -> None:
+    """Move the flat means of one schema-1 summary block into estimate objects."""
+    n_inst = block.get("n_done", block.get("n_instances"))
+    n_dial = block.get("n_dialogues")
+    for key, (part, name) in _LEGACY_MEANS.items():
+        if key not in block:
+            continue
+        value = block.pop(key)
+        target = block.setdefault(part, {})
+        if name in target:  # a late schema-1 summary: the estimate is there already
+            continue
+        target[name] = {"estimate": value, "se": None, "ci_low": None, "ci_high": None,
+                        "n_instances": n_inst, "n_dialogues": n_dial, "method": _V1_METHOD}
+        notes.add(f"{key}: became {part}.{name} (no interval recorded)")
+    for key, why in _LEGACY_DROPPED.items():
+        if key in block:
+            block.pop(key)
+            notes.add(f"{key}: dropped ({why})")
+
+
+def upgrade_summary(summary: Mapping) -> dict:
+    """A summary of any schema this library has written, in :data:`SUMMARY_SCHEMA`.
+
+    Schema 2 is returned as is (a copy).  Schema 1 (no ``schema`` key) had flat
+    means beside its estimate objects, or (before intervals were added) only flat
+    means: each flat mean is dropped where its estimate object exists, and
+    otherwise becomes an estimate object without standard error or interval whose
+    ``method`` says so (rebuild the summary from ``results.jsonl`` for them); the
+    mean of per-instance ratios is dropped (the ratio of means replaces it).  What
+    was moved or dropped is listed in ``upgrade_notes``, the old schema in
+    ``upgraded_from``.
+
+    Raises
+    ------
+    DataError
+        For a summary of a schema this library does not know.
+
+    Examples
+    --------
+    >>> old = {"datasets": {"d": {"n_done": 2, "n_dialogues": 4, "mean_score_gain": 1.5}}}
+    >>> new = upgrade_summary(old)
+    >>> new["schema"], new["upgraded_from"]
+    ('bayespersuade.llm.summary/2', 'bayespersuade.llm.summary/1')
+    >>> e = new["datasets"]["d"]["statistics"]["score_gain"]
+    >>> e["estimate"], e["n_instances"], e["ci_low"]
+    (1.5, 2, None)
+    """
+    import copy
+
+    if not isinstance(summary, Mapping):
+        raise DataError(f"a summary is a JSON object, got {type(summary).__name__}")
+    schema = summary.get("schema", SUMMARY_SCHEMA_V1)
+    out = copy.deepcopy(dict(summary))
+    if schema == SUMMARY_SCHEMA:
+        return out
+    if schema != SUMMARY_SCHEMA_V1:
+        raise DataError(f"unknown summary schema {schema!r} (this library reads "
+                        f"{SUMMARY_SCHEMA_V1} and {SUMMARY_SCHEMA})", field="schema")
+    notes: set[str] = set()
+    blocks: list[dict] = []
+    for part in ("datasets",):
+        blocks += [b for b in (out.get(part) or {}).values() if isinstance(b, dict)]
+    for part in ("pooled", "average"):
+        if isinstance(out.get(part), dict):
+            blocks.append(out[part])
+    for bins in (out.get("by_confidence") or {}).values():
+        blocks += [b for b in bins.values() if isinstance(b, dict)]
+    ctrl = out.get("controls") or {}
+    blocks += [b for b in (ctrl.get("datasets") or {}).values() if isinstance(b, dict)]
+    if isinstance(ctrl.get("pooled"), dict):
+        blocks.append(ctrl["pooled"])
+    for b in blocks:
+        _upgrade_block(b, notes)
+    for views in (out.get("prior_views") or {}).values():
+        for view in ("dataset", "receiver", "heterogeneous"):
+            exact = views.pop(f"{view}_exact_mean", None)
+            if isinstance(views.get(view), dict):
+                views[view]["estimate_exact"] = exact
+    out["schema"] = SUMMARY_SCHEMA
+    out["upgraded_from"] = SUMMARY_SCHEMA_V1
+    out["upgrade_notes"] = sorted(notes)
+    return out
+
+
+def read_summary(path: str | os.PathLike) -> dict:
+    """Read an evaluation's ``summary.json`` (a directory or the file), of any schema.
+
+    The result is in :data:`SUMMARY_SCHEMA` (:func:`upgrade_summary`).  The file
+    itself is never rewritten: it is derived, and ``bayespersuade report DIR``
+    rebuilds it in the current schema from ``results.jsonl``.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, not JSON, or of an unknown schema (the message
+        names the file).
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "summary.json").write_text(json.dumps({"datasets": {}}))
+    >>> read_summary(d)["schema"]
+    'bayespersuade.llm.summary/2'
+    """
+    p = Path(path)
+    if p.is_dir():
+        p = p / SUMMARY
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError("no summary.json (rebuild it with `bayespersuade report DIR`)",
+                        path=str(p)) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DataError(f"summary.json is not valid JSON ({e})", path=str(p)) from None
+    try:
+        return upgrade_summary(data)
+    except DataError as e:
+        raise DataError(e.reason, path=str(p), field=e.field) from None

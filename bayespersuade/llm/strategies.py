@@ -642,32 +642,36 @@ def _row(m: Mapping) -> dict[str, float | None]:
             "full_disclosure_value": m["full_disclosure_value"]}
 
 
-def _stats(rows: Sequence[Mapping], n_boot: int, level: float, rng) -> dict:
+def _n_dialogues(m: Mapping) -> int:
+    return int(sum((m.get("n") or {}).values()))
+
+
+def _stats(ms: Sequence[Mapping], n_boot: int, level: float, seed: int) -> dict:
+    """Estimate objects over instances (:mod:`bayespersuade.instances.stats`)."""
+    from .stats import Estimate, cluster_mean, ratio_of_means
+
+    opts = {"confidence": level, "n_resamples": n_boot, "seed": seed}
+    rows = [(_row(m), _n_dialogues(m)) for m in ms]
     out: dict[str, Any] = {}
+
+    def with_n(e: Estimate, n_d: int) -> dict:
+        return Estimate(e.estimate, e.se, e.ci_low, e.ci_high, e.n_instances, n_d,
+                        e.method).to_dict()
+
     for k in _SUMMARY_KEYS:
-        xs = np.array([r[k] for r in rows if r[k] is not None], dtype=float)
-        if len(xs) == 0:
-            out[k] = {"n": 0, "mean": None, "se": None, "ci": None}
-            continue
-        se = float(xs.std(ddof=1) / math.sqrt(len(xs))) if len(xs) > 1 else None
-        boots = xs[rng.integers(0, len(xs), (n_boot, len(xs)))].mean(axis=1)
-        out[k] = {"n": len(xs), "mean": float(xs.mean()), "se": se,
-                  "ci": _percentile_ci(boots, level)}
-    # Share of the ceiling realised: ratio of means over instances with both numbers.
+        have = [(r[k], n) for r, n in rows if r[k] is not None]
+        out[k] = with_n(cluster_mean([[v] for v, _ in have], **opts), sum(n for _, n in have))
+    # Share of the ceiling realised: ratio of means over instances with both numbers,
+    # Σ (value − v̂) / Σ (V − v̂).
     for name, key in (("realised_bayes", "value_bayes"), ("realised_actual", "value_actual")):
-        both = [r for r in rows if r[key] is not None]
-        ceil = np.array([r["optimal_value"] - r["no_disclosure_value"] for r in both])
-        gain = np.array([r[key] - r["no_disclosure_value"] for r in both])
-        if len(both) == 0 or ceil.sum() <= 0:
-            out[name] = {"n": len(both), "ratio": None, "ci": None,
-                         "reason": "no instance" if not both else "the ceilings sum to zero"}
-            continue
-        idx = rng.integers(0, len(both), (n_boot, len(both)))
-        cs = ceil[idx].sum(axis=1)
-        ok = cs > 0
-        boots = gain[idx].sum(axis=1)[ok] / cs[ok]
-        out[name] = {"n": len(both), "ratio": float(gain.sum() / ceil.sum()),
-                     "ci": _percentile_ci(boots, level) if len(boots) else None}
+        both = [(r, n) for r, n in rows if r[key] is not None]
+        gain = [r[key] - r["no_disclosure_value"] for r, _ in both]
+        ceil = [r["optimal_value"] - r["no_disclosure_value"] for r, _ in both]
+        out[name] = ratio_of_means(gain, ceil, n_dialogues=sum(n for _, n in both),
+                                   **opts).to_dict()
+    obey = [(m["obedience"], _n_dialogues(m)) for m in ms if m.get("obedience") is not None]
+    out["obedience"] = with_n(cluster_mean([[v] for v, _ in obey], **opts),
+                              sum(n for _, n in obey))
     return out
 
 
@@ -679,19 +683,19 @@ def summarize_strategies(
     For each dataset, over its finished instances with an available
     :func:`strategy_metrics` (``record["strategy"]``): the mean total
     variation per state, the mean value of ``π̂`` against a Bayesian
-    receiver and against the actual receiver, and the means of ``V(μ0)``,
-    ``v̂(μ0)`` and the full-disclosure value, each with ``n``, a standard
-    error and a percentile bootstrap interval resampling instances (the claim
-    is the unit; its dialogues are clustered in it); and the share of the
-    ceiling realised, ``Σ (value − v̂) / Σ (V − v̂)`` (a ratio of means),
-    with its bootstrap interval.
+    receiver and against the actual receiver, the means of ``V(μ0)``,
+    ``v̂(μ0)`` and the full-disclosure value, and the mean obedience, each an
+    estimate object (``n``, cluster-robust standard error and cluster bootstrap
+    interval resampling instances, :func:`bayespersuade.instances.stats.cluster_mean`:
+    the claim is the unit; its dialogues are clustered in it); and the share of
+    the ceiling realised, ``Σ (value − v̂) / Σ (V − v̂)``, a ratio of means
+    (:func:`~bayespersuade.instances.stats.ratio_of_means`).
 
     Examples
     --------
     >>> summarize_strategies([])
     {'datasets': {}, 'bootstrap': {'n_boot': 2000, 'level': 0.95, 'seed': 0, 'unit': 'instance'}}
     """
-    rng = np.random.default_rng(seed)
     by: dict[str, list[Mapping]] = {}
     for r in records:
         m = r.get("strategy")
@@ -701,10 +705,7 @@ def summarize_strategies(
     for name, ms in sorted(by.items()):
         ok = [m for m in ms if m.get("available")]
         datasets[name] = {"strategy": ms[0]["strategy"], "n_instances": len(ms),
-                          "n_available": len(ok),
-                          **_stats([_row(m) for m in ok], n_boot, level, rng)}
-        obey = [m["obedience"] for m in ok if m.get("obedience") is not None]
-        datasets[name]["mean_obedience"] = float(np.mean(obey)) if obey else None
+                          "n_available": len(ok), **_stats(ok, n_boot, level, seed)}
     return {"datasets": datasets,
             "bootstrap": {"n_boot": n_boot, "level": level, "seed": seed, "unit": "instance"}}
 
@@ -714,10 +715,9 @@ def _fmt(x: Any) -> str:
 
 
 def _ci(d: Mapping) -> str:
-    if d.get("mean") is None:
-        return "n/a"
-    ci = d.get("ci")
-    return f"{d['mean']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else f"{d['mean']:.3f}"
+    from .stats import Estimate
+
+    return Estimate.from_dict(d).format(3)
 
 
 def strategy_markdown(summary: Mapping, records: Sequence[Mapping]) -> list[str]:
@@ -743,17 +743,12 @@ def strategy_markdown(summary: Mapping, records: Sequence[Mapping]) -> list[str]
             "realised (actual)", "obedience"]
     rows = []
     for name, d in summary["datasets"].items():
-        def ratio(x):
-            if x["ratio"] is None:
-                return "n/a"
-            return (f"{x['ratio']:.3f} [{x['ci'][0]:.3f}, {x['ci'][1]:.3f}]" if x["ci"]
-                    else f"{x['ratio']:.3f}")
         rows.append([name, d["strategy"], f"{d['n_available']}/{d['n_instances']}",
                      _ci(d["tv_undermine"]), _ci(d["tv_support"]), _ci(d["value_bayes"]),
                      _ci(d["value_actual"]), _ci(d["optimal_value"]),
                      _ci(d["no_disclosure_value"]), _ci(d["full_disclosure_value"]),
-                     ratio(d["realised_bayes"]), ratio(d["realised_actual"]),
-                     _fmt(d["mean_obedience"])])
+                     _ci(d["realised_bayes"]), _ci(d["realised_actual"]),
+                     _ci(d["obedience"])])
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     lines += ["", "Per instance (TV with its interval over dialogues):", ""]

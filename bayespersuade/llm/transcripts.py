@@ -1554,7 +1554,7 @@ def import_transcripts(
     >>> res.n_accepted, res.n_rejected
     (1, 0)
     >>> json.loads((tmp / "eval" / "summary.json").read_text()
-    ...            )["datasets"]["demo"]["mean_score_gain"]
+    ...            )["datasets"]["demo"]["statistics"]["score_gain"]["estimate"]
     2.0
     """
     _check_analysis(family, loss, belief_source)

@@ -76,8 +76,10 @@ def plot_achieved_vs_ceiling(records: Sequence[Mapping], ax: Axes | None = None)
 def plot_gains_by_dataset(summary: Mapping, ax: Axes | None = None) -> Axes:
     """Bars per dataset (and the unweighted Average): mean gains and mean ceiling.
 
-    Error bars: the confidence intervals of the summary's estimates, where it
-    has them (:func:`~bayespersuade.llm.metrics.summarize`).
+    The bars are the summary's estimates (:func:`~bayespersuade.llm.metrics.summarize`,
+    summary schema 2: ``statistics``), the error bars their confidence intervals;
+    each tick says the number of instances ``n``.  A bar without an interval (one
+    instance) has no error bar.
 
     Examples
     --------
@@ -90,20 +92,17 @@ def plot_gains_by_dataset(summary: Mapping, ax: Axes | None = None) -> Axes:
     ax = _figure(ax)
     names = [*summary["datasets"], "Average"]
     rows = [*summary["datasets"].values(), summary["average"]]
-    keys = (("mean_score_gain", "reported-score gain"),
-            ("mean_model_gain", "model-consistent gain"),
-            ("mean_ceiling", "ceiling ΔV(μ0)"))
+    keys = (("score_gain", "reported-score gain"),
+            ("model_gain", "model-consistent gain"),
+            ("ceiling", "ceiling ΔV(μ0)"))
     x = np.arange(len(names))
     w = 0.27
-    stat_of = {"mean_score_gain": "score_gain", "mean_model_gain": "model_gain",
-               "mean_ceiling": "ceiling"}
     for j, (k, label) in enumerate(keys):
-        vals = [r.get(k) for r in rows]
-        # the interval of each bar, where the summary has one (drawn as an error bar)
+        ests = [(r.get("statistics") or {}).get(k) or {} for r in rows]
+        vals = [e.get("estimate") for e in ests]
         lo, hi = [], []
-        for r, v in zip(rows, vals, strict=True):
-            e = (r.get("statistics") or {}).get(stat_of[k])
-            ok = e and v is not None and e["ci_low"] is not None and e["ci_high"] is not None
+        for e, v in zip(ests, vals, strict=True):
+            ok = v is not None and e.get("ci_low") is not None and e.get("ci_high") is not None
             lo.append(v - e["ci_low"] if ok else 0.0)
             hi.append(e["ci_high"] - v if ok else 0.0)
         ax.bar(x + (j - 1) * w, [v if v is not None else 0 for v in vals], w, label=label,
@@ -111,44 +110,64 @@ def plot_gains_by_dataset(summary: Mapping, ax: Axes | None = None) -> Axes:
         for xi, v in zip(x, vals):
             if v is None:
                 ax.text(xi + (j - 1) * w, 0, "n/a", ha="center", va="bottom", fontsize=7)
-    ax.set_xticks(x, names)
+    ns = [((r.get("statistics") or {}).get("score_gain") or {}).get("n_instances")
+          for r in rows]
+    ax.set_xticks(x, [f"{name}\n(n = {n})" if n is not None else name
+                      for name, n in zip(names, ns, strict=True)])
     ax.axhline(0, color="black", linewidth=0.5)
     ax.set_ylabel("Likert points")
-    ax.set_title("Gains per dataset (final round; error bars: CIs)")
+    ax.set_title("Gains per dataset (final round; means over instances, error bars: CIs)")
     ax.legend(loc="best", fontsize="small")
     return ax
 
 
-def plot_gains_by_round(records: Sequence[Mapping], ax: Axes | None = None) -> Axes:
-    """Mean gains per round (over instances), for multi-round runs.
+def plot_gains_by_round(records: Sequence[Mapping], ax: Axes | None = None, *,
+                        seed: int = 0) -> Axes:
+    """Mean gains per round over instances, with cluster bootstrap intervals.
+
+    Each point is the mean over instances of the instance's mean over its
+    dialogues (:func:`bayespersuade.instances.stats.cluster_mean`, resampling
+    seeded by ``seed``); the error bar its interval; the x tick says ``n``
+    (instances).
 
     Examples
     --------
     >>> plot_gains_by_round([]).get_xlabel()
     'round'
     """
+    from ..instances.stats import cluster_mean
+
     ax = _figure(ax)
-    per: dict[int, dict[str, list[float]]] = {}
+    per: dict[int, dict[str, list[list[float]]]] = {}
     for rec in records:
         if rec.get("status") != "done":
             continue
         for r in rec["metrics"]["rounds"]:
             d = per.setdefault(r["round"], {"s": [], "m": []})
-            if r["mean_score_gain"] is not None:
-                d["s"].append(r["mean_score_gain"])
-            if r["mean_model_gain"] is not None:
-                d["m"].append(r["mean_model_gain"])
+            d["s"].append([float(g) for g in r["score_gains"] if g is not None])
+            d["m"].append([g for g in r["model_gains"] if g is not None])
     rounds = sorted(per)
+    ns = {}
     for key, label, mk in (("s", "reported-score gain", "x-"), ("m", "model-consistent gain",
                                                                  "o-")):
-        pts = [(r, sum(per[r][key]) / len(per[r][key])) for r in rounds if per[r][key]]
+        pts, err = [], [[], []]
+        for r in rounds:
+            e = cluster_mean(per[r][key], seed=seed)
+            if e.estimate is None:
+                continue
+            ns[r] = max(ns.get(r, 0), e.n_instances)
+            pts.append((r, e.estimate))
+            ok = e.ci_low is not None and e.ci_high is not None
+            err[0].append(max(e.estimate - e.ci_low, 0.0) if ok else 0.0)
+            err[1].append(max(e.ci_high - e.estimate, 0.0) if ok else 0.0)
         if pts:
-            ax.plot(*zip(*pts), mk, label=label)
+            xs, ys = zip(*pts)
+            ax.errorbar(xs, ys, yerr=err, fmt=mk, label=label, capsize=3)
     ax.axhline(0, color="black", linewidth=0.5)
     ax.set_xlabel("round")
-    ax.set_ylabel("mean gain (Likert points)")
-    ax.set_title("Gains per round")
+    ax.set_ylabel("mean gain over instances (Likert points)")
+    ax.set_title("Gains per round (error bars: cluster bootstrap CIs)")
     if rounds:
-        ax.set_xticks(rounds)
+        ax.set_xticks(rounds, [f"{r}\n(n = {ns.get(r, 0)})" for r in rounds])
         ax.legend(loc="best", fontsize="small")
     return ax
