@@ -35,6 +35,7 @@ import matplotlib
 if "ipykernel" not in sys.modules:  # run as a plain script: draw off-screen
     matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from bayespersuade.datasets import load_dataset, load_embedded
@@ -154,8 +155,21 @@ tables = {
 }
 summary = summarize_ceilings(tables)
 summary = summary[summary["dataset"] != AVERAGE_LABEL]   # families, not datasets: no average
-summary[["dataset", "n_instances", "mean_vhat", "mean_V", "mean_ceiling", "median_ceiling",
-         "max_ceiling", "share_positive", "mean_ceiling_pct_of_scale", "mean_n_signals"]]
+
+
+def with_ci(row, name, nd=3):
+    lo, hi = row[f"{name}_ci_low"], row[f"{name}_ci_high"]
+    ci = "no interval" if np.isnan(lo) else f"[{lo:.{nd}f}, {hi:.{nd}f}]"
+    return f"{row[name]:.{nd}f} {ci}"
+
+
+pd.DataFrame([{
+    "family": row["dataset"], "n": row["n_instances"],
+    **{f"{k} [95% CI]": with_ci(row, k) for k in (
+        "mean_vhat", "mean_V", "mean_ceiling", "median_ceiling", "share_positive",
+        "mean_ceiling_pct_of_scale", "mean_n_signals")},
+    "range (descriptive)": f"{row['min_ceiling']:.3f} .. {row['max_ceiling']:.3f}",
+} for row in summary.to_dict("records")])
 
 # %% [markdown]
 # How to read this table:
@@ -165,6 +179,10 @@ summary[["dataset", "n_instances", "mean_vhat", "mean_V", "mean_ceiling", "media
 # * `mean_ceiling` is their difference, the most a persuader can add *in expectation*;
 #   `mean_ceiling_pct_of_scale` divides it by 7, as Cheng & You report gains;
 # * `share_positive` is the share of claims where persuasion helps at all.
+# * Every claim's ceiling is exact; the intervals are about the *population of claims*
+#   this dataset samples (they resample claims): a cluster bootstrap for the means, a
+#   distribution-free order-statistic interval for the median.  The range (min .. max)
+#   is descriptive, with no interval: an extreme of a sample is not an estimate.
 #
 # (With several *datasets*, `summarize_ceilings` adds a last row averaging the dataset
 # means without weights, as the paper averages its four datasets; the rows here are

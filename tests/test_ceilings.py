@@ -204,7 +204,12 @@ def test_cli_default_job_on_the_bundled_data(tmp_path, capsys):
     np.testing.assert_array_equal(table["ceiling"].to_numpy(), expected["ceiling"].to_numpy())
     summary = pd.read_csv(tmp_path / "summary_evidence-stance_p2.csv")
     assert summary["mean_ceiling"].iloc[0] == pytest.approx(expected["ceiling"].mean())
-    assert f"{expected['ceiling'].mean():.6f}" in out
+    m = expected["ceiling"].mean()
+    row = summary.iloc[0]
+    assert (f"{m:.4f} [{row['mean_ceiling_ci_low']:.4f}, {row['mean_ceiling_ci_high']:.4f}]"
+            in out)
+    assert "range (descriptive)" in out and "min_ceiling and max_ceiling are descriptive" in out
+    assert row["median_ceiling_ci_low"] <= row["median_ceiling"] <= row["median_ceiling_ci_high"]
     import json
 
     info = json.loads((tmp_path / "run.json").read_text())
@@ -301,6 +306,37 @@ def test_summary_intervals_of_the_mean_ceiling():
     avg = s.iloc[-1]
     assert avg["mean_ceiling_se"] == pytest.approx(
         np.sqrt(a["mean_ceiling_se"] ** 2 + s.iloc[1]["mean_ceiling_se"] ** 2) / 2)
+    # every mean over instances has its SE and interval, mean_n_signals included
+    assert a["mean_n_signals"] == pytest.approx(5 / 3)
+    assert a["mean_n_signals_se"] == pytest.approx(np.std([2, 2, 1], ddof=1) / np.sqrt(3))
+    assert a["mean_n_signals_ci_low"] <= 5 / 3 <= a["mean_n_signals_ci_high"]
+    assert not np.isnan(avg["share_positive_ci_low"]) and not np.isnan(avg["mean_n_signals_se"])
+    # three instances are too few for a distribution-free 95% interval of the median
+    assert a["median_ceiling"] == 0.5 and np.isnan(a["median_ceiling_ci_low"])
+    assert "no interval" in a["median_ceiling_method"]
+    # the range is descriptive, and not averaged over datasets
+    assert (a["min_ceiling"], a["max_ceiling"]) == (0.0, 0.5)
+    assert "descriptive" in a["range_note"]
+    assert np.isnan(avg["max_ceiling"]) and np.isnan(avg["median_ceiling"])
+
+
+def test_summary_median_and_upper_quantile_intervals_are_order_statistics():
+    import pandas as pd
+
+    # 40 instances with ceilings 0, 1/40, ..., 39/40 (sorted: x_(k) = (k - 1)/40)
+    c = [k / 40 for k in range(40)]
+    t = pd.DataFrame({"vhat": 1.0, "V": 1.0, "ceiling": c, "n_signals": 2,
+                      "family": "binary-truth", "p": 2})
+    row = summarize_ceilings(t).iloc[0]
+    # n = 40, median at 95%: P(B <= 13) = 0.0192 <= 0.025 < P(B <= 14) = 0.0403 for
+    # B ~ Binomial(40, 1/2): [x_(14), x_(27)]
+    assert row["median_ceiling_ci_low"] == pytest.approx(13 / 40)
+    assert row["median_ceiling_ci_high"] == pytest.approx(26 / 40)
+    assert "[x_(14), x_(27)]" in row["median_ceiling_method"]
+    # the 0.9-quantile: B ~ Binomial(40, 0.9); l = 32 (P(B <= 31) = 0.0155), and
+    # u = 40 (P(B >= 40) = 0.0148 <= 0.025 < P(B >= 39) = 0.0805)
+    assert row["q90_ceiling_ci_low"] == pytest.approx(31 / 40)
+    assert row["q90_ceiling_ci_high"] == pytest.approx(39 / 40)
 
 
 def test_prior_sensitivity_table_side_by_side():

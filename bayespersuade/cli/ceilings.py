@@ -200,7 +200,12 @@ def _run(args: argparse.Namespace) -> int:
 
     from ..datasets import load_dataset
     from ..instances.baselines import human_baselines
-    from ..instances.ceilings import ceiling_table, summarize_ceilings, write_ceilings
+    from ..instances.ceilings import (
+        RANGE_NOTE,
+        ceiling_table,
+        summarize_ceilings,
+        write_ceilings,
+    )
     from ..io import atomic_output, write_atomic
     from ..solution import provenance
 
@@ -308,16 +313,16 @@ def _run(args: argparse.Namespace) -> int:
         "cite": [r.text for r in _references(list(tables))],
     }
     write_atomic(out / "run.json", json.dumps(run_info, indent=2, default=str) + "\n")
-    shown = [c for c in ("dataset", "n_instances", "n_skipped", "mean_vhat", "mean_V",
-                         "mean_ceiling", "mean_ceiling_ci_low", "mean_ceiling_ci_high",
-                         "median_ceiling", "max_ceiling", "share_positive",
-                         "mean_ceiling_pct_of_scale") if c in summary]
-    with pd.option_context("display.width", 160, "display.max_columns", 20):
+    shown = _display_summary(summary)
+    with pd.option_context("display.width", 200, "display.max_columns", 20,
+                           "display.max_colwidth", 40):
         ties = ("" if getattr(args, "tie_break", "sender") == "sender"
                 else "; receiver-favourable ties at the prior")
-        print(f"\nCeilings, {family} family, p = {stem_p} ({args.method}{ties}); all columns, "
-              f"exact values included, in {sfile.name}:")
-        print(summary[shown].to_string(index=False))
+        print(f"\nCeilings, {family} family, p = {stem_p} ({args.method}{ties}); estimate "
+              f"[95% CI] over claims (the intervals resample claims); all columns, exact "
+              f"values included, in {sfile.name}:")
+        print(shown.to_string(index=False))
+        print(f"note: {RANGE_NOTE}")
     print(f"\nwrote {len(written) + 1} files to {out}/")
     empty = [name for name, t in tables.items() if len(t) == 0]
     if empty:
@@ -326,6 +331,41 @@ def _run(args: argparse.Namespace) -> int:
               "another --prior-source", file=sys.stderr)
         return 1
     return 0
+
+
+def _display_summary(summary: Any) -> Any:
+    """The printed summary: each aggregate as ``estimate [CI]``, the range as descriptive."""
+    import math
+
+    import pandas as pd
+
+    def ci(row, name, nd=4):
+        est = row.get(name)
+        if est is None or (isinstance(est, float) and math.isnan(est)):
+            return "n/a"
+        lo, hi = row.get(f"{name}_ci_low"), row.get(f"{name}_ci_high")
+        if lo is None or hi is None or math.isnan(lo) or math.isnan(hi):
+            return f"{est:.{nd}f} [no interval]"
+        return f"{est:.{nd}f} [{lo:.{nd}f}, {hi:.{nd}f}]"
+
+    def rng(row):
+        lo, hi = row.get("min_ceiling"), row.get("max_ceiling")
+        if lo is None or hi is None or math.isnan(lo) or math.isnan(hi):
+            return "n/a"
+        return f"{lo:.4f} .. {hi:.4f}"
+
+    rows = []
+    for row in summary.to_dict("records"):
+        rows.append({
+            "dataset": row["dataset"], "n": row["n_instances"], "skipped": row["n_skipped"],
+            "mean v̂ [CI]": ci(row, "mean_vhat"), "mean V [CI]": ci(row, "mean_V"),
+            "mean ceiling [CI]": ci(row, "mean_ceiling"),
+            "median ceiling [CI]": ci(row, "median_ceiling"),
+            "range (descriptive)": rng(row),
+            "share positive [CI]": ci(row, "share_positive"),
+            "% of scale (÷7) [CI]": ci(row, "mean_ceiling_pct_of_scale", 2),
+        })
+    return pd.DataFrame(rows)
 
 
 def _references(datasets: list[str]) -> list:

@@ -69,8 +69,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "AVERAGE_LABEL",
-    "base_game",
+    "CEILING_MEANS",
     "PRIOR_CONSTRUCTIONS",
+    "RANGE_NOTE",
+    "UPPER_QUANTILE",
+    "base_game",
     "ceiling_table",
     "instance_priors",
     "prior_sensitivity_table",
@@ -418,10 +421,29 @@ def _exact_mean(col: pd.Series) -> Fraction | None:
     return sum((Fraction(x) for x in col), Fraction(0)) / len(col)
 
 
+#: The columns of :func:`summarize_ceilings` that are means over instances, and the
+#: table column each averages.  Each has ``_se``, ``_ci_low`` and ``_ci_high``.
+CEILING_MEANS = (("mean_vhat", "vhat"), ("mean_V", "V"), ("mean_ceiling", "ceiling"),
+                 ("mean_n_signals", "n_signals"), ("share_positive", None))
+#: The upper quantile of the ceilings reported with an order-statistic interval.
+UPPER_QUANTILE = 0.9
+#: What the descriptive columns of :func:`summarize_ceilings` are.
+RANGE_NOTE = ("min_ceiling and max_ceiling are descriptive: the range of the n instances' "
+              "exact ceilings, not estimates; no sampling interval is attached (an extreme "
+              "of a sample of a bounded quantity has no distribution-free interval short of "
+              "the bound); q90_ceiling is the upper quantile with an interval")
+
+
 def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame], *,
                        confidence: float = 0.95, n_resamples: int = 2000,
                        seed: int = 0) -> pd.DataFrame:
     """Per-dataset summaries of ceiling tables, and their unweighted average.
+
+    Every instance's ceiling is exact; what carries uncertainty is a summary
+    read as a statement about the *population of claims* the dataset samples:
+    the intervals resample claims (a new draw of claims like these), not
+    dialogues or solver error.  About these claims themselves there is no
+    uncertainty: their exact values are in the table.
 
     Parameters
     ----------
@@ -433,20 +455,32 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame], *,
     Returns
     -------
     pandas.DataFrame
-        One row per dataset: ``n_instances``, ``n_skipped``, ``mean_vhat``,
-        ``mean_V``, ``mean_ceiling``, ``median_ceiling``, ``max_ceiling``,
-        ``share_positive`` (share of instances whose ceiling exceeds
-        ``1e-9``), ``mean_ceiling_pct_of_scale`` (mean ceiling / 7 x 100, the
-        paper's "% of scale"), ``mean_ceiling_pct_of_range`` (/ 6 x 100) and
-        ``mean_n_signals``; ``mean_ceiling_exact`` (a Fraction) when the tables
-        have exact columns.  For ``mean_vhat``, ``mean_V`` and ``mean_ceiling``:
-        the columns ``<name>_se``, ``<name>_ci_low`` and ``<name>_ci_high``
-        (instances are independent here: the bootstrap resamples them;
-        :func:`bayespersuade.instances.stats.cluster_mean`, seeded by
-        ``seed``), the same ``_ci_low``/``_ci_high`` for the two percentages and
-        ``share_positive``, and ``ci_method``.  With two or more datasets, a
-        last row :data:`AVERAGE_LABEL` holds the unweighted mean of the
-        datasets' means (as Cheng & You average their four datasets).
+        One row per dataset: ``n_instances``, ``n_skipped``;
+
+        * the means over instances (:data:`CEILING_MEANS`) ``mean_vhat``,
+          ``mean_V``, ``mean_ceiling``, ``mean_n_signals`` and
+          ``share_positive`` (the share of instances whose ceiling exceeds
+          ``1e-9``), each with ``<name>_se``, ``<name>_ci_low`` and
+          ``<name>_ci_high`` (:func:`bayespersuade.instances.stats.cluster_mean`,
+          a bootstrap over instances seeded by ``seed``; ``ci_method``);
+          ``mean_ceiling_pct_of_scale`` (mean ceiling / 7 x 100, the paper's "%
+          of scale") and ``mean_ceiling_pct_of_range`` (/ 6 x 100) with their
+          ``_ci_low``/``_ci_high``; ``mean_ceiling_exact`` (a Fraction) when
+          the tables have exact columns;
+        * ``median_ceiling`` and ``q90_ceiling`` (the :data:`UPPER_QUANTILE`),
+          each with ``_ci_low``/``_ci_high``: the distribution-free
+          order-statistic interval
+          (:func:`~bayespersuade.instances.stats.quantile_estimate`; no SE;
+          ``NaN`` when there are too few instances for one, e.g. ``n <= 5`` for
+          the median at 95 %), described in ``quantile_ci_method``;
+        * ``min_ceiling`` and ``max_ceiling``: **descriptive**, the range of the
+          instances' ceilings, with ``n`` and no interval (:data:`RANGE_NOTE`,
+          repeated in the column ``range_note``).
+
+        With two or more datasets, a last row :data:`AVERAGE_LABEL` holds the
+        unweighted mean of the datasets' means (as Cheng & You average their
+        four datasets), with standard errors from theirs; quantiles and ranges
+        are not averaged (``NaN`` there).
 
     Examples
     --------
@@ -457,55 +491,61 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame], *,
     >>> s = summarize_ceilings({"a": t, "b": u})
     >>> s[["dataset", "mean_ceiling"]].values.tolist()
     [['a', 0.5], ['b', 0.5], ['Average (unweighted over datasets)', 0.5]]
+    >>> s.loc[1, ["min_ceiling", "max_ceiling", "median_ceiling_ci_low"]].tolist()
+    [0.0, 1.0, nan]
     """
     import pandas as pd
+
+    from .stats import quantile_estimate
 
     if isinstance(tables, pd.DataFrame):
         name = tables.attrs.get("dataset") or (
             str(tables["dataset"].iloc[0]) if "dataset" in tables and len(tables) else "dataset")
         tables = {name: tables}
+    opts = {"confidence": confidence, "n_resamples": n_resamples, "seed": seed}
+
+    def nan(x):
+        return np.nan if x is None else x
+
     rows = []
     for name, t in tables.items():
         c = t["ceiling"].astype(float)
-        row = {
+        row: dict[str, Any] = {
             "dataset": name,
             "family": t.attrs.get("family", t["family"].iloc[0] if len(t) else None),
             "p": t.attrs.get("p", t["p"].iloc[0] if len(t) else None),
             "n_instances": len(t),
             "n_skipped": len(t.attrs.get("skipped", [])),
-            "mean_vhat": t["vhat"].astype(float).mean(),
-            "mean_V": t["V"].astype(float).mean(),
-            "mean_ceiling": c.mean(),
-            "median_ceiling": c.median(),
-            "max_ceiling": c.max(),
-            "share_positive": float((c > _CHECK_TOL).mean()) if len(c) else np.nan,
-            "mean_ceiling_pct_of_scale": c.mean() / len(LIKERT) * 100,
-            "mean_ceiling_pct_of_range": c.mean() / (len(LIKERT) - 1) * 100,
-            "mean_n_signals": t["n_signals"].astype(float).mean(),
         }
-        for col, name in (("vhat", "mean_vhat"), ("V", "mean_V"), ("ceiling", "mean_ceiling")):
-            e = cluster_mean([[float(x)] for x in t[col]], confidence=confidence,
-                             n_resamples=n_resamples, seed=seed)
-            row[f"{name}_se"] = np.nan if e.se is None else e.se
-            row[f"{name}_ci_low"] = np.nan if e.ci_low is None else e.ci_low
-            row[f"{name}_ci_high"] = np.nan if e.ci_high is None else e.ci_high
-            row["ci_method"] = e.method
+        for mean_name, col in CEILING_MEANS:
+            vals = ([float(x > _CHECK_TOL) for x in c] if col is None
+                    else [float(x) for x in t[col]])
+            e = cluster_mean([[x] for x in vals], **opts)
+            row[mean_name] = nan(e.estimate)
+            row[f"{mean_name}_se"] = nan(e.se)
+            row[f"{mean_name}_ci_low"] = nan(e.ci_low)
+            row[f"{mean_name}_ci_high"] = nan(e.ci_high)
+            if col == "ceiling":
+                row["ci_method"] = e.method
         for pct, div in (("pct_of_scale", len(LIKERT)), ("pct_of_range", len(LIKERT) - 1)):
-            for end in ("ci_low", "ci_high"):
-                row[f"mean_ceiling_{pct}_{end}"] = row[f"mean_ceiling_{end}"] / div * 100
-        e = cluster_mean([[float(x > _CHECK_TOL)] for x in c], confidence=confidence,
-                         n_resamples=n_resamples, seed=seed)
-        row["share_positive_ci_low"] = np.nan if e.ci_low is None else e.ci_low
-        row["share_positive_ci_high"] = np.nan if e.ci_high is None else e.ci_high
+            for end in ("", "_ci_low", "_ci_high"):
+                row[f"mean_ceiling_{pct}{end}"] = row[f"mean_ceiling{end}"] / div * 100
+        for qname, q in (("median_ceiling", 0.5), ("q90_ceiling", UPPER_QUANTILE)):
+            e = quantile_estimate(list(c), q, confidence=confidence)
+            row[qname] = nan(e.estimate)
+            row[f"{qname}_ci_low"] = nan(e.ci_low)
+            row[f"{qname}_ci_high"] = nan(e.ci_high)
+            row[f"{qname}_method"] = e.method
+        row["quantile_ci_method"] = (f"distribution-free order-statistic intervals "
+                                     f"({confidence:.0%}, binomial), over instances")
+        row["min_ceiling"] = c.min() if len(c) else np.nan
+        row["max_ceiling"] = c.max() if len(c) else np.nan
+        row["range_note"] = RANGE_NOTE
         if "ceiling_exact" in t:
             row["mean_ceiling_exact"] = _exact_mean(t["ceiling_exact"])
         rows.append(row)
     out = pd.DataFrame(rows)
     if len(rows) >= 2:
-        means = [k for k in out.columns if k.startswith(("mean_", "median_", "max_",
-                                                          "share_"))
-                 and k != "mean_ceiling_exact" and not k.endswith(("_se", "_ci_low",
-                                                                    "_ci_high"))]
         avg: dict[str, Any] = {"dataset": AVERAGE_LABEL,
                                "n_instances": int(out["n_instances"].sum()),
                                "n_skipped": int(out["n_skipped"].sum())}
@@ -513,22 +553,23 @@ def summarize_ceilings(tables: pd.DataFrame | Mapping[str, pd.DataFrame], *,
         avg["family"] = fams.pop() if len(fams) == 1 else "mixed"
         ps = set(out["p"])
         avg["p"] = ps.pop() if len(ps) == 1 else None
-        for k in means:
-            avg[k] = out[k].astype(float).mean()
         # the unweighted mean of independent dataset means: SE from theirs, normal interval
         from scipy import stats as _st
 
         z = float(_st.norm.ppf(0.5 + confidence / 2))
-        for name in ("mean_vhat", "mean_V", "mean_ceiling"):
-            se = float(np.sqrt((out[f"{name}_se"].astype(float) ** 2).sum()) / len(rows))
-            avg[f"{name}_se"] = se
-            avg[f"{name}_ci_low"] = avg[name] - z * se
-            avg[f"{name}_ci_high"] = avg[name] + z * se
+        for mean_name, _ in CEILING_MEANS:
+            avg[mean_name] = out[mean_name].astype(float).mean()
+            se = float(np.sqrt((out[f"{mean_name}_se"].astype(float) ** 2).sum()) / len(rows))
+            avg[f"{mean_name}_se"] = se
+            avg[f"{mean_name}_ci_low"] = avg[mean_name] - z * se
+            avg[f"{mean_name}_ci_high"] = avg[mean_name] + z * se
         for pct, div in (("pct_of_scale", len(LIKERT)), ("pct_of_range", len(LIKERT) - 1)):
-            for end in ("ci_low", "ci_high"):
-                avg[f"mean_ceiling_{pct}_{end}"] = avg[f"mean_ceiling_{end}"] / div * 100
+            for end in ("", "_ci_low", "_ci_high"):
+                avg[f"mean_ceiling_{pct}{end}"] = avg[f"mean_ceiling{end}"] / div * 100
         avg["ci_method"] = (f"unweighted mean of {len(rows)} dataset means; SE from theirs; "
-                            f"normal {confidence:.0%} interval")
+                            f"normal {confidence:.0%} interval (NaN where a dataset has no SE)")
+        avg["quantile_ci_method"] = "quantiles and ranges are not averaged over datasets"
+        avg["range_note"] = RANGE_NOTE
         if "mean_ceiling_exact" in out and out["mean_ceiling_exact"].notna().all():
             total = sum((Fraction(x) for x in out["mean_ceiling_exact"]), Fraction(0))
             avg["mean_ceiling_exact"] = total / len(rows)

@@ -39,6 +39,16 @@ produced them.  The conventions, used everywhere in the library:
 * **Per-instance claims** (:func:`excess_test`) are made only where an instance
   has at least two dialogues: a one-sided ``t``-test that the mean gain
   exceeds the ceiling.  With one dialogue nothing is tested.
+* **Quantiles** (:func:`quantile_estimate`): a median (or another quantile)
+  gets the distribution-free confidence interval of order statistics
+  ``[x_(l), x_(u)]``: the number of observations below the population
+  quantile ``ξ_q`` is ``Binomial(n, q)``, so
+  ``P(x_(l) <= ξ_q <= x_(u)) >= Σ_{i=l}^{u−1} C(n, i) q^i (1 − q)^{n−i}``, with
+  equality for continuous distributions and ``>=`` (conservative) with ties
+  (David & Nagaraja 2003, §7.1; :func:`order_statistic_interval`).  Extremes
+  (the maximum, the minimum) are descriptive statistics of the sample, not
+  estimates: the sample maximum of a bounded quantity has no distribution-free
+  interval below the bound, so they are reported as a range, with ``n``.
 * **One instance's mean over its dialogues** (:func:`dialogue_mean`): given the
   claim, its dialogues are independent draws (the same prompts, fresh
   samples), so the interval is Student's ``t`` over the dialogues with
@@ -59,6 +69,8 @@ Cameron, A. C. and Miller, D. L. (2015). A practitioner's guide to
 cluster-robust inference. *Journal of Human Resources* 50(2), 317-372.
 Efron, B. and Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*.
 Chapman & Hall.
+David, H. A. and Nagaraja, H. N. (2003). *Order Statistics*, 3rd ed., §7.1
+(distribution-free confidence intervals for quantiles). Wiley.
 Davison, A. C. and Hinkley, D. V. (1997). *Bootstrap Methods and their
 Application*, §4.4 (permutation and sign-flip tests). Cambridge University Press.
 Kamenica, E. and Gentzkow, M. (2011). Bayesian persuasion. *American Economic
@@ -88,7 +100,9 @@ __all__ = [
     "excess_test",
     "l1_gap_test",
     "mean_zero_test",
+    "order_statistic_interval",
     "paired_difference",
+    "quantile_estimate",
     "ratio_of_means",
     "sign_flip_pvalue",
 ]
@@ -583,6 +597,96 @@ def dialogue_mean(values: Sequence[float | None], *,
     if se == 0:
         how += " (no variation between the dialogues: the interval is a point)"
     return Estimate(est, se, est - half, est + half, 1, n, how)
+
+
+def order_statistic_interval(n: int, q: float = 0.5, *,
+                             confidence: float = DEFAULT_CONFIDENCE
+                             ) -> tuple[int, int, float] | None:
+    """The 1-based order statistics ``(l, u)`` of a distribution-free interval for a quantile.
+
+    With ``B ~ Binomial(n, q)`` the number of observations below the
+    population ``q``-quantile, ``l`` is the largest index with
+    ``P(B <= l − 1) <= α/2`` and ``u`` the smallest with ``P(B >= u) <= α/2``
+    (``α = 1 − confidence``), so that ``[x_(l), x_(u)]`` covers the quantile with
+    probability at least ``1 − P(B <= l − 1) − P(B >= u) >= confidence`` (exactly
+    that for a continuous distribution, more with ties).  Returns ``(l, u,
+    coverage)``, or ``None`` when ``n`` is too small for any such pair (for the
+    median at 95 %: ``n <= 5``, since ``2 · 0.5^5 > 0.05``).
+
+    Examples
+    --------
+    The classical table: for ``n = 10`` the 95 % interval of the median is
+    ``[x_(2), x_(9)]``, of coverage ``1 − 2 · 11/1024``.
+
+    >>> l, u, cov = order_statistic_interval(10)
+    >>> l, u, round(cov, 6)
+    (2, 9, 0.978516)
+    >>> order_statistic_interval(5) is None
+    True
+    """
+    from scipy import stats
+
+    _check(confidence, 1)
+    if not (isinstance(n, int) and n >= 0):
+        raise InvalidParameterError(f"n must be a non-negative integer, got {n!r}")
+    if not (0 < q < 1):
+        raise InvalidParameterError(f"q must be in (0, 1), got {q!r}")
+    half = (1 - confidence) / 2
+    if n == 0:
+        return None
+    ks = np.arange(0, n + 1)
+    cdf = stats.binom.cdf(ks, n, q)            # P(B <= k)
+    sf = stats.binom.sf(ks - 1, n, q)          # P(B >= k)
+    eps = 1e-12
+    lows = [k for k in range(1, n + 1) if cdf[k - 1] <= half + eps]
+    ups = [k for k in range(1, n + 1) if sf[k] <= half + eps]
+    if not lows or not ups:
+        return None
+    lo, up = max(lows), min(ups)
+    if lo >= up:  # pragma: no cover - the tails are below α/2 each, so l < u
+        return None
+    return int(lo), int(up), float(1 - cdf[lo - 1] - sf[up])
+
+
+def quantile_estimate(values: Sequence[float], q: float = 0.5, *,
+                      confidence: float = DEFAULT_CONFIDENCE, n_dialogues: int | None = None
+                      ) -> Estimate:
+    """A sample quantile with its distribution-free order-statistic interval.
+
+    The estimate is the sample quantile (:func:`numpy.quantile`, linear
+    interpolation; the sample median for ``q = 0.5``); the interval is
+    ``[x_(l), x_(u)]`` of :func:`order_statistic_interval`.  There is no
+    standard error (``se`` is ``None``).  Too few values for an interval at
+    the level: no interval, and ``method`` says so.
+
+    Examples
+    --------
+    >>> e = quantile_estimate([float(x) for x in range(1, 11)])   # 1, 2, ..., 10
+    >>> e.estimate, e.ci_low, e.ci_high, e.se                     # [x_(2), x_(9)]
+    (5.5, 2.0, 9.0, None)
+    >>> quantile_estimate([1.0, 2.0]).method.endswith("no interval")
+    True
+    """
+    _check(confidence, 1)
+    x = np.sort(np.asarray(list(values), dtype=float))
+    if x.ndim != 1 or not np.all(np.isfinite(x)):
+        raise InvalidParameterError("quantile_estimate: values must be finite numbers")
+    n = int(x.size)
+    n_d = n if n_dialogues is None else int(n_dialogues)
+    what = "sample median" if q == 0.5 else f"sample {q:g}-quantile"
+    if n == 0:
+        return Estimate(None, None, None, None, 0, n_d, "no data")
+    est = float(np.quantile(x, q))
+    idx = order_statistic_interval(n, q, confidence=confidence)
+    if idx is None:
+        return Estimate(est, None, None, None, n, n_d,
+                        f"{what}; {n} values are too few for a distribution-free "
+                        f"{confidence:.0%} order-statistic interval: no interval")
+    lo, up, cov = idx
+    return Estimate(est, None, float(x[lo - 1]), float(x[up - 1]), n, n_d,
+                    f"{what}; distribution-free order-statistic interval [x_({lo}), x_({up})] "
+                    f"of n = {n} (binomial coverage {cov:.4f} >= {confidence:.0%}; "
+                    f"conservative with ties); no SE")
 
 
 def excess_test(values: Sequence[float | None], bound: float) -> dict[str, Any]:

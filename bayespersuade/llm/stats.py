@@ -26,7 +26,9 @@ from ..instances.stats import (
     excess_test,
     l1_gap_test,
     mean_zero_test,
+    order_statistic_interval,
     paired_difference,
+    quantile_estimate,
     ratio_of_means,
     sign_flip_pvalue,
 )
@@ -42,7 +44,9 @@ __all__ = [
     "excess_test",
     "l1_gap_test",
     "mean_zero_test",
+    "order_statistic_interval",
     "paired_difference",
+    "quantile_estimate",
     "ratio_of_means",
     "sign_flip_pvalue",
 ]
