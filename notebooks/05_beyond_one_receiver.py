@@ -43,6 +43,7 @@ import pandas as pd
 from bayespersuade.datasets import load_dataset, load_embedded
 from bayespersuade.instances.audiences import targeting_table
 from bayespersuade.instances.families import evidence_support_share, make_game
+from bayespersuade.instances.stats import cluster_mean
 from bayespersuade.instances.views import prior_views_table
 from bayespersuade.plots.beyond import plot_network, plot_network_steps, plot_targeting
 from bayespersuade.solvers.audience import Audience
@@ -107,7 +108,7 @@ for label, r in receivers.items():
     cols[label] = pd.Series(hc.value, index=np.flatnonzero(ok))
 table = pd.DataFrame(cols)
 table.insert(0, "evidence share", shares)
-print(table.describe().round(3))
+print(table.describe().round(3))   # descriptive statistics of the claims' exact values
 
 # %%
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -156,8 +157,9 @@ path = os.environ.get("BAYESPERSUADE_ANTHROPIC")
 if path:
     recs = load_dataset("anthropic", path).records
     tt = targeting_table(recs)
+    e = cluster_mean([[x] for x in tt["targeting_mean"]])
     print(f"{len(tt)} claims; mean value of targeting per participant "
-          f"{tt['targeting_mean'].mean():.4f}")
+          f"{e.format(4)} (95% CI over claims, n = {e.n_instances})")
 else:
     base = make_game("evidence-stance", Fraction(1, 2))
     rows, excluded = [], 0
@@ -173,9 +175,11 @@ else:
                      "private_mean": float(res.private.value) / 3,
                      "targeting_mean": float(res.value) / 3, "targeting_exact": res.value})
     tt = pd.DataFrame(rows)
+    e = cluster_mean([[x] for x in tt["targeting_mean"]])
     print(f"{len(tt)} claims ({excluded} left out: a prior of 0 or 1); mean value of "
-          f"targeting per receiver {tt['targeting_mean'].mean():.4f}, largest "
-          f"{tt['targeting_mean'].max():.4f}")
+          f"targeting per receiver {e.format(4)} (95% CI over claims, n = {e.n_instances}); "
+          f"largest {tt['targeting_mean'].max():.4f} (descriptive; each claim's value is "
+          f"exact)")
 print(tt.sort_values("targeting_mean", ascending=False).head(5).to_string(index=False))
 
 # %%

@@ -81,9 +81,15 @@ def plot_ceiling_distribution(tables: pd.DataFrame | Mapping[str, pd.DataFrame],
     ax.boxplot(data, showfliers=True)
     ax.set_xticks(range(1, len(names) + 1), [f"{k}\n(n={len(d)})" for k, d in
                                              zip(names, data, strict=True)])
-    means = [float(d.mean()) if d.size else np.nan for d in data]
-    ax.scatter(range(1, len(names) + 1), means, marker="D", color="C3", zorder=3,
-               label="mean")
+    from ..instances.stats import cluster_mean
+
+    # the mean over claims with its cluster bootstrap interval (the box is descriptive)
+    ests = [cluster_mean([[float(x)] for x in d]) for d in data]
+    means = [np.nan if e.estimate is None else e.estimate for e in ests]
+    err = [[0.0 if e.ci_low is None else max(e.estimate - e.ci_low, 0.0) for e in ests],
+           [0.0 if e.ci_high is None else max(e.ci_high - e.estimate, 0.0) for e in ests]]
+    ax.errorbar(range(1, len(names) + 1), means, yerr=err, fmt="D", color="C3", zorder=3,
+                capsize=4, label="mean [95% CI over claims]")
     fams = {str(t.attrs.get("family")) for t in tables.values()}
     ps = {str(t.attrs.get("p")) for t in tables.values()}
     ax.set_title(f"Persuasion-gain ceilings ({', '.join(sorted(fams))}; p = "
@@ -205,6 +211,13 @@ def plot_achieved_vs_ceiling(baselines: Baselines, ax: Axes | None = None, *,
     for i, (src, g) in enumerate(df.groupby("source", sort=True)):
         ax.scatter(g["mean_ceiling"], g["mean_achieved_gain"], s=18 + 4 * np.sqrt(g["n"]),
                    color=f"C{i % 10}", alpha=0.7, label=f"{src} ({int(g['n'].sum())} obs.)")
+        if level == "source" and "mean_achieved_gain_ci_low" in g:
+            # one point per source: its interval over claims (NaN: no interval)
+            lo = (g["mean_achieved_gain"] - g["mean_achieved_gain_ci_low"]).clip(lower=0)
+            hi = (g["mean_achieved_gain_ci_high"] - g["mean_achieved_gain"]).clip(lower=0)
+            ax.errorbar(g["mean_ceiling"], g["mean_achieved_gain"],
+                        yerr=[lo.fillna(0), hi.fillna(0)], fmt="none", ecolor=f"C{i % 10}",
+                        capsize=3)
     lo = float(min(0.0, df["mean_ceiling"].min(), df["mean_achieved_gain"].min()))
     hi = float(max(df["mean_ceiling"].max(), df["mean_achieved_gain"].max(), 0.5))
     ax.plot([lo, hi], [lo, hi], color="k", lw=1, ls=":",

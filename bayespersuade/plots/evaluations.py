@@ -35,9 +35,13 @@ def _final_round(rec: Mapping) -> Mapping | None:
 def plot_achieved_vs_ceiling(records: Sequence[Mapping], ax: Axes | None = None) -> Axes:
     """Scatter, per instance, the achieved gains against the ceiling ``ΔV(μ0)``.
 
-    Circles: mean model-consistent gain ``v̂(μ_m) − v̂(μ0)``; crosses: mean
-    reported-score gain (final round).  Points above the diagonal exceed what
-    any signaling scheme achieves against a Bayesian receiver.
+    Circles: mean model-consistent gain ``v̂(μ_m) − v̂(μ0)`` over the instance's
+    dialogues, with its Student ``t`` interval over them where it has at least
+    two (:func:`bayespersuade.instances.stats.dialogue_mean`; no bar with one
+    dialogue); crosses: mean reported-score gain (final round).  The ceilings are
+    exact.  A *mean* above the diagonal exceeds what any signaling scheme
+    achieves in expectation against a Bayesian receiver; one dialogue above it
+    proves nothing (the report's per-instance test needs two).
 
     Examples
     --------
@@ -45,8 +49,10 @@ def plot_achieved_vs_ceiling(records: Sequence[Mapping], ax: Axes | None = None)
     >>> ax.get_xlabel()
     'ceiling ΔV(μ0)'
     """
+    from ..instances.stats import dialogue_mean
+
     ax = _figure(ax)
-    xs, ym, ys = [], [], []
+    xs, ym, ys, err = [], [], [], []
     for rec in records:
         if rec.get("status") != "done" or not rec["metrics"].get("game"):
             continue
@@ -54,20 +60,25 @@ def plot_achieved_vs_ceiling(records: Sequence[Mapping], ax: Axes | None = None)
         if r is None:
             continue
         xs.append(rec["metrics"]["game"]["ceiling"])
-        ym.append(r["mean_model_gain"])
+        e = dialogue_mean([g for g in r["model_gains"] if g is not None])
+        ym.append(e.estimate)
+        err.append((0.0, 0.0) if e.ci_low is None else
+                   (max(e.estimate - e.ci_low, 0.0), max(e.ci_high - e.estimate, 0.0)))
         ys.append(r["mean_score_gain"])
-    pts_m = [(x, y) for x, y in zip(xs, ym) if y is not None]
+    pts_m = [(x, y, d) for x, y, d in zip(xs, ym, err) if y is not None]
     pts_s = [(x, y) for x, y in zip(xs, ys) if y is not None]
     if pts_m:
-        ax.scatter(*zip(*pts_m), marker="o", label="model-consistent gain", alpha=0.8)
+        mx, my, md = zip(*pts_m)
+        ax.errorbar(mx, my, yerr=[[d[0] for d in md], [d[1] for d in md]], fmt="o",
+                    label="model-consistent gain [t CI over dialogues]", alpha=0.8, capsize=2)
     if pts_s:
         ax.scatter(*zip(*pts_s), marker="x", label="reported-score gain", alpha=0.8)
-    hi = max([1.0, *xs, *[abs(y) for _, y in pts_m + pts_s]])
+    hi = max([1.0, *xs, *[abs(y) for _, y, _ in pts_m], *[abs(y) for _, y in pts_s]])
     ax.plot([0, hi], [0, hi], color="grey", linestyle="--", linewidth=1,
             label="achieved = ceiling")
     ax.axhline(0, color="black", linewidth=0.5)
     ax.set_xlabel("ceiling ΔV(μ0)")
-    ax.set_ylabel("achieved gain (mean over samples)")
+    ax.set_ylabel("achieved gain (mean over the instance's dialogues)")
     ax.set_title("Achieved vs optimal persuasion gain, per instance")
     ax.legend(loc="best", fontsize="small")
     return ax
