@@ -88,8 +88,10 @@ def plot_ceiling_distribution(tables: pd.DataFrame | Mapping[str, pd.DataFrame],
     means = [np.nan if e.estimate is None else e.estimate for e in ests]
     err = [[0.0 if e.ci_low is None else max(e.estimate - e.ci_low, 0.0) for e in ests],
            [0.0 if e.ci_high is None else max(e.ci_high - e.estimate, 0.0) for e in ests]]
-    ax.errorbar(range(1, len(names) + 1), means, yerr=err, fmt="D", color="C3", zorder=3,
-                capsize=4, label="mean [95% CI over claims]")
+    ax.scatter(range(1, len(names) + 1), means, marker="D", color="C3", zorder=3,
+               label="mean [95% CI over claims]")
+    ax.errorbar(range(1, len(names) + 1), means, yerr=err, fmt="none", ecolor="C3", zorder=3,
+                capsize=4)
     fams = {str(t.attrs.get("family")) for t in tables.values()}
     ps = {str(t.attrs.get("p")) for t in tables.values()}
     ax.set_title(f"Persuasion-gain ceilings ({', '.join(sorted(fams))}; p = "
