@@ -7,7 +7,9 @@ import shutil
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
+from scipy import stats as sps
 
 from bayespersuade.datasets.records import ClaimRecord
 from bayespersuade.exceptions import DataError
@@ -51,6 +53,13 @@ def test_reads_a_directory_written_before_the_typed_layer():
         row = inst_df[inst_df["key"] == rec["key"]].iloc[0]
         assert row["mean_score_gain"] == last["mean_score_gain"]
         assert row["mean_model_gain"] == Fraction(last["mean_model_gain_exact"])
+        # with n and a t interval over the 2 dialogues, though the records predate them
+        gains = [float(g) for g in last["score_gains"]]
+        half = sps.t.ppf(0.975, 1) * np.std(gains, ddof=1) / np.sqrt(2)
+        assert row["mean_score_gain_n"] == 2
+        assert row["mean_score_gain_ci_low"] == pytest.approx(np.mean(gains) - half)
+        assert row["mean_score_gain_ci_high"] == pytest.approx(np.mean(gains) + half)
+        assert ev[rec["key"]].rounds[-1].model_gain_estimate.n_dialogues == 2
 
 
 def test_a_new_run_round_trips_through_the_typed_layer(tmp_path):

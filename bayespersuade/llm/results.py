@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import DataError
+from .stats import Estimate, dialogue_mean
 from .store import INSTANCE_SCHEMA, load_run
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -140,6 +141,11 @@ class RoundSummary:
     bayes_plausibility_gap : Fraction or None
         ``‖(1/K) Σ_m μ_m − μ0‖₁`` (the L1 gap; see :mod:`.metrics`).
     n_above_ceiling : int
+    score_gain_estimate, model_gain_estimate : Estimate
+        The two means with ``n`` (dialogues) and a Student ``t`` interval over
+        the instance's dialogues (:func:`bayespersuade.instances.stats.dialogue_mean`;
+        no interval with one dialogue), computed from the per-dialogue gains so
+        that records written before they were stored have them too.
     """
 
     round: int
@@ -157,6 +163,8 @@ class RoundSummary:
     posteriors_value: Fraction | None
     bayes_plausibility_gap: Fraction | None
     n_above_ceiling: int
+    score_gain_estimate: Estimate | None = None
+    model_gain_estimate: Estimate | None = None
 
     @classmethod
     def from_record(cls, rd: Mapping[str, Any], where: str) -> RoundSummary:
@@ -180,6 +188,10 @@ class RoundSummary:
             posteriors_value=q("posteriors_value_exact"),
             bayes_plausibility_gap=q("bayes_plausibility_gap_exact"),
             n_above_ceiling=int(rd.get("n_above_ceiling", 0)),
+            score_gain_estimate=dialogue_mean(
+                [float(g) for g in rd.get("score_gains") or [] if g is not None]),
+            model_gain_estimate=dialogue_mean(
+                [float(g) for g in rd.get("model_gains") or [] if g is not None]),
         )
 
 
@@ -406,7 +418,9 @@ class Evaluation:
         Columns: ``dataset``, ``instance_id``, ``key``, ``claim``, ``status``,
         ``family``, ``loss``, ``belief_source``, ``prior_score``, ``prior_p_true``,
         ``value``, ``no_disclosure_value``, ``ceiling``, ``n_dialogues``,
-        ``mean_score_gain`` and ``mean_model_gain`` (final round), ``exact``.
+        ``mean_score_gain`` and ``mean_model_gain`` (final round) with, for
+        each, ``_n`` (dialogues), ``_ci_low`` and ``_ci_high`` (Student ``t``
+        over the instance's dialogues; ``NaN`` with one dialogue), ``exact``.
         """
         rows = []
         for inst in self.instances:
@@ -422,6 +436,7 @@ class Evaluation:
                 "n_dialogues": None if last is None else last.n_dialogues,
                 "mean_score_gain": None if last is None else last.mean_score_gain,
                 "mean_model_gain": None if last is None else last.mean_model_gain,
+                **_ci_columns(last),
                 "exact": inst.exact,
             })
         cols = list(rows[0]) if rows else ["key"]
@@ -432,6 +447,17 @@ class Evaluation:
                                            for x in df["mean_model_gain"]]
             df["mean_model_gain_float"] = df["mean_model_gain_float"].astype(float)
         return df
+
+
+def _ci_columns(last: RoundSummary | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, attr in (("mean_score_gain", "score_gain_estimate"),
+                       ("mean_model_gain", "model_gain_estimate")):
+        e = None if last is None else getattr(last, attr)
+        out[f"{name}_n"] = 0 if e is None else e.n_dialogues
+        out[f"{name}_ci_low"] = float("nan") if e is None or e.ci_low is None else e.ci_low
+        out[f"{name}_ci_high"] = float("nan") if e is None or e.ci_high is None else e.ci_high
+    return out
 
 
 def load_evaluation(directory: str | os.PathLike) -> Evaluation:
