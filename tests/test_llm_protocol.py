@@ -69,6 +69,15 @@ def test_static_numbers_by_hand():
     assert F(r["mean_model_gain_exact"]) == F(1, 2)
     ceiling = V(q0) - vhat(q0)
     assert F(r["achieved_over_ceiling_exact"]) == F(1, 2) / ceiling
+    # its interval: the gains' t interval (1 df: 1/2 ± 12.706 · 1/2) over the exact ceiling
+    ratio = r["achieved_over_ceiling_estimate"]
+    c = float(ceiling)
+    assert ratio["estimate"] == pytest.approx(0.5 / c)
+    assert ratio["se"] == pytest.approx(0.5 / c)
+    assert ratio["ci_low"] == pytest.approx((0.5 - 12.7062047 * 0.5) / c)
+    assert ratio["ci_high"] == pytest.approx((0.5 + 12.7062047 * 0.5) / c)
+    assert ratio["n_dialogues"] == 2
+    assert ratio["method"].endswith(f"divided by the exact ceiling {ceiling}")
     assert r["n_above_ceiling"] == 1
     # Bayes-plausibility gap: |mean posterior - prior|_1 = 2 |(q1 + q2)/2 - q0|
     assert F(r["bayes_plausibility_gap_exact"]) == 2 * abs((q[0] + q[1]) / 2 - q0)
@@ -259,6 +268,9 @@ def test_empirical_scheme_by_hand():
     assert e["bayes_plausible"] is True
     # the receiver model's mean P(yes) per signal: 0.3 (score 3), 0.5 (score 5)
     assert e["model_mean_p_yes"] == pytest.approx([0.3, 0.5])
+    est = e["model_p_yes_estimate"]
+    assert [x["estimate"] for x in est] == pytest.approx([0.3, 0.5])
+    assert [x["n_dialogues"] for x in est] == [1, 5]
 
 
 def test_empirical_scheme_needs_both_states():

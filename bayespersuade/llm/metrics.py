@@ -129,6 +129,29 @@ def _q(x: Fraction | None) -> str | None:
     return None if x is None else str(x)
 
 
+
+def _scaled_estimate(est: Mapping[str, Any], c: Fraction) -> dict[str, Any]:
+    """An estimate object divided by an exact positive constant ``c``.
+
+    Estimate, standard error and interval all scale by ``1/c``; n and the
+    method carry over, with the division named.
+
+    >>> e = {"estimate": 0.2, "se": 0.1, "ci_low": 0.0, "ci_high": 0.4,
+    ...      "n_instances": 1, "n_dialogues": 3, "method": "t"}
+    >>> d = _scaled_estimate(e, Fraction(1, 2))
+    >>> d["estimate"], d["ci_high"], d["method"]
+    (0.4, 0.8, 't; divided by the exact ceiling 1/2')
+    """
+    if c <= 0:
+        raise InvalidParameterError(f"_scaled_estimate: the divisor must be positive, got {c}")
+    out = dict(est)
+    for k in ("estimate", "se", "ci_low", "ci_high"):
+        if out.get(k) is not None:
+            out[k] = float(out[k] / c)
+    out["method"] = f"{est['method']}; divided by the exact ceiling {c}"
+    return out
+
+
 def _f(x: Fraction | None) -> float | None:
     return None if x is None else float(x)
 
@@ -451,6 +474,10 @@ def instance_metrics(
         agg["model_gain_estimate"] = dialogue_mean([float(g) for g in valid_m]).to_dict()
         agg["achieved_over_ceiling"] = _f(ratio)
         agg["achieved_over_ceiling_exact"] = _q(ratio)
+        # the ceiling is exact and positive, so the ratio's interval is the
+        # gain's interval divided by it
+        agg["achieved_over_ceiling_estimate"] = (
+            _scaled_estimate(agg["model_gain_estimate"], ceiling) if ceiling else None)
         if ceiling == 0:
             agg["achieved_over_ceiling_undefined"] = "the ceiling is zero"
         agg["n_above_ceiling"] = (sum(1 for g in valid_m if g > ceiling)
@@ -677,6 +704,8 @@ def empirical_scheme(
                                           for s in signals],
         "model_mean_p_yes": [float(np.mean(p_yes[s])) if s in p_yes else None
                              for s in signals],
+        "model_p_yes_estimate": [dialogue_mean(p_yes[s]).to_dict() if s in p_yes else None
+                                 for s in signals],
         "value": float(ev.value), "value_exact": _q(ev.value),
         "gain": float(ev.gain), "gain_exact": _q(ev.gain),
         "optimal_value_exact": solved["value_exact"],
