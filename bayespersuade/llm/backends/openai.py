@@ -150,6 +150,70 @@ class _Loop:
     def submit(self, coro) -> concurrent.futures.Future:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
+    def start(self, call: _Call, coro) -> None:
+        """Run ``coro`` on the loop for ``call`` (from any thread; returns at once)."""
+        self.loop.call_soon_threadsafe(self._start, call, coro)
+
+    def _start(self, call: _Call, coro) -> None:
+        if call.cancelled:
+            coro.close()
+            call.finish(None, _CANCELLED)
+            return
+        call.task = self.loop.create_task(coro)
+        call.task.add_done_callback(call.task_done)
+
+    def cancel(self, call: _Call) -> None:
+        """Cancel ``call`` (from any thread); its waiter wakes with a cancellation."""
+        call.cancelled = True
+        self.loop.call_soon_threadsafe(call.cancel_task)
+
+
+_CANCELLED = object()
+
+
+class _Call:
+    """One batch handed to the event loop, and the lock its caller waits on.
+
+    Lighter than :func:`asyncio.run_coroutine_threadsafe`'s future: one thread lock,
+    released by the loop when the batch is done; nothing else crosses the threads.
+    """
+
+    __slots__ = ("_done", "cancelled", "error", "result", "task")
+
+    def __init__(self) -> None:
+        self._done = threading.Lock()
+        self._done.acquire()
+        self.cancelled = False
+        self.task: asyncio.Task | None = None
+        self.result: Any = None
+        self.error: Any = None
+
+    def finish(self, result: Any, error: Any) -> None:
+        self.result, self.error = result, error
+        self._done.release()
+
+    def task_done(self, task: asyncio.Task) -> None:
+        if task.cancelled():
+            self.finish(None, _CANCELLED)
+        elif task.exception() is not None:
+            self.finish(None, task.exception())
+        else:
+            self.finish(task.result(), None)
+
+    def cancel_task(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    def wait(self, poll: float = 0.2) -> Any:
+        """The batch's result (polling, so that Ctrl-C reaches a waiting main thread)."""
+        while not self._done.acquire(timeout=poll):
+            pass
+        if self.error is _CANCELLED:
+            raise concurrent.futures.CancelledError
+        if self.error is not None:
+            raise self.error
+        return self.result
+
 
 _SHARED: _Loop | None = None
 _SHARED_LOCK = threading.Lock()
@@ -267,7 +331,7 @@ class OpenAIChatBackend(Backend):
         self.model = model
         self.base_url = base_url.rstrip("/")
         self.endpoint = self.base_url + "/chat/completions"
-        self._path = "/chat/completions"
+        self._path = self.endpoint  # absolute: the SDK does not merge it into base_url
         self._api_key = api_key if api_key is not None else os.environ.get(api_key_env)
         self.top_logprobs = top_logprobs
         self.request_timeout = float(request_timeout)
@@ -283,7 +347,7 @@ class OpenAIChatBackend(Backend):
         self._loop: _Loop | None = None
         self._client: Any = None
         self._sem: asyncio.Semaphore | None = None
-        self._inflight: set[concurrent.futures.Future] = set()
+        self._inflight: set[_Call] = set()
 
     def describe(self) -> dict:
         """Endpoint, model and scoring settings (never the API key)."""
@@ -392,32 +456,32 @@ class OpenAIChatBackend(Backend):
     def _post_many(self, payloads: list[dict]) -> list[dict]:
         """Send a batch of requests (one hand-off to the event loop); answers in order."""
         bodies = [json.dumps(p, separators=(",", ":")).encode() for p in payloads]
-        fut = self._ensure_loop().submit(self._acreate_all(bodies))
+        loop = self._ensure_loop()
+        call = _Call()
         with self._lock:
-            self._inflight.add(fut)
+            self._inflight.add(call)
         try:
-            while True:
-                try:
-                    raw = fut.result(timeout=0.2)
-                    break
-                except concurrent.futures.TimeoutError:
-                    continue
-                except concurrent.futures.CancelledError:
-                    raise BackendError(f"request to {self.endpoint} cancelled") from None
+            loop.start(call, self._acreate_all(bodies))
+            try:
+                raw = call.wait()
+            except concurrent.futures.CancelledError:
+                raise BackendError(f"request to {self.endpoint} cancelled") from None
         except BaseException:
-            fut.cancel()
+            loop.cancel(call)
             raise
         finally:
             with self._lock:
-                self._inflight.discard(fut)
+                self._inflight.discard(call)
         return [self._parse(b) for b in raw]
 
     def cancel(self) -> None:
         """Abandon every request in flight (their callers get :class:`BackendError`)."""
         with self._lock:
-            futs = list(self._inflight)
-        for f in futs:
-            f.cancel()
+            calls = list(self._inflight)
+            loop = self._loop
+        if loop is not None:
+            for c in calls:
+                loop.cancel(c)
 
     def close(self) -> None:
         """Close the HTTP client (the shared event loop keeps running for others)."""
