@@ -6,8 +6,10 @@ Each function returns a rational :class:`~bayespersuade.PersuasionGame`.
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from .game import PersuasionGame
+if TYPE_CHECKING:  # pragma: no cover
+    from .game import PersuasionGame
 
 __all__ = ["EXAMPLES", "get_example", "likert_quadratic", "prosecutor"]
 
@@ -37,6 +39,8 @@ def prosecutor(prior_guilty: Fraction | int | str = Fraction(3, 10)) -> Persuasi
     Economic Review* 101(6), 2590-2615.
     """
     p = Fraction(prior_guilty)
+    from .game import PersuasionGame
+
     return PersuasionGame(
         prior=[1 - p, p],
         sender_utility=[[0, 0], [1, 1]],
@@ -69,6 +73,8 @@ def likert_quadratic(prior_true: Fraction | int | str = Fraction(1, 2)) -> Persu
     """
     p = Fraction(prior_true)
     answers = range(1, 8)
+    from .game import PersuasionGame
+
     return PersuasionGame(
         prior=[1 - p, p],
         sender_utility=[[a, a] for a in answers],

@@ -18,9 +18,10 @@ where the critical path of one instance is 11 requests (the receiver's first
 belief and answer: 2; each round: the sender's argument, the belief, the
 receiver's answer: 3 x 3; the two belief questions go out together).  ``ratio`` is
 ideal / wall: the fraction of the achievable throughput obtained.  ``client CPU
-per request`` is this process's CPU time (runner, SDK, parsing, metrics, writing)
-divided by the requests sent (everything the command does: dataset, runner, SDK,
-parsing, exact metrics, writing).  Two more rows run concurrency 32 with the sender at
+per request`` is this process's CPU time divided by the requests sent (everything
+the command does: dataset, runner, SDK, parsing, exact metrics, writing); the
+server's own CPU time per request (another process, read from ``/proc`` on Linux)
+is shown beside it.  Two more rows run concurrency 32 with the sender at
 temperature 0 and a fresh response cache, then again with the cache warm; the last
 line times a re-run of the finished directory in a fresh process (no model loaded).
 
@@ -61,19 +62,35 @@ def evaluate_argv(url: str, out: Path, n: int, concurrency: int, *extra: str) ->
             "--request-timeout", "60", *extra]
 
 
+SERVER_PID: int | None = None
+
+
+def server_cpu() -> float | None:
+    """CPU seconds the fake server process has used (Linux ``/proc``; else ``None``)."""
+    try:
+        with open(f"/proc/{SERVER_PID}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, TypeError):
+        return None
+
+
 def run_one(url: str, out: Path, n: int, c: int, *extra: str) -> dict:
     from bayespersuade.cli.main import main
 
     before = stats(url)["requests"]
+    s0 = server_cpu()
     t0, cpu0 = time.perf_counter(), time.process_time()
     rc = main(evaluate_argv(url, out, n, c, *extra))
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    s1 = server_cpu()
     if rc != 0:
         raise SystemExit(f"evaluate failed with exit code {rc}")
     s = stats(url)
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     return {"wall_s": wall, "run_s": run["sessions"][-1]["elapsed_s"], "cpu_s": cpu,
-            "requests": s["requests"] - before, "max_in_flight": s["max_in_flight"]}
+            "requests": s["requests"] - before, "max_in_flight": s["max_in_flight"],
+            "server_cpu_s": None if s0 is None or s1 is None else s1 - s0}
 
 
 def main() -> None:
@@ -89,6 +106,8 @@ def main() -> None:
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "fake_openai.py"), "--latency",
          str(args.latency), "--slots", str(args.slots)], stdout=subprocess.PIPE, text=True)
+    global SERVER_PID
+    SERVER_PID = server.pid
     rows = []
     try:
         url = server.stdout.readline().strip()
@@ -141,8 +160,8 @@ def main() -> None:
           f"{os.cpu_count()} CPUs; "
           f"1-minute load average at the end {os.getloadavg()[0]:.1f}.\n")
     print("| run | requests | run wall s | ideal s | ratio | command wall s | "
-          "client CPU per request |")
-    print("|---|---|---|---|---|---|---|")
+          "client CPU per request | server CPU per request |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         c = r["concurrency"]
         ideal = max(CRITICAL_PATH * lat * math.ceil(n / c), r["requests"] * lat / args.slots)
@@ -152,8 +171,10 @@ def main() -> None:
         ratio = f"{ideal / r['run_s']:.2f}" if r["requests"] else "n/a"
         per = (f"{1000 * r['cpu_s'] / r['requests']:.2f} ms" if r["requests"]
                else f"{r['cpu_s']:.2f} s in all")
+        srv = ("n/a" if r["server_cpu_s"] is None or not r["requests"]
+               else f"{1000 * r['server_cpu_s'] / r['requests']:.2f} ms")
         print(f"| {r['run']} | {r['requests']} | {r['run_s']:.1f} | {ideal:.1f} | {ratio} | "
-              f"{r['wall_s']:.1f} | {per} |")
+              f"{r['wall_s']:.1f} | {per} | {srv} |")
     print(f"\nThe HTTP backend alone ({alone['transport']} transport): {alone['requests']} "
           f"requests in one batch, {alone['wall_s']:.1f} s (ideal "
           f"{alone['requests'] * lat / args.slots:.1f} s), "

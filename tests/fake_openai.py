@@ -89,6 +89,7 @@ class FakeOpenAIServer:
         self._stop = threading.Event()
         self._slots = threading.BoundedSemaphore(slots) if slots else None
         self.max_in_flight = 0
+        self.connections = 0  # TCP connections accepted (keep-alive reuses them)
         self._in_flight = 0
         seq = [] if faults is None or callable(faults) else list(faults)
 
@@ -103,6 +104,8 @@ class FakeOpenAIServer:
 
             def setup(self):
                 super().setup()
+                with outer._lock:
+                    outer.connections += 1
                 # Headers and body go out in two writes: without this, Nagle's algorithm
                 # and the client's delayed ACK add about 40 ms to every answer.
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -186,7 +189,8 @@ class FakeOpenAIServer:
                     return self._send(404, {"error": {"message": f"no route {self.path}"}})
                 with outer._lock:
                     stats = {"requests": len(outer.requests),
-                             "max_in_flight": outer.max_in_flight}
+                             "max_in_flight": outer.max_in_flight,
+                             "connections": outer.connections}
                 return self._send(200, stats)
 
             def _hard_close(self):

@@ -37,6 +37,8 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "FAMILIES",
+    "TRANSCRIPT_FORMATS",
     "check_output_dir",
     "check_output_file",
     "data_files",
@@ -49,6 +51,14 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+#: The instance families (:data:`bayespersuade.llm.metrics.FAMILIES`), and the
+#: transcript file formats (:data:`bayespersuade.llm.transcripts.FORMATS`), as the
+#: parsers offer them.  Spelled out here so that building the parser imports neither
+#: module (nor the solvers behind them); ``tests/test_lazy_imports.py`` checks that
+#: they are the same tuples.
+FAMILIES = ("binary-truth", "normative-position", "evidence-stance")
+TRANSCRIPT_FORMATS = ("jsonl", "csv", "cheng-you")
 
 
 def int_at_least(minimum: int, what: str | None = None) -> Callable[[str], int]:

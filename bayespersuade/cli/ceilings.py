@@ -58,12 +58,12 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import InvalidParameterError
-from ._common import check_output_dir, data_files, run_command
+from ._common import FAMILIES, check_output_dir, data_files, run_command
 
 __all__ = ["add_parser", "build_parser", "run"]
 
 _DATASETS = ("perspectrum", "anthropic", "cmv", "ddo", "claims")
-_FAMILIES = ("binary-truth", "normative-position", "evidence-stance")
+_FAMILIES = FAMILIES
 
 
 def add_parser(subparsers: Any) -> None:

@@ -27,8 +27,7 @@ from typing import Any
 
 from ..exceptions import BackendError, DataError, InvalidParameterError
 from ..llm.backends.registry import SPEC_HELP, load_backend
-from ..llm.metrics import FAMILIES
-from ._common import check_output_dir, data_files, int_at_least, run_command
+from ._common import FAMILIES, check_output_dir, data_files, int_at_least, run_command
 
 __all__ = ["add_parser", "add_report_parser", "main", "run", "run_report"]
 

@@ -36,9 +36,8 @@ import sys
 from typing import Any
 
 from ..exceptions import BayesPersuadeError
-from ..llm.metrics import FAMILIES
-from ..llm.transcripts import FORMATS
-from ._common import EXIT_USAGE, exit_status
+from ._common import EXIT_USAGE, FAMILIES, exit_status
+from ._common import TRANSCRIPT_FORMATS as FORMATS
 
 __all__ = [
     "add_export_parser",

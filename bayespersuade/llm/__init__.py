@@ -77,35 +77,41 @@ Examples
 ([1], '0')
 """
 
-from .backends import (
-    SPEC_HELP,
-    Backend,
-    GenerationRequest,
-    OpenAIChatBackend,
-    OptionScores,
-    ScoreRequest,
-    ScriptedBackend,
-    TransformersBackend,
-    load_backend,
-    scripted_agent,
-    scripted_receiver,
-    scripted_sender,
-)
-from .beliefs import Belief, likert_belief, yes_no_belief
-from .metrics import FAMILIES, empirical_scheme, instance_metrics, summarize
-from .parsing import parse_receiver, parse_sender
-from .prompts import PROMPT_VERSION
-from .protocol import ProtocolConfig, derive_seed, run_instance
-from .results import Evaluation, InstanceResult, load_evaluation
-from .smollm2 import find_smollm2_gguf, load_smollm2
-from .transcripts import (
-    TranscriptDialogue,
-    TranscriptRound,
-    export_transcripts,
-    import_transcripts,
-    rescore,
-    write_evaluation,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .backends import (
+        SPEC_HELP,
+        Backend,
+        GenerationRequest,
+        OpenAIChatBackend,
+        OptionScores,
+        ScoreRequest,
+        ScriptedBackend,
+        TransformersBackend,
+        load_backend,
+        scripted_agent,
+        scripted_receiver,
+        scripted_sender,
+    )
+    from .beliefs import Belief, likert_belief, yes_no_belief
+    from .metrics import FAMILIES, empirical_scheme, instance_metrics, summarize
+    from .parsing import parse_receiver, parse_sender
+    from .prompts import PROMPT_VERSION
+    from .protocol import ProtocolConfig, derive_seed, run_instance
+    from .results import Evaluation, InstanceResult, load_evaluation
+    from .smollm2 import find_smollm2_gguf, load_smollm2
+    from .transcripts import (
+        TranscriptDialogue,
+        TranscriptRound,
+        export_transcripts,
+        import_transcripts,
+        rescore,
+        write_evaluation,
+    )
 
 __all__ = [
     "FAMILIES",
@@ -145,3 +151,45 @@ __all__ = [
     "write_evaluation",
     "yes_no_belief",
 ]
+
+
+#: Public names loaded on first use (:pep:`562`), and the submodule defining each:
+#: importing a piece (``bayespersuade.llm.store``, the runner) does not load the others.
+_LAZY = {
+    **dict.fromkeys(
+        ("SPEC_HELP", "Backend", "GenerationRequest", "OpenAIChatBackend", "OptionScores",
+         "ScoreRequest", "ScriptedBackend", "TransformersBackend", "load_backend",
+         "scripted_agent", "scripted_receiver", "scripted_sender"), "backends"),
+    **dict.fromkeys(("Belief", "likert_belief", "yes_no_belief"), "beliefs"),
+    **dict.fromkeys(("FAMILIES", "empirical_scheme", "instance_metrics", "summarize"),
+                    "metrics"),
+    **dict.fromkeys(("parse_receiver", "parse_sender"), "parsing"),
+    "PROMPT_VERSION": "prompts",
+    **dict.fromkeys(("ProtocolConfig", "derive_seed", "run_instance"), "protocol"),
+    **dict.fromkeys(("Evaluation", "InstanceResult", "load_evaluation"), "results"),
+    **dict.fromkeys(("find_smollm2_gguf", "load_smollm2"), "smollm2"),
+    **dict.fromkeys(("TranscriptDialogue", "TranscriptRound", "export_transcripts",
+                     "import_transcripts", "rescore", "write_evaluation"), "transcripts"),
+}
+
+#: Submodules reachable as attributes (``bayespersuade.llm.metrics``...).  ``rl`` is
+#: left out: it needs the ``rl`` extra (import it by name).
+_SUBMODULES = frozenset({
+    "backends", "beliefs", "cache", "metrics", "parsing", "prompts", "protocol", "report",
+    "results", "reward", "runner", "smollm2", "stats", "store", "strategies", "transcripts",
+})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)

@@ -45,11 +45,9 @@ from typing import Any
 
 from .._version import __version__
 from ..exceptions import DataError, InvalidGameError, InvalidParameterError
-from ..instances.families import evidence_support_share
 from . import prompts
 from .backends.base import Backend
 from .cache import CachedBackend, ResponseCache
-from .metrics import FAMILIES, instance_flags, instance_metrics, summarize
 from .protocol import ProtocolConfig, derive_seed, run_instance, select_evidence
 from .store import (
     INSTANCE_SCHEMA,
@@ -60,15 +58,19 @@ from .store import (
     append_record,
     has_finished_instances,
     hold_run_dir,
+    json_digest,
     read_results,
     write_json_atomic,
 )
-from .strategies import (
-    SENDER_STRATEGIES,
-    plan_dialogues,
-    strategy_metrics,
-    summarize_strategies,
-)
+
+# The metrics, the sender strategies and the instance families (and through them the
+# solvers and SciPy) are imported where an instance is run or a summary computed, so
+# that a finished run re-runs without them (:func:`finished_run`).
+
+#: The instance families (:data:`bayespersuade.llm.metrics.FAMILIES`; the same tuple,
+#: checked by ``tests/test_lazy_imports.py``).
+FAMILIES = ("binary-truth", "normative-position", "evidence-stance")
+SENDER_STRATEGIES = prompts.SENDER_STRATEGIES
 
 __all__ = [
     "EvaluationConfig",
@@ -265,6 +267,8 @@ def check_resume(out_dir: str | os.PathLike, config: EvaluationConfig) -> dict |
 
 
 def _record_base(rec: Any, index: int, seed: int) -> dict:
+    from .metrics import instance_flags
+
     return {"schema": INSTANCE_SCHEMA, "key": f"{rec.dataset}/{rec.id}", "index": index,
             "dataset": rec.dataset, "id": rec.id, "claim": rec.claim, "seed": seed,
             "library_version": __version__, "prompt_version": prompts.PROMPT_VERSION,
@@ -441,20 +445,54 @@ def finished_run(out_dir: str | os.PathLike, config: EvaluationConfig, *,
     if len(in_scope) != n_total or [r["index"] for r in in_scope] != list(range(n_total)) or (
             _scope_digest(r["key"] for r in in_scope) != last["scope_sha256"]):
         return None
-    summary = summarize(in_scope)
-    if config.family == "evidence-stance":
-        summary["sender_strategy"] = summarize_strategies(in_scope, seed=config.seed)
+    summary = _stored_summary(out, run["sessions"][-1], last)
+    if summary is None:
+        summary = _summarize(in_scope, config)
     now = _now()
     run["sessions"].append({
         "started": now, "finished": now, "library_version": __version__, "limit": limit,
         "n_before": len(recs), "argv": list(argv) if argv is not None else None,
         "python": sys.version.split()[0], "n_total": n_total,
         "scope_sha256": last["scope_sha256"], "n_new": 0, "complete": True,
-        "backends_loaded": False, "dataset_loaded": False})
+        "backends_loaded": False, "dataset_loaded": False,
+        "summary_sha256": json_digest(summary)})
     write_json_atomic(out / RUN, run)
     return EvaluationResult(out, n_total, n_total, 0, summary,
                             out / f"report.{report}" if report is not None else None,
                             sorted(recs, key=lambda r: r.get("index", 0)))
+
+
+def _summarize(records: list[dict], config: EvaluationConfig) -> dict:
+    """The summary of ``records`` (with the sender strategies' for evidence-stance)."""
+    from .metrics import summarize
+
+    summary = summarize(records)
+    if config.family == "evidence-stance":
+        from .strategies import summarize_strategies
+
+        summary["sender_strategy"] = summarize_strategies(records, seed=config.seed)
+    return summary
+
+
+def _stored_summary(out: Path, latest: Mapping, session: Mapping) -> dict | None:
+    """``summary.json`` if it is the summary ``session`` computed, else ``None``.
+
+    It is, when ``session`` is the directory's latest session and the file's content
+    has the digest that session recorded (``summary_sha256``, over the canonical
+    JSON): then re-running a finished run needs neither the metrics nor SciPy.  A
+    report rebuilt with other options, an edited file, or a later session with
+    another scope all change the answer to ``None`` (the summary is recomputed).
+    """
+    digest = session.get("summary_sha256")
+    if latest is not session or not isinstance(digest, str):
+        return None
+    stored = _read_json(out / SUMMARY)
+    if not isinstance(stored, dict):
+        return None
+    try:
+        return stored if json_digest(stored) == digest else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _read_json(p: Path) -> Any:
@@ -562,10 +600,7 @@ def _run_locked(scope, sender, receiver, out: Path, config: EvaluationConfig, *,
         write_json_atomic(out / RUN, run)
     in_scope = {f"{r.dataset}/{r.id}" for r in scope}
     all_recs = read_results(out / RESULTS) if new else done
-    summary = summarize([r for r in all_recs if r["key"] in in_scope])
-    if config.family == "evidence-stance":
-        summary["sender_strategy"] = summarize_strategies(
-            [r for r in all_recs if r["key"] in in_scope], seed=config.seed)
+    summary = _summarize([r for r in all_recs if r["key"] in in_scope], config)
     report_path = None
     if report is not None:
         # A rerun that changed nothing keeps the report on disk (rebuilding it draws
@@ -582,6 +617,10 @@ def _run_locked(scope, sender, receiver, out: Path, config: EvaluationConfig, *,
             report_path = write_report(out, format=report)
     else:
         write_json_atomic(out / SUMMARY, summary)
+    # What this session's summary is: a re-run of the finished run reads summary.json
+    # back instead of recomputing it, if the file still holds exactly this.
+    session["summary_sha256"] = json_digest(summary)
+    write_json_atomic(out / RUN, run)
     return EvaluationResult(out, len(scope), n_resumed, len(new), summary, report_path,
                             sorted(all_recs, key=lambda r: r.get("index", 0)))
 
@@ -694,6 +733,9 @@ def _run_one(rec: Any, index: int, seed: int, sender: Backend, receiver: Backend
         # The sender is told each piece's gold stance, and pieces are drawn
         # uniformly, so the matching prior is the share of supporting pieces
         # (the "labels" weighting); the vote-weighted share is recorded beside it.
+        from ..instances.families import evidence_support_share
+        from .strategies import plan_dialogues
+
         evidence_prior, origin = evidence_support_share(ev, "labels")
         try:
             votes_share = str(evidence_support_share(ev, "votes")[0])
@@ -713,11 +755,15 @@ def _run_one(rec: Any, index: int, seed: int, sender: Backend, receiver: Backend
         plan = None
     raw = run_instance(rec.claim, sender, receiver, config.protocol, seed=seed,
                        evidence=evidence, dialogues=plan)
+    from .metrics import instance_metrics
+
     metrics = instance_metrics(raw, family=config.family, loss=config.loss,
                                belief_source=config.belief_source, model=config.receiver,
                                evidence_prior=evidence_prior, name=base["key"])
     out = {**base, "status": "done", "transcript": raw, "metrics": metrics}
     if config.family == "evidence-stance":
+        from .strategies import strategy_metrics
+
         out["strategy"] = strategy_metrics(raw, evidence_prior,
                                            strategy=config.sender_strategy, loss=config.loss,
                                            seed=derive_seed(seed, "bootstrap"))

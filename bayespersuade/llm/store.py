@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import hashlib
 import json
 import os
 import socket
@@ -59,6 +60,7 @@ __all__ = [
     "read_summary",
     "upgrade_summary",
     "has_finished_instances",
+    "json_digest",
     "write_json_atomic",
 ]
 
@@ -211,6 +213,25 @@ def append_record(path: Path, record: Mapping) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def json_digest(data: Any) -> str:
+    """The SHA-256 of ``data``'s canonical JSON (sorted keys, as read back from a file).
+
+    Equal JSON content gives equal digests whatever the key order or the file's
+    indentation, so a digest recorded when a file was written tells whether the
+    file still holds that content.
+
+    Examples
+    --------
+    >>> json_digest({"a": 1, "b": [1.5]}) == json_digest({"b": [1.5], "a": 1})
+    True
+    >>> json_digest({"a": 1}) == json_digest({"a": 2})
+    False
+    """
+    canonical = json.loads(json.dumps(data, allow_nan=False))  # tuples, int keys as JSON
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -2,7 +2,8 @@
 
 Requests go to ``{base_url}/chat/completions`` through the official client
 (``openai.AsyncOpenAI``; install with ``pip install 'bayespersuade[openai]'``),
-run on an event loop in a background thread, so that many requests — from one
+run on one event loop in a background thread (shared by every backend of the
+process), so that many requests — from one
 batch, and from the instances the runner runs at once — are in flight together.
 
 * :meth:`OpenAIChatBackend.generate` sends ``messages``, ``max_tokens``,
@@ -137,18 +138,6 @@ def _has_aiohttp() -> bool:
     return importlib.util.find_spec("aiohttp") is not None
 
 
-def _response_class():
-    """The raw response class of the HTTP library the installed SDK is built on."""
-    import importlib
-
-    base = importlib.import_module("openai._base_client")
-    for name in ("httpx2", "httpx"):
-        mod = getattr(base, name, None)
-        if mod is not None and hasattr(mod, "Response"):
-            return mod.Response
-    raise BackendError("cannot find the openai SDK's HTTP response class")
-
-
 class _Loop:
     """An asyncio event loop running in a daemon thread."""
 
@@ -161,11 +150,108 @@ class _Loop:
     def submit(self, coro) -> concurrent.futures.Future:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=2)
-        if not self.thread.is_alive():
-            self.loop.close()
+    def start(self, call: _Call, coro) -> None:
+        """Run ``coro`` on the loop for ``call`` (from any thread; returns at once)."""
+        self.loop.call_soon_threadsafe(self._start, call, coro)
+
+    def _start(self, call: _Call, coro) -> None:
+        if call.cancelled:
+            coro.close()
+            call.finish(None, _CANCELLED)
+            return
+        call.task = self.loop.create_task(coro)
+        call.task.add_done_callback(call.task_done)
+
+    def cancel(self, call: _Call) -> None:
+        """Cancel ``call`` (from any thread); its waiter wakes with a cancellation."""
+        call.cancelled = True
+        self.loop.call_soon_threadsafe(call.cancel_task)
+
+
+_CANCELLED = object()
+
+
+class _Call:
+    """One batch handed to the event loop, and the lock its caller waits on.
+
+    Lighter than :func:`asyncio.run_coroutine_threadsafe`'s future: one thread lock,
+    released by the loop when the batch is done; nothing else crosses the threads.
+    """
+
+    __slots__ = ("_done", "cancelled", "error", "result", "task")
+
+    def __init__(self) -> None:
+        self._done = threading.Lock()
+        self._done.acquire()
+        self.cancelled = False
+        self.task: asyncio.Task | None = None
+        self.result: Any = None
+        self.error: Any = None
+
+    def finish(self, result: Any, error: Any) -> None:
+        self.result, self.error = result, error
+        self._done.release()
+
+    def task_done(self, task: asyncio.Task) -> None:
+        if task.cancelled():
+            self.finish(None, _CANCELLED)
+        elif task.exception() is not None:
+            self.finish(None, task.exception())
+        else:
+            self.finish(task.result(), None)
+
+    def cancel_task(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    def wait(self, poll: float = 0.2) -> Any:
+        """The batch's result (polling, so that Ctrl-C reaches a waiting main thread)."""
+        while not self._done.acquire(timeout=poll):
+            pass
+        if self.error is _CANCELLED:
+            raise concurrent.futures.CancelledError
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+_SHARED: _Loop | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared_loop() -> _Loop:
+    """The process's one event loop for HTTP backends (started on first use).
+
+    Every :class:`OpenAIChatBackend` of a process (the sender's and the
+    receiver's, every batch and every instance) runs its requests on this loop,
+    so one thread multiplexes them all and each wake-up of the loop serves
+    every response that has arrived.
+    """
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None or not _SHARED.thread.is_alive():
+            _SHARED = _Loop()
+        return _SHARED
+
+
+_RESPONSE_CLASS: Any = None
+
+
+def _response_class():
+    """The raw response class of the HTTP library the installed SDK is built on."""
+    global _RESPONSE_CLASS
+    if _RESPONSE_CLASS is None:
+        import importlib
+
+        base = importlib.import_module("openai._base_client")
+        for name in ("httpx2", "httpx"):
+            mod = getattr(base, name, None)
+            if mod is not None and hasattr(mod, "Response"):
+                _RESPONSE_CLASS = mod.Response
+                break
+        else:
+            raise BackendError("cannot find the openai SDK's HTTP response class")
+    return _RESPONSE_CLASS
 
 
 class OpenAIChatBackend(Backend):
@@ -245,6 +331,7 @@ class OpenAIChatBackend(Backend):
         self.model = model
         self.base_url = base_url.rstrip("/")
         self.endpoint = self.base_url + "/chat/completions"
+        self._path = self.endpoint  # absolute: the SDK does not merge it into base_url
         self._api_key = api_key if api_key is not None else os.environ.get(api_key_env)
         self.top_logprobs = top_logprobs
         self.request_timeout = float(request_timeout)
@@ -260,7 +347,7 @@ class OpenAIChatBackend(Backend):
         self._loop: _Loop | None = None
         self._client: Any = None
         self._sem: asyncio.Semaphore | None = None
-        self._inflight: set[concurrent.futures.Future] = set()
+        self._inflight: set[_Call] = set()
 
     def describe(self) -> dict:
         """Endpoint, model and scoring settings (never the API key)."""
@@ -280,7 +367,7 @@ class OpenAIChatBackend(Backend):
         with self._lock:
             if self._loop is None:
                 _import_openai()  # fail here, in the caller's thread, if it is missing
-                self._loop = _Loop()
+                self._loop = _shared_loop()
                 atexit.register(_close_at_exit, weakref.ref(self))
             return self._loop
 
@@ -312,21 +399,21 @@ class OpenAIChatBackend(Backend):
                                    connect=min(10.0, self.request_timeout)),
             http_client=http)
 
-    async def _acreate(self, payload: dict) -> dict:
+    async def _acreate(self, body: bytes) -> bytes:
+        """Send one serialised request body; the answer's raw bytes."""
         openai = _import_openai()
         if self._client is None:
             self._client = self._make_client()
             self._sem = asyncio.Semaphore(self.concurrency)
         try:
-            async with self._sem:
+            async with self._sem, asyncio.timeout(self.request_timeout):
                 # The SDK's request machinery (retries, backoff, Retry-After, errors),
                 # answered as the raw HTTP response: this module reads the JSON itself,
                 # so that vLLM's extra fields and malformed answers are handled alike.
-                raw = await asyncio.wait_for(
-                    self._client.post("/chat/completions", body=payload,
-                                      cast_to=_response_class()),
-                    timeout=self.request_timeout)
-                body = raw.content
+                # The body goes out as the bytes serialised once by the caller.
+                raw = await self._client.post(self._path, content=body,
+                                              cast_to=_response_class())
+                return raw.content
         except TimeoutError:
             raise BackendError(
                 f"{self.endpoint}: no complete answer within the request deadline of "
@@ -342,6 +429,20 @@ class OpenAIChatBackend(Backend):
             what = str(cause) or type(cause).__name__
             raise BackendError(f"could not reach {self.endpoint}: {type(cause).__name__}: "
                                f"{what} (after {self.max_retries} retries)") from None
+
+    async def _acreate_all(self, bodies: list[bytes]) -> list[bytes]:
+        """All requests of one batch at once; the first failure cancels the others."""
+        if len(bodies) == 1:
+            return [await self._acreate(bodies[0])]
+        tasks = [asyncio.ensure_future(self._acreate(b)) for b in bodies]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:
+            for t in tasks:
+                t.cancel()
+            raise
+
+    def _parse(self, body: bytes) -> dict:
         try:
             resp = json.loads(body)
         except ValueError:
@@ -353,48 +454,44 @@ class OpenAIChatBackend(Backend):
         return resp
 
     def _post_many(self, payloads: list[dict]) -> list[dict]:
+        """Send a batch of requests (one hand-off to the event loop); answers in order."""
+        bodies = [json.dumps(p, separators=(",", ":")).encode() for p in payloads]
         loop = self._ensure_loop()
-        futs = [loop.submit(self._acreate(p)) for p in payloads]
+        call = _Call()
         with self._lock:
-            self._inflight.update(futs)
+            self._inflight.add(call)
         try:
-            out = []
-            for f in futs:
-                while True:
-                    try:
-                        out.append(f.result(timeout=0.2))
-                        break
-                    except concurrent.futures.TimeoutError:
-                        continue
-                    except concurrent.futures.CancelledError:
-                        raise BackendError(f"request to {self.endpoint} cancelled") from None
-            return out
+            loop.start(call, self._acreate_all(bodies))
+            try:
+                raw = call.wait()
+            except concurrent.futures.CancelledError:
+                raise BackendError(f"request to {self.endpoint} cancelled") from None
         except BaseException:
-            for f in futs:
-                f.cancel()
+            loop.cancel(call)
             raise
         finally:
             with self._lock:
-                self._inflight.difference_update(futs)
+                self._inflight.discard(call)
+        return [self._parse(b) for b in raw]
 
     def cancel(self) -> None:
         """Abandon every request in flight (their callers get :class:`BackendError`)."""
         with self._lock:
-            futs = list(self._inflight)
-        for f in futs:
-            f.cancel()
+            calls = list(self._inflight)
+            loop = self._loop
+        if loop is not None:
+            for c in calls:
+                loop.cancel(c)
 
     def close(self) -> None:
-        """Close the HTTP client and stop the event loop."""
+        """Close the HTTP client (the shared event loop keeps running for others)."""
         with self._lock:
             loop, self._loop = self._loop, None
-        if loop is None:
+            client, self._client = self._client, None
+        if loop is None or client is None:
             return
-        if self._client is not None:
-            with contextlib.suppress(Exception):  # closing is best effort
-                loop.submit(self._client.close()).result(timeout=2)
-            self._client = None
-        loop.stop()
+        with contextlib.suppress(Exception):  # closing is best effort
+            loop.submit(client.close()).result(timeout=2)
 
     def _first_choice(self, resp: dict) -> dict:
         try:
