@@ -382,3 +382,21 @@ def test_thread_stores_are_separate(tiny):
     assert seen == [0]
     assert tiny._store.entries
     assert isinstance(hf.BATCHING, tuple)
+
+
+def test_batching_option_reaches_the_backend(tmp_path):
+    from bayespersuade.cli.main import build_parser
+    from bayespersuade.llm.backends.registry import load_backend
+
+    model, tok = tiny_llama()
+    model.save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    b = load_backend(f"hf:{tmp_path}", batching="generate")
+    assert b.batching == "generate" and b.describe()["batching"] == "generate"
+    assert load_backend(f"hf:{tmp_path}").batching == hf.DEFAULT_BATCHING
+    args = build_parser().parse_args(["evaluate", "--dataset", "perspectrum", "--sender",
+                                      "smollm2", "--receiver", "smollm2", "--out",
+                                      str(tmp_path / "o"), "--batching", "off"])
+    assert args.batching == "off"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["evaluate", "--batching", "sometimes"])

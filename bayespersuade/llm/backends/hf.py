@@ -31,8 +31,8 @@ then ``pip install 'bayespersuade[llm]'``).
   prefix store (so an instance reuses only its own prompts' caches, as when
   instances run one after another).  With ``batching="off"`` calls run one at
   a time, computed exactly as from a single thread.  Otherwise a coordinator
-  (:mod:`._batching`) merges the pending calls of different threads into one
-  padded batch:
+  (``bayespersuade.llm.backends._batching``) merges the pending calls of
+  different threads into one padded batch:
 
   - *scoring* pools the plain sequences of every call, and the suffixes of
     every shared-prefix group, whose prefix caches (each from its own
@@ -87,10 +87,13 @@ from .base import (
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-__all__ = ["BATCHING", "TransformersBackend", "import_torch", "import_transformers"]
+__all__ = ["BATCHING", "DEFAULT_BATCHING", "TransformersBackend", "import_torch",
+           "import_transformers"]
 
 #: Values of ``TransformersBackend(batching=...)``: which concurrent calls are merged.
 BATCHING = ("all", "score", "generate", "off")
+#: The default (from the measurements in ``docs/llm-benchmark.md``).
+DEFAULT_BATCHING = "all"
 
 
 def import_torch():
@@ -156,14 +159,16 @@ class TransformersBackend(Backend):
         Most chats (or scoring sequences) per forward pass.
     prefix_cache_tokens : int, default 8192
         Token budget of the store of prompt key/value caches (0 disables
-        reuse across calls).  Memory is about this many tokens' keys and
-        values (46 kB a token for SmolLM2-135M in float32).
+        reuse across calls), per calling thread.  Memory is about this many
+        tokens' keys and values per thread (46 kB a token for SmolLM2-135M in
+        float32: 0.38 GB at most for each concurrent instance).
     info : dict, optional
         Extra facts recorded by :meth:`describe` (path, file hash...).
-    batching : {"all", "score", "generate", "off"}, default "all"
+    batching : {"all", "score", "generate", "off"}, optional
         Which calls of *concurrent* callers (instance threads) are merged into
         one padded batch (see the module docstring; a lone call is never
-        affected).  The default follows ``docs/llm-benchmark.md``.
+        affected).  Default :data:`DEFAULT_BATCHING`, chosen from the
+        measurements in ``docs/llm-benchmark.md``.
     batch_window_s : float, default 0.01
         Longest wait for other callers' requests before a batch starts (it
         starts at once when every active caller has a request pending).
@@ -189,7 +194,7 @@ class TransformersBackend(Backend):
         batch_size: int = 8,
         prefix_cache_tokens: int = 8192,
         info: dict | None = None,
-        batching: str = "all",
+        batching: str | None = None,
         batch_window_s: float = 0.01,
     ) -> None:
         torch = import_torch()
@@ -219,6 +224,7 @@ class TransformersBackend(Backend):
                 or prefix_cache_tokens < 0:
             raise BackendError(f"prefix_cache_tokens must be an integer >= 0, got "
                                f"{prefix_cache_tokens!r}")
+        batching = DEFAULT_BATCHING if batching is None else batching
         if batching not in BATCHING:
             raise BackendError(f"batching must be one of {', '.join(BATCHING)}, got "
                                f"{batching!r}")
@@ -230,6 +236,8 @@ class TransformersBackend(Backend):
         self._prefix_budget = prefix_cache_tokens
         self._local = threading.local()  # each calling thread's prefix store
         self._lock = threading.Lock()  # one computation at a time
+        # A fast tokenizer may refuse concurrent use ("Already borrowed").
+        self._tok_lock = threading.Lock()
         # The coordinator holds the backend only weakly, so that a dropped backend
         # is freed (its idle worker thread ends by itself).
         ref = weakref.ref(self)
@@ -253,7 +261,7 @@ class TransformersBackend(Backend):
         chat_template: str | None = None,
         batch_size: int = 8,
         prefix_cache_tokens: int = 8192,
-        batching: str = "all",
+        batching: str | None = None,
     ) -> TransformersBackend:
         """Load a model directory (or a GGUF file in it) with ``transformers``.
 
@@ -363,15 +371,21 @@ class TransformersBackend(Backend):
                 msgs, add_generation_prompt=True, tokenize=False)
         except Exception as e:  # jinja errors (for example a template without system role)
             raise BackendError(f"chat template of {self.name!r} failed: {e}") from e
-        ids = self.tokenizer(text + prefix, add_special_tokens=False)["input_ids"]
+        with self._tok_lock:
+            ids = self.tokenizer(text + prefix, add_special_tokens=False)["input_ids"]
         if not ids:
             raise BackendError("the rendered chat is empty")
         return list(ids)
 
+    def _decode(self, ids: Any) -> str:
+        with self._tok_lock:
+            return self.tokenizer.decode(ids, skip_special_tokens=True).rstrip()
+
     def _option_ids(self, option: str) -> list[int]:
         ids = self._option_cache.get(option)
         if ids is None:
-            ids = list(self.tokenizer(option, add_special_tokens=False)["input_ids"])
+            with self._tok_lock:
+                ids = list(self.tokenizer(option, add_special_tokens=False)["input_ids"])
             if not ids:
                 raise BackendError(f"option {option!r} tokenizes to nothing")
             self._option_cache[option] = ids
@@ -475,7 +489,7 @@ class TransformersBackend(Backend):
         except RuntimeError as e:
             raise BackendError(f"generation with {self.name!r} failed: {e}") from e
         new = gen[:, ids.shape[1]:]
-        return [self.tokenizer.decode(row, skip_special_tokens=True).rstrip() for row in new]
+        return [self._decode(row) for row in new]
 
     def _generate_reusing(self, ids: list[int], seed: int | None, max_new_tokens: int,
                           temperature: float, store: _PrefixStore | None = None) -> str:
@@ -508,7 +522,7 @@ class TransformersBackend(Backend):
                 kv.crop(-extra)
             store.put(ids, kv)
         new = res.sequences[0, len(ids):]
-        return self.tokenizer.decode(new, skip_special_tokens=True).rstrip()
+        return self._decode(new)
 
     def _encode(self, ids: list[int], store: _PrefixStore, limit: int) -> tuple[Any, Any]:
         """``(cache, last logits)`` of one prompt, from its longest stored prefix.
@@ -580,7 +594,7 @@ class TransformersBackend(Backend):
                     cache.batch_select_indices(sel)
                     mask = mask[sel]
                     active = [active[r] for r in keep]
-        return [self.tokenizer.decode(t, skip_special_tokens=True).rstrip() for t in tokens]
+        return [self._decode(t) for t in tokens]
 
     def _stack(self, caches: list[Any], lens: list[int]) -> tuple[Any, Any]:
         """One batched key/value cache of single-row caches, left-padded; and its mask."""
