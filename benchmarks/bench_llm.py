@@ -233,16 +233,18 @@ def cross_batching(args) -> dict:
                 t = time.perf_counter()
                 model._compute(("score",), plans[:b])
                 micro[f"B{b}"]["score_s"].append(time.perf_counter() - t)
-                jobs = [_GenJob([prompts_ids[i]], [1000 + i], _PrefixStore(8192))
+                jobs = [_GenJob([prompts_ids[i]], [1000 + i], _PrefixStore(8192), n_tok, 0.7)
                         for i in range(b)]
                 t = time.perf_counter()
-                out = model._compute(("generate", n_tok, 0.7), jobs)
+                out = model._compute(("generate",), jobs)
                 micro[f"B{b}"]["generate_s"].append(time.perf_counter() - t)
                 texts[b] = [o[0] for o in out]
                 print(f"B={b}: score {micro[f'B{b}']['score_s'][-1]:.2f} s, generate "
                       f"{micro[f'B{b}']['generate_s'][-1]:.2f} s", file=sys.stderr, flush=True)
-    base_score = min(micro["B1"]["score_s"])
-    base_gen = min(micro["B1"]["generate_s"])
+    if not args.reps:  # end to end only
+        micro, sizes, texts = {}, (), {}
+    base_score = min(micro["B1"]["score_s"]) if micro else 0.0
+    base_gen = min(micro["B1"]["generate_s"]) if micro else 0.0
     for b in sizes:
         m = micro[f"B{b}"]
         m["score_requests_per_s"] = round(2 * b / min(m["score_s"]), 3)
@@ -252,7 +254,7 @@ def cross_batching(args) -> dict:
         m["score_s"] = [round(x, 3) for x in m["score_s"]]
         m["generate_s"] = [round(x, 3) for x in m["generate_s"]]
     # the first caller's reply, with its own seed, beside 0, 1, 3 or 7 others
-    same = all(texts[b][0] == texts[1][0] for b in sizes)
+    same_first = all(texts[b][0] == texts[1][0] for b in sizes) if micro else None
     # end to end
     proto = ProtocolConfig("dynamic", rounds=args.rounds, samples=args.samples, prefill=True,
                            sender_max_new_tokens=args.sender_max_new_tokens,
@@ -260,34 +262,40 @@ def cross_batching(args) -> dict:
     cfg = EvaluationConfig("perspectrum", "smollm2", "smollm2", proto, seed=0, split="test")
     e2e = []
     records = {}
-    for batching, conc in (("off", 1), ("off", 4), ("all", 4)):
-        model.batching = batching
-        model._coordinator.batch_sizes.clear()
-        out_dir = tempfile.mkdtemp(prefix="bench-llm-batch-")
-        t = time.perf_counter()
-        res = run_evaluation(recs, model, model, out_dir, cfg, limit=args.instances,
-                             progress=False, report=None, concurrency=conc)
-        wall = time.perf_counter() - t
-        records[batching, conc] = [
-            {k: v for k, v in r.items() if k not in ("elapsed_s", "finished", "requests")}
-            for r in sorted(res.records, key=lambda r: r["index"])]
-        bs = model._coordinator.batch_sizes
-        e2e.append({"batching": batching, "concurrency": conc, "instances": args.instances,
-                    "wall_s": round(wall, 1),
-                    "instances_per_minute": round(60 * args.instances / wall, 3),
-                    "batches": len(bs), "mean_jobs_per_batch": round(sum(bs) / len(bs), 2)
-                    if bs else None, "load_average_after": os.getloadavg()})
-        print(json.dumps(e2e[-1]), file=sys.stderr, flush=True)
-    base = e2e[0]["wall_s"]
-    for r in e2e:
+    # Interleaved: every configuration once per repetition (one of them, off at
+    # concurrency 4, only in the first: it checks identical records, no speed).
+    configs = [("off", 1), ("off", 4), ("generate", 4), ("all", 4)]
+    for rep in range(args.e2e_reps):
+        for batching, conc in configs if rep == 0 else [c for c in configs if c != ("off", 4)]:
+            model.batching = batching
+            model._coordinator.batch_sizes.clear()
+            out_dir = tempfile.mkdtemp(prefix="bench-llm-batch-")
+            t = time.perf_counter()
+            res = run_evaluation(recs, model, model, out_dir, cfg, limit=args.instances,
+                                 progress=False, report=None, concurrency=conc)
+            wall = time.perf_counter() - t
+            records[batching, conc, rep] = [
+                {k: v for k, v in r.items() if k not in ("elapsed_s", "finished", "requests")}
+                for r in sorted(res.records, key=lambda r: r["index"])]
+            bs = model._coordinator.batch_sizes
+            e2e.append({"rep": rep, "batching": batching, "concurrency": conc,
+                        "instances": args.instances, "wall_s": round(wall, 1),
+                        "instances_per_minute": round(60 * args.instances / wall, 3),
+                        "batches": len(bs),
+                        "mean_jobs_per_batch": round(sum(bs) / len(bs), 2) if bs else None,
+                        "load_average_after": os.getloadavg()})
+            print(json.dumps(e2e[-1]), file=sys.stderr, flush=True)
+    for r in e2e:  # against off at concurrency 1 of the same repetition
+        base = next(x["wall_s"] for x in e2e if x["rep"] == r["rep"] and x["concurrency"] == 1)
         r["speedup_vs_off_1"] = round(base / r["wall_s"], 2)
+    same = {f"{b}_{c}_rep{k}": v == records["off", 1, 0]
+            for (b, c, k), v in records.items() if (b, c, k) != ("off", 1, 0)}
     return {"micro": micro, "micro_sender_max_new_tokens": n_tok,
-            "micro_first_row_same_text_every_B": same,
+            "micro_first_row_same_text_every_B": same_first,
             "micro_prompt_tokens": {"belief": len(plans[0].seqs[0]),
                                     "sender": len(prompts_ids[0])},
             "e2e": e2e, "e2e_rounds": args.rounds, "e2e_samples": args.samples,
-            "e2e_records_identical_off_1_vs_off_4": records["off", 1] == records["off", 4],
-            "e2e_records_identical_off_1_vs_all_4": records["off", 1] == records["all", 4],
+            "e2e_records_identical_to_off_1": same,
             "threads": args.threads, "load_average_after": os.getloadavg()}
 
 
@@ -301,8 +309,11 @@ def main() -> int:
     p.add_argument("--quick", action="store_true", help="static only, no batch-size comparison")
     p.add_argument("--batching", action="store_true",
                    help="only the section on batching concurrent callers (cross_batching)")
-    p.add_argument("--reps", type=int, default=2, help="interleaved repetitions (--batching)")
+    p.add_argument("--reps", type=int, default=2,
+                   help="interleaved repetitions of the batch sizes (--batching; 0: skip them)")
     p.add_argument("--rounds", type=int, default=3, help="dynamic rounds (--batching)")
+    p.add_argument("--e2e-reps", type=int, default=2,
+                   help="interleaved repetitions of the end-to-end runs (--batching)")
     p.add_argument("--one", choices=("static", "dynamic", "scoring", "threads", "batching"),
                    default=None, help=argparse.SUPPRESS)
     p.add_argument("--batch-size", type=int, default=8, help=argparse.SUPPRESS)
@@ -332,7 +343,8 @@ def main() -> int:
                "load_average_before": os.getloadavg(), "nproc": os.cpu_count(), "runs": []}
     jobs = [["--one", "threads"], ["--one", "scoring"]] + [
         ["--one", proto, "--prefix-cache-tokens", str(pc)] for proto, pc in runs] + [
-        ["--one", "batching", "--reps", str(args.reps), "--rounds", str(args.rounds)]]
+        ["--one", "batching", "--reps", str(args.reps), "--rounds", str(args.rounds),
+         "--e2e-reps", str(args.e2e_reps)]]
     if args.batching:
         jobs = jobs[-1:]
     for job in jobs:

@@ -64,9 +64,14 @@ def direct_logprob(b, messages, option):
 @pytest.fixture(scope="module")
 def tiny():
     model, tok = tiny_llama()
-    b = TransformersBackend(model, tok, name="tiny", batch_size=64)
+    b = TransformersBackend(model, tok, name="tiny", batch_size=64, batching="all")
     yield b
     b.close()
+
+
+def job(prompts, seeds, max_new_tokens=12, temperature=1.5):
+    """One caller's generation call, with a fresh prefix store."""
+    return _GenJob(prompts, seeds, _PrefixStore(8192), max_new_tokens, temperature)
 
 
 def fresh(plan_or_job):
@@ -121,17 +126,14 @@ def test_merged_generation_keeps_each_requests_seed(tiny, reuse):
     b = tiny if reuse else TransformersBackend(tiny.model, tiny.tokenizer, name="tiny",
                                                batch_size=64, prefix_cache_tokens=0)
     ids_c, ids_l = b._prompt_ids(CHAT), b._prompt_ids(LONG)
-    key = ("generate", 12, 1.5)
-    alone = [b._compute(key, [_GenJob([ids], [seed], _PrefixStore(8192))])[0][0]
+    key = ("generate",)
+    alone = [b._compute(key, [job([ids], [seed])])[0][0]
              for ids, seed in ((ids_c, 5), (ids_l, 7), (ids_c, 9))]
-    jobs = [_GenJob([ids_c], [5], _PrefixStore(8192)),
-            _GenJob([ids_l, ids_c], [7, 9], _PrefixStore(8192))]
-    merged = b._compute(key, jobs)
+    merged = b._compute(key, [job([ids_c], [5]), job([ids_l, ids_c], [7, 9])])
     assert merged == [[alone[0]], [alone[1], alone[2]]]  # a short and a long prompt, padded
     assert alone[0] != alone[2]  # the same chat, other seeds: other samples
     assert len(set(alone)) == 3 and all(alone)
-    other = b._compute(key, [_GenJob([ids_c], [5], _PrefixStore(8192)),
-                             _GenJob([ids_l], [123], _PrefixStore(8192))])
+    other = b._compute(key, [job([ids_c], [5]), job([ids_l], [123])])
     assert other[0] == [alone[0]]  # its neighbour's seed does not matter
     if not reuse:
         b.close()
@@ -145,20 +147,30 @@ def test_merged_generation_stops_each_row_on_its_own(tiny, monkeypatch):
     real_pick = hf._pick
     monkeypatch.setattr(hf, "_pick", lambda *a: picked.append(real_pick(*a)) or picked[-1])
     with torch.inference_mode():
-        b._generate_rows([(ids_c, 3, _PrefixStore(0))], 10, 1.0)
+        b._generate_rows([hf._Row(ids_c, 3, _PrefixStore(0), 10, 1.0)])
     k = next(k for k in range(2, 10) if picked[k] not in picked[:k])
     b._eos = [picked[k]]  # pretend this sampled token ends the reply
-    key = ("generate", 10, 1.0)
-    alone = [b._compute(key, [_GenJob([ids], [s], _PrefixStore(0))])[0][0]
+    key = ("generate",)
+    alone = [b._compute(key, [job([ids], [s], 10, 1.0)])[0][0]
              for ids, s in ((ids_c, 3), (ids_l, 4))]
     # stopped at its "end" (a byte token here, so not skipped as a special token is)
     assert alone[0] == b.tokenizer.decode(picked[:k + 1]).rstrip()
     picked.clear()
-    merged = b._compute(key, [_GenJob([ids_c], [3], _PrefixStore(0)),
-                              _GenJob([ids_l], [4], _PrefixStore(0))])
+    merged = b._compute(key, [job([ids_c], [3], 10, 1.0), job([ids_l], [4], 10, 1.0)])
     assert merged == [[alone[0]], [alone[1]]]
     assert len(picked) > 2 * (k + 1)  # the other row went on after the first one ended
     b.close()
+
+
+def test_merged_generation_with_mixed_settings(tiny):
+    """A sender's sampled turn and a receiver's greedy answer share one batch."""
+    ids_c, ids_l, ids_t = (tiny._prompt_ids(c) for c in (CHAT, LONG, TRANSCRIPT))
+    specs = [([ids_c], [5], 12, 1.5), ([ids_l], [6], 5, 0.0), ([ids_t], [7], 9, 0.8)]
+    alone = [tiny._compute(("generate",), [job(*s)])[0] for s in specs]
+    merged = tiny._compute(("generate",), [job(*s) for s in specs])
+    assert merged == alone
+    assert len(tiny.tokenizer(merged[1][0])["input_ids"]) <= 5 < len(
+        tiny.tokenizer(merged[0][0])["input_ids"])
 
 
 def test_a_lone_call_is_the_unbatched_computation(tiny):
@@ -173,6 +185,8 @@ def test_a_lone_call_is_the_unbatched_computation(tiny):
     assert tiny.generate_batch(gen, max_new_tokens=8, temperature=1.2) == \
         off.generate_batch(gen, max_new_tokens=8, temperature=1.2)
     assert off.describe()["batching"] == "off" and tiny.describe()["batching"] == "all"
+    default = TransformersBackend(tiny.model, tiny.tokenizer, name="tiny")
+    assert default.batching == hf.DEFAULT_BATCHING == "all"  # docs/llm-benchmark.md
     with pytest.raises(BackendError, match="batching must be one of"):
         TransformersBackend(tiny.model, tiny.tokenizer, name="t", batching="yes")
     with pytest.raises(BackendError, match="batch_window_s"):

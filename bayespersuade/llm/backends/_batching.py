@@ -9,10 +9,11 @@ starts a batch when
 * the pending jobs of the oldest job's key hold ``max_rows`` rows, or
 * every *active* caller has a job pending (a caller is active while it waits,
   and for ``linger_s`` after its last result: the time it takes to parse a
-  reply and ask again), or
+  reply and ask again), none of them for the first time, or
 * ``window_s`` has passed since the oldest pending job arrived.
 
-A lone caller (concurrency 1) therefore never waits for the window.
+A lone caller (concurrency 1) therefore waits for the window only once, on its
+first call.
 
 Errors stay with their caller: if ``run`` raises for a batch of several jobs,
 each job is run again on its own, so an exception reaches only the job that
@@ -40,7 +41,8 @@ __all__ = ["Coordinator", "Job"]
 class Job:
     """One caller's request: what to compute, how many rows it adds to a batch."""
 
-    __slots__ = ("caller", "done", "error", "key", "payload", "result", "rows", "t")
+    __slots__ = ("caller", "done", "error", "key", "new_caller", "payload", "result", "rows",
+                 "t")
 
     def __init__(self, key: Hashable, payload: Any, rows: int, caller: threading.Thread) -> None:
         self.key = key
@@ -48,6 +50,7 @@ class Job:
         self.rows = max(1, int(rows))
         self.caller = caller
         self.t = time.monotonic()
+        self.new_caller = False
         self.done = threading.Event()
         self.result: Any = None
         self.error: BaseException | None = None
@@ -127,6 +130,7 @@ class Coordinator:
         with self._cond:
             if self._closed:
                 raise BackendError("the backend is closed")
+            job.new_caller = job.caller not in self._last_seen
             self._pending.append(job)
             self._last_seen[job.caller] = job.t
             if self._worker is None or not self._worker.is_alive():
@@ -210,9 +214,12 @@ class Coordinator:
                 now = time.monotonic()
                 rows = sum(j.rows for j in same)
                 callers = {j.caller for j in self._pending}
+                # A caller's first job waits for the window: its fellow callers
+                # (threads started together) are not known yet.
                 ready = (rows >= self.max_rows
-                         or len(callers) >= self._active_callers(now)
-                         or now - first.t >= self.window_s)
+                         or now - first.t >= self.window_s
+                         or (len(callers) >= self._active_callers(now)
+                             and not any(j.new_caller for j in self._pending)))
                 if ready:
                     break
                 self._cond.wait(max(self.window_s - (now - first.t), 1e-4))

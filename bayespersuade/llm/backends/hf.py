@@ -32,24 +32,28 @@ then ``pip install 'bayespersuade[llm]'``).
   instances run one after another).  With ``batching="off"`` calls run one at
   a time, computed exactly as from a single thread.  Otherwise a coordinator
   (``bayespersuade.llm.backends._batching``) merges the pending calls of
-  different threads into one padded batch:
+  different threads, of the kinds ``batching`` names (default both; see
+  ``docs/llm-benchmark.md``), into one padded batch:
 
   - *scoring* pools the plain sequences of every call, and the suffixes of
     every shared-prefix group, whose prefix caches (each from its own
     thread's store) are stacked with left padding;
   - *generation* encodes each prompt from its own thread's store, then
     decodes all rows together (their key/value caches stacked with left
-    padding, explicit position ids), each row sampled with its own
-    ``torch.Generator`` seeded by its request's seed, each stopping at its
-    own end-of-sequence token or ``max_new_tokens``.
+    padding, explicit position ids), each row with its own token limit and
+    temperature, sampled with its own ``torch.Generator`` seeded by its
+    request's seed, each stopping at its own end-of-sequence token or
+    ``max_new_tokens`` (so a sender's turn and a receiver's answer can share
+    a batch).
 
   A call that arrives alone (always the case at concurrency 1) is computed by
   the unbatched code.  What is guaranteed: a request's result does not
   depend on which other requests shared its batch *up to floating-point
   rounding* (padded batched matrix products are not bitwise equal to
-  unbatched ones: log-probabilities agree to about 1e-5, and a greedy or
-  sampled token can differ where two tokens are within rounding of each
-  other, which then changes the rest of that reply); the same batch
+  unbatched ones: log-probabilities agree to about 1e-5, 2.4e-5 at most in
+  the SmolLM2 benchmark, and a greedy or sampled token can differ where two
+  tokens are within rounding of each other, which then changes the rest of
+  that reply); the same batch
   composition gives identical results; a lone call gives exactly the
   unbatched result.  ``batching="off"`` makes every concurrency give
   identical records.
@@ -67,7 +71,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -416,7 +420,7 @@ class TransformersBackend(Backend):
         """Several callers' calls of one kind, one computation at a time."""
         with self._lock, self._torch.inference_mode():
             if key[0] == "generate":
-                return self._generate_jobs(payloads, key[1], key[2])
+                return self._generate_jobs(payloads)
             return self._score_jobs(payloads)
 
     # ------------------------------------------------------------ generation
@@ -433,15 +437,16 @@ class TransformersBackend(Backend):
         prompts = [self._prompt_ids(r.messages, r.prefix) for r in requests]
         if not prompts:
             return []
-        job = _GenJob(prompts, [r.seed for r in requests], self._store)
-        out = self._call("generate", (max_new_tokens, float(temperature)), job, len(prompts))
+        job = _GenJob(prompts, [r.seed for r in requests], self._store, max_new_tokens,
+                      float(temperature))
+        out = self._call("generate", (), job, len(prompts))
         return [r.prefix + text if r.prefix else text.strip() for r, text in zip(requests, out)]
 
-    def _generate_jobs(self, jobs: Sequence[_GenJob], max_new_tokens: int,
-                       temperature: float) -> list[list[str]]:
+    def _generate_jobs(self, jobs: Sequence[_GenJob]) -> list[list[str]]:
         reuse = self._prefix_budget > 0 and self._device.type == "cpu"
         if len(jobs) == 1:  # the unbatched computation
             job = jobs[0]
+            max_new_tokens, temperature = job.max_new_tokens, job.temperature
             if reuse:
                 return [[self._generate_reusing(ids, seed, max_new_tokens, temperature,
                                                 job.store)
@@ -452,16 +457,20 @@ class TransformersBackend(Backend):
                                                 job.seeds[start:start + self.batch_size],
                                                 max_new_tokens, temperature))
             return [out]
-        rows = [(ids, seed, job.store) for job in jobs
-                for ids, seed in zip(job.prompts, job.seeds)]
+        rows = [_Row(ids, seed, job.store, job.max_new_tokens, job.temperature)
+                for job in jobs for ids, seed in zip(job.prompts, job.seeds)]
+        # Without prefix reuse, rows with one setting decode with ``generate``;
+        # otherwise each row is encoded alone, then all decode together.
+        uniform = len({(r.max_new_tokens, r.temperature) for r in rows}) == 1
         texts: list[str] = []
         for start in range(0, len(rows), self.batch_size):
             chunk = rows[start:start + self.batch_size]
-            if reuse:
-                texts.extend(self._generate_rows(chunk, max_new_tokens, temperature))
+            if reuse or not uniform:
+                texts.extend(self._generate_rows(chunk))
             else:
-                texts.extend(self._generate_chunk([r[0] for r in chunk], [r[1] for r in chunk],
-                                                  max_new_tokens, temperature))
+                texts.extend(self._generate_chunk([r.ids for r in chunk],
+                                                  [r.seed for r in chunk],
+                                                  chunk[0].max_new_tokens, chunk[0].temperature))
         res, k = [], 0
         for job in jobs:
             res.append(texts[k:k + len(job.prompts)])
@@ -545,27 +554,28 @@ class TransformersBackend(Backend):
         store.put(ids, cache)
         return cache, out.logits[0, -1].float()
 
-    def _generate_rows(self, rows: list[tuple[list[int], int | None, _PrefixStore]],
-                       max_new_tokens: int, temperature: float) -> list[str]:
+    def _generate_rows(self, rows: list[_Row]) -> list[str]:
         """Several prompts' replies: each encoded alone (reusing its store), decoded together.
 
-        Every row samples with its own ``torch.Generator`` (seeded by its
-        request), one draw per token, as :class:`_SeededSampler` does for one
-        chat; finished rows leave the batch.
+        Every row has its own token limit and temperature, and samples with
+        its own ``torch.Generator`` (seeded by its request), one draw per
+        token, as :class:`_SeededSampler` does for one chat; finished rows
+        leave the batch.
         """
         torch = self._torch
         eos = set(self._eos)
-        gens = [_generator(torch, seed) if temperature > 0 else None for _, seed, _ in rows]
+        gens = [_generator(torch, r.seed) if r.temperature > 0 else None for r in rows]
         caches, tokens = [], []
-        for (ids, _, store), g in zip(rows, gens):
-            cache, logits = self._encode(ids, store, limit=len(ids) - 1)
+        for r, g in zip(rows, gens):
+            cache, logits = self._encode(r.ids, r.store, limit=len(r.ids) - 1)
             caches.append(cache)
-            tokens.append([_pick(torch, logits, temperature, g)])
-        lens = [len(ids) for ids, _, _ in rows]
-        active = [i for i, t in enumerate(tokens) if t[0] not in eos and max_new_tokens > 1]
+            tokens.append([_pick(torch, logits, r.temperature, g)])
+        lens = [len(r.ids) for r in rows]
+        active = [i for i, t in enumerate(tokens)
+                  if t[0] not in eos and rows[i].max_new_tokens > 1]
         if active:
             cache, mask = self._stack([caches[i] for i in active], [lens[i] for i in active])
-            for step in range(1, max_new_tokens):
+            for step in range(1, max(rows[i].max_new_tokens for i in active)):
                 if self._coordinator.cancelled.is_set():
                     raise BackendError("request cancelled")
                 n = len(active)
@@ -583,9 +593,9 @@ class TransformersBackend(Backend):
                 logits = out.logits[:, -1].float()
                 keep = []
                 for row, i in enumerate(active):
-                    t = _pick(torch, logits[row], temperature, gens[i])
+                    t = _pick(torch, logits[row], rows[i].temperature, gens[i])
                     tokens[i].append(t)
-                    if t not in eos and step + 1 < max_new_tokens:
+                    if t not in eos and step + 1 < rows[i].max_new_tokens:
                         keep.append(row)
                 if not keep:
                     break
@@ -804,11 +814,22 @@ class TransformersBackend(Backend):
 class _GenJob:
     """One caller's generation call: token prompts, seeds, the caller's prefix store."""
 
-    __slots__ = ("prompts", "seeds", "store")
+    __slots__ = ("max_new_tokens", "prompts", "seeds", "store", "temperature")
 
     def __init__(self, prompts: list[list[int]], seeds: list[int | None],
-                 store: _PrefixStore) -> None:
+                 store: _PrefixStore, max_new_tokens: int, temperature: float) -> None:
         self.prompts, self.seeds, self.store = prompts, seeds, store
+        self.max_new_tokens, self.temperature = max_new_tokens, temperature
+
+
+class _Row(NamedTuple):
+    """One prompt of a merged generation batch."""
+
+    ids: list[int]
+    seed: int | None
+    store: _PrefixStore
+    max_new_tokens: int
+    temperature: float
 
 
 class _ScorePlan:
