@@ -53,10 +53,9 @@ then ``pip install 'bayespersuade[llm]'``).
   unbatched ones: log-probabilities agree to about 1e-5, 2.4e-5 at most in
   the SmolLM2 benchmark, and a greedy or sampled token can differ where two
   tokens are within rounding of each other, which then changes the rest of
-  that reply); the same batch
-  composition gives identical results; a lone call gives exactly the
-  unbatched result.  ``batching="off"`` makes every concurrency give
-  identical records.
+  that reply); the same batch composition gives identical results; a lone
+  call gives exactly the unbatched result.  ``batching="off"`` makes every
+  concurrency give identical records.
 """
 
 from __future__ import annotations
