@@ -186,9 +186,9 @@ def test_shared_prefix_scoring_equals_direct(tiny, monkeypatch):
     calls = []
     real = TransformersBackend._forward_shared
 
-    def spy(self, seqs, members, p, need, kept):
+    def spy(self, seqs, members, p, need, kept, store=None):
         calls.append((len(members), p))
-        return real(self, seqs, members, p, need, kept)
+        return real(self, seqs, members, p, need, kept, store)
 
     monkeypatch.setattr(TransformersBackend, "_forward_shared", spy)
     shared = tiny.score_options_batch(reqs)

@@ -134,6 +134,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--prefix-cache-tokens", type=_nonneg_int, default=8192,
                    help="token budget of local models' stored prompt key/value caches "
                         "(0: off; default 8192)")
+    p.add_argument("--batching", choices=("all", "score", "generate", "off"), default=None,
+                   help="which requests of concurrent instances a local model merges into "
+                        "one padded batch (default all; off: every --concurrency gives "
+                        "identical records)")
     p.add_argument("--threads", type=_positive, default=None,
                    help="torch CPU threads for local models (default: torch's choice)")
     g = p.add_argument_group(
@@ -141,8 +145,8 @@ def add_parser(subparsers: Any) -> None:
         "Options for OpenAI-compatible endpoints (openai:MODEL@URL) and for running many "
         "instances at once; see the how-to on running a study against served models.")
     g.add_argument("--concurrency", type=_positive, default=1,
-                   help="instances run at once (default 1); results do not depend on it. "
-                        "Local models run one instance at a time")
+                   help="instances run at once (default 1); results do not depend on it "
+                        "(local models: see --batching)")
     g.add_argument("--request-timeout", type=_seconds, default=120.0,
                    help="overall deadline of one HTTP request in seconds, retries included "
                         "(default 120)")
@@ -381,7 +385,8 @@ def _backend_factories(args: argparse.Namespace, opt: dict):
     loaded: dict[str, Any] = {}
     kw = {"batch_size": args.batch_size, "prefix_cache_tokens": args.prefix_cache_tokens,
           "api_key_env": opt["api_key_env"], "request_timeout": opt["request_timeout"],
-          "max_retries": opt["max_retries"], "reproducible_seeds": opt["reproducible_seeds"]}
+          "max_retries": opt["max_retries"], "reproducible_seeds": opt["reproducible_seeds"],
+          "batching": getattr(args, "batching", None)}
 
     def load(spec: str):
         shared = args.sender == args.receiver and not spec.startswith("scripted:")

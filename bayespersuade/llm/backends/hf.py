@@ -26,6 +26,36 @@ then ``pip install 'bayespersuade[llm]'``).
   anything up, generation also reuses stored prefixes (one chat at a time);
   on other devices generation stays batched.  Reuse changes nothing but
   speed; the tests check it against direct computation.
+* **Concurrent callers.**  Several instance threads may share one backend
+  (``concurrent_safe``; the runner's ``concurrency``).  Each thread has its own
+  prefix store (so an instance reuses only its own prompts' caches, as when
+  instances run one after another).  With ``batching="off"`` calls run one at
+  a time, computed exactly as from a single thread.  Otherwise a coordinator
+  (``bayespersuade.llm.backends._batching``) merges the pending calls of
+  different threads, of the kinds ``batching`` names (default both; see
+  ``docs/llm-benchmark.md``), into one padded batch:
+
+  - *scoring* pools the plain sequences of every call, and the suffixes of
+    every shared-prefix group, whose prefix caches (each from its own
+    thread's store) are stacked with left padding;
+  - *generation* encodes each prompt from its own thread's store, then
+    decodes all rows together (their key/value caches stacked with left
+    padding, explicit position ids), each row with its own token limit and
+    temperature, sampled with its own ``torch.Generator`` seeded by its
+    request's seed, each stopping at its own end-of-sequence token or
+    ``max_new_tokens`` (so a sender's turn and a receiver's answer can share
+    a batch).
+
+  A call that arrives alone (always the case at concurrency 1) is computed by
+  the unbatched code.  What is guaranteed: a request's result does not
+  depend on which other requests shared its batch *up to floating-point
+  rounding* (padded batched matrix products are not bitwise equal to
+  unbatched ones: log-probabilities agree to about 1e-5, 2.4e-5 at most in
+  the SmolLM2 benchmark, and a greedy or sampled token can differ where two
+  tokens are within rounding of each other, which then changes the rest of
+  that reply); the same batch composition gives identical results; a lone
+  call gives exactly the unbatched result.  ``batching="off"`` makes every
+  concurrency give identical records.
 """
 
 from __future__ import annotations
@@ -35,14 +65,17 @@ import hashlib
 import inspect
 import json
 import os
+import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from ...exceptions import BackendError, missing_dependency
+from ._batching import Coordinator
 from .base import (
     Backend,
     Chat,
@@ -57,7 +90,13 @@ from .base import (
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-__all__ = ["TransformersBackend", "import_torch", "import_transformers"]
+__all__ = ["BATCHING", "DEFAULT_BATCHING", "TransformersBackend", "import_torch",
+           "import_transformers"]
+
+#: Values of ``TransformersBackend(batching=...)``: which concurrent calls are merged.
+BATCHING = ("all", "score", "generate", "off")
+#: The default (from the measurements in ``docs/llm-benchmark.md``).
+DEFAULT_BATCHING = "all"
 
 
 def import_torch():
@@ -123,10 +162,25 @@ class TransformersBackend(Backend):
         Most chats (or scoring sequences) per forward pass.
     prefix_cache_tokens : int, default 8192
         Token budget of the store of prompt key/value caches (0 disables
-        reuse across calls).  Memory is about this many tokens' keys and
-        values (46 kB a token for SmolLM2-135M in float32).
+        reuse across calls), per calling thread.  Memory is about this many
+        tokens' keys and values per thread (46 kB a token for SmolLM2-135M in
+        float32: 0.38 GB at most for each concurrent instance).
     info : dict, optional
         Extra facts recorded by :meth:`describe` (path, file hash...).
+    batching : {"all", "score", "generate", "off"}, optional
+        Which calls of *concurrent* callers (instance threads) are merged into
+        one padded batch (see the module docstring; a lone call is never
+        affected).  Default :data:`DEFAULT_BATCHING`, chosen from the
+        measurements in ``docs/llm-benchmark.md``.
+    batch_window_s : float, default 0.01
+        Longest wait for other callers' requests before a batch starts (it
+        starts at once when every active caller has a request pending).
+
+    Attributes
+    ----------
+    concurrent_safe : bool
+        True: several threads may call the backend at once (see the module
+        docstring for what batching changes).
 
     Examples
     --------
@@ -143,6 +197,8 @@ class TransformersBackend(Backend):
         batch_size: int = 8,
         prefix_cache_tokens: int = 8192,
         info: dict | None = None,
+        batching: str | None = None,
+        batch_window_s: float = 0.01,
     ) -> None:
         torch = import_torch()
         if chat_template is not None:
@@ -171,7 +227,26 @@ class TransformersBackend(Backend):
                 or prefix_cache_tokens < 0:
             raise BackendError(f"prefix_cache_tokens must be an integer >= 0, got "
                                f"{prefix_cache_tokens!r}")
-        self._store = _PrefixStore(prefix_cache_tokens)
+        batching = DEFAULT_BATCHING if batching is None else batching
+        if batching not in BATCHING:
+            raise BackendError(f"batching must be one of {', '.join(BATCHING)}, got "
+                               f"{batching!r}")
+        if isinstance(batch_window_s, bool) or not isinstance(batch_window_s, int | float) \
+                or not 0 <= batch_window_s <= 10:
+            raise BackendError(f"batch_window_s must be a number of seconds in [0, 10], got "
+                               f"{batch_window_s!r}")
+        self.batching = batching
+        self._prefix_budget = prefix_cache_tokens
+        self._local = threading.local()  # each calling thread's prefix store
+        self._lock = threading.Lock()  # one computation at a time
+        # A fast tokenizer may refuse concurrent use ("Already borrowed").
+        self._tok_lock = threading.Lock()
+        # The coordinator holds the backend only weakly, so that a dropped backend
+        # is freed (its idle worker thread ends by itself).
+        ref = weakref.ref(self)
+        self._coordinator = Coordinator(
+            lambda key, jobs: _alive(ref)._run_jobs(key, jobs), max_rows=batch_size,
+            window_s=float(batch_window_s))
         # transformers >= 5.x calls the key/value cache `cache`; earlier, `past_key_values`.
         params = inspect.signature(model.forward).parameters
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
@@ -189,6 +264,7 @@ class TransformersBackend(Backend):
         chat_template: str | None = None,
         batch_size: int = 8,
         prefix_cache_tokens: int = 8192,
+        batching: str | None = None,
     ) -> TransformersBackend:
         """Load a model directory (or a GGUF file in it) with ``transformers``.
 
@@ -203,7 +279,7 @@ class TransformersBackend(Backend):
         dtype : str, default "float32"
             Parameter dtype (``"float32"``, ``"bfloat16"``, ``"float16"``).
         device : str, default "cpu"
-        name, chat_template, batch_size, prefix_cache_tokens
+        name, chat_template, batch_size, prefix_cache_tokens, batching
             As in the constructor; ``name`` defaults to the path.
 
         Raises
@@ -243,11 +319,31 @@ class TransformersBackend(Backend):
         info = {"path": str(p.resolve()), "gguf_file": gguf_file, "dtype": dtype,
                 "device": device}
         return cls(model, tok, name=name or str(p), chat_template=chat_template,
-                   batch_size=batch_size, prefix_cache_tokens=prefix_cache_tokens, info=info)
+                   batch_size=batch_size, prefix_cache_tokens=prefix_cache_tokens, info=info,
+                   batching=batching)
+
+    #: Several threads may call at once (see the module docstring).
+    concurrent_safe = True
+
+    @property
+    def _store(self) -> _PrefixStore:
+        """The calling thread's store of prompt key/value caches."""
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = _PrefixStore(self._prefix_budget)
+        return store
 
     def clear_cache(self) -> None:
-        """Empty the store of prompt key/value caches."""
+        """Empty the calling thread's store of prompt key/value caches."""
         self._store.clear()
+
+    def cancel(self) -> None:
+        """Fail the requests waiting for a batch; stop a batch that is decoding."""
+        self._coordinator.cancel()
+
+    def close(self) -> None:
+        """Stop the batching worker thread (the model stays usable one call at a time)."""
+        self._coordinator.close()
 
     def describe(self) -> dict:
         """Backend, model, versions and chat-template hash, recorded with results."""
@@ -266,7 +362,8 @@ class TransformersBackend(Backend):
             "transformers": transformers.__version__,
             "torch": self._torch.__version__,
             "sampling": "temperature only (no top-k/top-p), one torch.Generator per chat",
-            "prefix_cache_tokens": self._store.max_tokens,
+            "prefix_cache_tokens": self._prefix_budget,
+            "batching": self.batching,
         }
 
     # ------------------------------------------------------------ rendering
@@ -277,15 +374,21 @@ class TransformersBackend(Backend):
                 msgs, add_generation_prompt=True, tokenize=False)
         except Exception as e:  # jinja errors (for example a template without system role)
             raise BackendError(f"chat template of {self.name!r} failed: {e}") from e
-        ids = self.tokenizer(text + prefix, add_special_tokens=False)["input_ids"]
+        with self._tok_lock:
+            ids = self.tokenizer(text + prefix, add_special_tokens=False)["input_ids"]
         if not ids:
             raise BackendError("the rendered chat is empty")
         return list(ids)
 
+    def _decode(self, ids: Any) -> str:
+        with self._tok_lock:
+            return self.tokenizer.decode(ids, skip_special_tokens=True).rstrip()
+
     def _option_ids(self, option: str) -> list[int]:
         ids = self._option_cache.get(option)
         if ids is None:
-            ids = list(self.tokenizer(option, add_special_tokens=False)["input_ids"])
+            with self._tok_lock:
+                ids = list(self.tokenizer(option, add_special_tokens=False)["input_ids"])
             if not ids:
                 raise BackendError(f"option {option!r} tokenizes to nothing")
             self._option_cache[option] = ids
@@ -301,6 +404,24 @@ class TransformersBackend(Backend):
             mask[i, n - len(s):] = 1
         return ids.to(self._device), mask.to(self._device)
 
+    # ------------------------------------------------------------ dispatch
+    def _call(self, kind: str, key: tuple, job: Any, rows: int) -> Any:
+        """Run one caller's job: through the coordinator, or alone."""
+        if self.batching in ("all", kind) and not self._coordinator.closed:
+            return self._coordinator.submit((kind, *key), job, rows)
+        return self._compute((kind, *key), [job])[0]
+
+    def _run_jobs(self, key: tuple, jobs: Sequence[Any]) -> list[Any]:
+        """The coordinator's ``run``: compute the jobs' payloads together."""
+        return self._compute(key, [j.payload for j in jobs])
+
+    def _compute(self, key: tuple, payloads: Sequence[Any]) -> list[Any]:
+        """Several callers' calls of one kind, one computation at a time."""
+        with self._lock, self._torch.inference_mode():
+            if key[0] == "generate":
+                return self._generate_jobs(payloads)
+            return self._score_jobs(payloads)
+
     # ------------------------------------------------------------ generation
     def generate(self, messages: Chat, *, max_new_tokens: int, temperature: float = 0.0,
                  seed: int | None = None, prefix: str = "") -> str:
@@ -313,18 +434,47 @@ class TransformersBackend(Backend):
         """Replies to several chats, batched, each sampled with its own seed."""
         check_generation_args(max_new_tokens, temperature)
         prompts = [self._prompt_ids(r.messages, r.prefix) for r in requests]
-        out: list[str] = []
-        if self._store.max_tokens and self._device.type == "cpu":
-            for ids, r in zip(prompts, requests):
-                out.append(self._generate_reusing(ids, r.seed, max_new_tokens,
-                                                  float(temperature)))
-            return [r.prefix + text if r.prefix else text.strip()
-                    for r, text in zip(requests, out)]
-        for start in range(0, len(requests), self.batch_size):
-            chunk = prompts[start:start + self.batch_size]
-            seeds = [r.seed for r in requests[start:start + self.batch_size]]
-            out.extend(self._generate_chunk(chunk, seeds, max_new_tokens, float(temperature)))
+        if not prompts:
+            return []
+        job = _GenJob(prompts, [r.seed for r in requests], self._store, max_new_tokens,
+                      float(temperature))
+        out = self._call("generate", (), job, len(prompts))
         return [r.prefix + text if r.prefix else text.strip() for r, text in zip(requests, out)]
+
+    def _generate_jobs(self, jobs: Sequence[_GenJob]) -> list[list[str]]:
+        reuse = self._prefix_budget > 0 and self._device.type == "cpu"
+        if len(jobs) == 1:  # the unbatched computation
+            job = jobs[0]
+            max_new_tokens, temperature = job.max_new_tokens, job.temperature
+            if reuse:
+                return [[self._generate_reusing(ids, seed, max_new_tokens, temperature,
+                                                job.store)
+                         for ids, seed in zip(job.prompts, job.seeds)]]
+            out: list[str] = []
+            for start in range(0, len(job.prompts), self.batch_size):
+                out.extend(self._generate_chunk(job.prompts[start:start + self.batch_size],
+                                                job.seeds[start:start + self.batch_size],
+                                                max_new_tokens, temperature))
+            return [out]
+        rows = [_Row(ids, seed, job.store, job.max_new_tokens, job.temperature)
+                for job in jobs for ids, seed in zip(job.prompts, job.seeds)]
+        # Without prefix reuse, rows with one setting decode with ``generate``;
+        # otherwise each row is encoded alone, then all decode together.
+        uniform = len({(r.max_new_tokens, r.temperature) for r in rows}) == 1
+        texts: list[str] = []
+        for start in range(0, len(rows), self.batch_size):
+            chunk = rows[start:start + self.batch_size]
+            if reuse or not uniform:
+                texts.extend(self._generate_rows(chunk))
+            else:
+                texts.extend(self._generate_chunk([r.ids for r in chunk],
+                                                  [r.seed for r in chunk],
+                                                  chunk[0].max_new_tokens, chunk[0].temperature))
+        res, k = [], 0
+        for job in jobs:
+            res.append(texts[k:k + len(job.prompts)])
+            k += len(job.prompts)
+        return res
 
     def _generate_chunk(self, prompts: list[list[int]], seeds: list[int | None],
                         max_new_tokens: int, temperature: float) -> list[str]:
@@ -347,14 +497,15 @@ class TransformersBackend(Backend):
         except RuntimeError as e:
             raise BackendError(f"generation with {self.name!r} failed: {e}") from e
         new = gen[:, ids.shape[1]:]
-        return [self.tokenizer.decode(row, skip_special_tokens=True).rstrip() for row in new]
+        return [self._decode(row) for row in new]
 
     def _generate_reusing(self, ids: list[int], seed: int | None, max_new_tokens: int,
-                          temperature: float) -> str:
+                          temperature: float, store: _PrefixStore | None = None) -> str:
         """Generate for one prompt, starting from its longest stored prefix."""
         torch = self._torch
         transformers = import_transformers()
-        _, cache = self._store.best(ids, limit=len(ids) - 1)
+        store = store if store is not None else self._store
+        _, cache = store.best(ids, limit=len(ids) - 1)
         processors = transformers.LogitsProcessorList()
         if temperature > 0:
             processors.append(_SeededSampler([seed], temperature, torch))
@@ -377,9 +528,103 @@ class TransformersBackend(Backend):
             extra = kv.get_seq_length() - len(ids)
             if extra > 0:
                 kv.crop(-extra)
-            self._store.put(ids, kv)
+            store.put(ids, kv)
         new = res.sequences[0, len(ids):]
-        return self.tokenizer.decode(new, skip_special_tokens=True).rstrip()
+        return self._decode(new)
+
+    def _encode(self, ids: list[int], store: _PrefixStore, limit: int) -> tuple[Any, Any]:
+        """``(cache, last logits)`` of one prompt, from its longest stored prefix.
+
+        Only the tokens after the stored prefix (at most ``limit`` tokens of it)
+        are encoded; the prompt's cache is stored and returned (callers do not
+        modify it).
+        """
+        torch = self._torch
+        n, cache = store.best(ids, limit=limit)
+        rest = torch.tensor([ids[n:]], dtype=torch.long, device=self._device)
+        pos = torch.arange(n, len(ids), device=self._device)[None]
+        kw = {self._cache_kw: cache} if cache is not None else {}
+        try:
+            out = self.model(input_ids=rest, position_ids=pos, use_cache=True, logits_to_keep=1,
+                             **kw)
+        except RuntimeError as e:
+            raise BackendError(f"generation with {self.name!r} failed: {e}") from e
+        cache = getattr(out, self._cache_kw)
+        store.put(ids, cache)
+        return cache, out.logits[0, -1].float()
+
+    def _generate_rows(self, rows: list[_Row]) -> list[str]:
+        """Several prompts' replies: each encoded alone (reusing its store), decoded together.
+
+        Every row has its own token limit and temperature, and samples with
+        its own ``torch.Generator`` (seeded by its request), one draw per
+        token, as :class:`_SeededSampler` does for one chat; finished rows
+        leave the batch.
+        """
+        torch = self._torch
+        eos = set(self._eos)
+        gens = [_generator(torch, r.seed) if r.temperature > 0 else None for r in rows]
+        caches, tokens = [], []
+        for r, g in zip(rows, gens):
+            cache, logits = self._encode(r.ids, r.store, limit=len(r.ids) - 1)
+            caches.append(cache)
+            tokens.append([_pick(torch, logits, r.temperature, g)])
+        lens = [len(r.ids) for r in rows]
+        active = [i for i, t in enumerate(tokens)
+                  if t[0] not in eos and rows[i].max_new_tokens > 1]
+        if active:
+            cache, mask = self._stack([caches[i] for i in active], [lens[i] for i in active])
+            for step in range(1, max(rows[i].max_new_tokens for i in active)):
+                if self._coordinator.cancelled.is_set():
+                    raise BackendError("request cancelled")
+                n = len(active)
+                x = torch.tensor([[tokens[i][-1]] for i in active], dtype=torch.long,
+                                 device=self._device)
+                mask = torch.cat([mask, torch.ones((n, 1), dtype=torch.long,
+                                                   device=self._device)], dim=1)
+                pos = torch.tensor([[lens[i] + step - 1] for i in active], device=self._device)
+                try:
+                    out = self.model(input_ids=x, attention_mask=mask, position_ids=pos,
+                                     use_cache=True, **{self._cache_kw: cache})
+                except RuntimeError as e:
+                    raise BackendError(f"generation with {self.name!r} failed: {e}") from e
+                cache = getattr(out, self._cache_kw)
+                logits = out.logits[:, -1].float()
+                keep = []
+                for row, i in enumerate(active):
+                    t = _pick(torch, logits[row], rows[i].temperature, gens[i])
+                    tokens[i].append(t)
+                    if t not in eos and step + 1 < rows[i].max_new_tokens:
+                        keep.append(row)
+                if not keep:
+                    break
+                if len(keep) < n:
+                    sel = torch.tensor(keep, device=self._device)
+                    cache.batch_select_indices(sel)
+                    mask = mask[sel]
+                    active = [active[r] for r in keep]
+        return [self._decode(t) for t in tokens]
+
+    def _stack(self, caches: list[Any], lens: list[int]) -> tuple[Any, Any]:
+        """One batched key/value cache of single-row caches, left-padded; and its mask."""
+        torch = self._torch
+        width = max(lens)
+        pairs = []
+        for layer in range(len(_kv_layers(caches[0]))):
+            ks, vs = [], []
+            for c, n in zip(caches, lens):
+                k, v = _kv_layers(c)[layer]
+                k, v = k[..., :n, :], v[..., :n, :]
+                if n < width:
+                    k = torch.nn.functional.pad(k, (0, 0, width - n, 0))
+                    v = torch.nn.functional.pad(v, (0, 0, width - n, 0))
+                ks.append(k)
+                vs.append(v)
+            pairs.append((torch.cat(ks, dim=0), torch.cat(vs, dim=0)))
+        mask = torch.zeros((len(lens), width), dtype=torch.long, device=self._device)
+        for i, n in enumerate(lens):
+            mask[i, width - n:] = 1
+        return _make_cache(pairs), mask
 
     # --------------------------------------------------------------- scoring
     def score_options(self, messages: Chat, options: Sequence[str]) -> OptionScores:
@@ -396,6 +641,13 @@ class TransformersBackend(Backend):
         Other sequences are batched with left padding.  The tests check every
         path against a direct, unbatched computation.
         """
+        if not requests:
+            return []
+        plan = self._score_plan(requests)
+        return self._call("score", (), plan, len(plan.seqs))
+
+    def _score_plan(self, requests: Sequence[ScoreRequest]) -> _ScorePlan:
+        """Tokenize and check the requests (in the caller's thread)."""
         # One sequence per chat (its prompt) scores every option's first token;
         # a multi-token option o adds the sequence prompt + o[:-1].
         seqs: list[list[int]] = []
@@ -423,16 +675,37 @@ class TransformersBackend(Backend):
         for entries in plan:
             for si, oid in entries:
                 need[si] = max(need[si], len(oid))
+        return _ScorePlan([tuple(r.options) for r in requests], seqs, plan,
+                          list(groups.values()), need, self._store)
+
+    def _score_jobs(self, plans: Sequence[_ScorePlan]) -> list[list[OptionScores]]:
+        """Score several callers' plans; one plan alone is the unbatched computation."""
+        seqs: list[list[int]] = []
+        need: list[int] = []
+        groups: list[tuple[list[int], _PrefixStore]] = []
+        offsets = []
+        for pl in plans:
+            off = len(seqs)
+            offsets.append(off)
+            seqs.extend(pl.seqs)
+            need.extend(pl.need)
+            groups.extend(([off + i for i in m], pl.store) for m in pl.groups)
         kept: list[Any] = [None] * len(seqs)
         plain: list[int] = []
-        for members in groups.values():
+        shared: list[tuple[list[int], int, _PrefixStore]] = []
+        for members, store in groups:
             if len(members) > 1:
                 p = _common_prefix([seqs[i] for i in members])
                 p = min(p, *(len(seqs[i]) - need[i] for i in members))
                 if p >= self.min_shared_prefix:
-                    self._forward_shared(seqs, members, p, need, kept)
+                    shared.append((members, p, store))
                     continue
             plain.extend(members)
+        if len(plans) == 1:
+            for members, p, store in shared:
+                self._forward_shared(seqs, members, p, need, kept, store)
+        elif shared:
+            self._forward_shared_pooled(seqs, shared, need, kept)
         order = sorted(plain, key=lambda i: len(seqs[i]))
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
@@ -440,13 +713,16 @@ class TransformersBackend(Backend):
             pos = (mask.cumsum(-1) - 1).clamp(min=0)
             self._keep(idx, need, kept, input_ids=ids, attention_mask=mask, position_ids=pos)
         results = []
-        for r, entries in zip(requests, plan):
-            lps = []
-            for si, oid in entries:
-                lp = kept[si]  # shape (need[si], vocab); last len(oid) rows predict oid
-                rows = lp[lp.shape[0] - len(oid):]
-                lps.append(float(sum(rows[j, t].item() for j, t in enumerate(oid))))
-            results.append(OptionScores.complete(tuple(r.options), np.array(lps)))
+        for pl, off in zip(plans, offsets):
+            res = []
+            for options, entries in zip(pl.options, pl.plan):
+                lps = []
+                for si, oid in entries:
+                    lp = kept[off + si]  # shape (need, vocab); last len(oid) rows predict oid
+                    rows = lp[lp.shape[0] - len(oid):]
+                    lps.append(float(sum(rows[j, t].item() for j, t in enumerate(oid))))
+                res.append(OptionScores.complete(options, np.array(lps)))
+            results.append(res)
         return results
 
     #: Shortest common token prefix worth a shared forward pass.
@@ -466,11 +742,11 @@ class TransformersBackend(Backend):
             kept[i] = logp[row, keep - need[i]:, :]
 
     def _forward_shared(self, seqs: list[list[int]], members: list[int], p: int,
-                        need: list[int], kept: list) -> None:
+                        need: list[int], kept: list, store: _PrefixStore | None = None) -> None:
         """Score sequences sharing their first ``p`` tokens with one prefix pass."""
         torch = self._torch
         kw = self._cache_kw
-        cache = self._prefix_cache(seqs[members[0]][:p])
+        cache = self._prefix_cache(seqs[members[0]][:p], store)
         for start in range(0, len(members), self.batch_size):
             idx = members[start:start + self.batch_size]
             ids, smask = self._pad_left([seqs[i][p:] for i in idx])
@@ -484,14 +760,40 @@ class TransformersBackend(Backend):
             self._keep(idx, need, kept, input_ids=ids, attention_mask=mask, position_ids=pos,
                        use_cache=True, **{kw: c})
 
+    def _forward_shared_pooled(self, seqs: list[list[int]],
+                               shared: list[tuple[list[int], int, _PrefixStore]],
+                               need: list[int], kept: list) -> None:
+        """Several groups' suffixes in common batches, their prefix caches stacked.
 
-    def _prefix_cache(self, ids: list[int]) -> Any:
+        Each row attends to its own group's prefix (left-padded to the longest
+        prefix of the batch), then to its own suffix (left-padded to the
+        longest suffix): the mask has two runs of padding, and position ids
+        follow each row's own tokens.
+        """
+        torch = self._torch
+        rows = []
+        for members, p, store in shared:
+            cache = self._prefix_cache(seqs[members[0]][:p], store)
+            rows.extend((i, cache, p) for i in members)
+        for start in range(0, len(rows), self.batch_size):
+            chunk = rows[start:start + self.batch_size]
+            idx = [i for i, _, _ in chunk]
+            cache, pmask = self._stack([c for _, c, _ in chunk], [p for _, _, p in chunk])
+            ids, smask = self._pad_left([seqs[i][p:] for i, _, p in chunk])
+            mask = torch.cat([pmask, smask], dim=1)
+            offs = torch.tensor([[p] for _, _, p in chunk], device=self._device)
+            pos = offs + (smask.cumsum(-1) - 1).clamp(min=0)
+            self._keep(idx, need, kept, input_ids=ids, attention_mask=mask, position_ids=pos,
+                       use_cache=True, **{self._cache_kw: cache})
+
+    def _prefix_cache(self, ids: list[int], store: _PrefixStore | None = None) -> Any:
         """The key/value cache of ``ids``, from the longest stored prefix (stored after).
 
         The returned cache belongs to the store: callers copy it before use.
         """
         torch = self._torch
-        n, cache = self._store.best(ids, limit=len(ids))
+        store = store if store is not None else self._store
+        n, cache = store.best(ids, limit=len(ids))
         if n == len(ids):
             return cache
         rest = torch.tensor([ids[n:]], dtype=torch.long, device=self._device)
@@ -504,8 +806,80 @@ class TransformersBackend(Backend):
         except RuntimeError as e:
             raise BackendError(f"scoring with {self.name!r} failed: {e}") from e
         cache = getattr(out, self._cache_kw)
-        self._store.put(ids, cache)
+        store.put(ids, cache)
         return cache
+
+
+class _GenJob:
+    """One caller's generation call: token prompts, seeds, the caller's prefix store."""
+
+    __slots__ = ("max_new_tokens", "prompts", "seeds", "store", "temperature")
+
+    def __init__(self, prompts: list[list[int]], seeds: list[int | None],
+                 store: _PrefixStore, max_new_tokens: int, temperature: float) -> None:
+        self.prompts, self.seeds, self.store = prompts, seeds, store
+        self.max_new_tokens, self.temperature = max_new_tokens, temperature
+
+
+class _Row(NamedTuple):
+    """One prompt of a merged generation batch."""
+
+    ids: list[int]
+    seed: int | None
+    store: _PrefixStore
+    max_new_tokens: int
+    temperature: float
+
+
+class _ScorePlan:
+    """One caller's scoring call, tokenized: sequences, what each option reads, groups."""
+
+    __slots__ = ("groups", "need", "options", "plan", "seqs", "store")
+
+    def __init__(self, options, seqs, plan, groups, need, store) -> None:
+        self.options, self.seqs, self.plan = options, seqs, plan
+        self.groups, self.need, self.store = groups, need, store
+
+
+def _alive(ref: Any) -> TransformersBackend:
+    b = ref()
+    if b is None:  # pragma: no cover - a job outlived its backend
+        raise BackendError("the backend was garbage-collected")
+    return b
+
+
+def _generator(torch: Any, seed: int | None) -> Any:
+    g = torch.Generator()
+    if seed is None:
+        g.seed()
+    else:
+        g.manual_seed(int(seed) % (2**63))
+    return g
+
+
+def _pick(torch: Any, logits: Any, temperature: float, gen: Any) -> int:
+    """The next token from one row's logits: greedy, or one draw from ``gen``."""
+    if temperature <= 0:
+        return int(torch.argmax(logits))
+    probs = torch.softmax(logits.float() / temperature, dim=-1).cpu()
+    return int(torch.multinomial(probs, 1, generator=gen))
+
+
+def _kv_layers(cache: Any) -> list[tuple[Any, Any]]:
+    """``[(keys, values)]`` per layer of a dynamic cache (both cache layouts)."""
+    layers = getattr(cache, "layers", None)
+    if layers is not None:
+        return [(lay.keys, lay.values) for lay in layers]
+    return list(zip(cache.key_cache, cache.value_cache))  # transformers < 4.56
+
+
+def _make_cache(pairs: list[tuple[Any, Any]]) -> Any:
+    from transformers import DynamicCache
+
+    try:
+        return DynamicCache(ddp_cache_data=pairs)
+    except TypeError:  # transformers < 4.56
+        return DynamicCache.from_legacy_cache(tuple(pairs))
 
 
 class _PrefixStore:
@@ -582,14 +956,7 @@ class _SeededSampler:
     def __init__(self, seeds: Sequence[int | None], temperature: float, torch: Any) -> None:
         self.torch = torch
         self.temperature = temperature
-        self.gens = []
-        for s in seeds:
-            g = torch.Generator()
-            if s is None:
-                g.seed()
-            else:
-                g.manual_seed(int(s) % (2**63))
-            self.gens.append(g)
+        self.gens = [_generator(torch, s) for s in seeds]
 
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
         torch = self.torch

@@ -117,7 +117,8 @@ def check_spec(spec: str) -> str:
 
 def load_backend(spec: str, *, batch_size: int = 8, prefix_cache_tokens: int = 8192,
                  api_key_env: str = "OPENAI_API_KEY", request_timeout: float = 120.0,
-                 max_retries: int = 4, reproducible_seeds: bool = False) -> Backend:
+                 max_retries: int = 4, reproducible_seeds: bool = False,
+                 batching: str | None = None) -> Backend:
     """Load the backend a spec names (see the module docstring).
 
     Parameters
@@ -128,6 +129,9 @@ def load_backend(spec: str, *, batch_size: int = 8, prefix_cache_tokens: int = 8
     prefix_cache_tokens : int, default 8192
         Key/value prefix store of local models
         (:class:`~bayespersuade.llm.backends.hf.TransformersBackend`).
+    batching : {"all", "score", "generate", "off"}, optional
+        Which concurrent calls a local model merges into one batch (default:
+        the ``TransformersBackend`` default).
     api_key_env, request_timeout, max_retries, reproducible_seeds
         Settings of OpenAI-compatible endpoints
         (:class:`~bayespersuade.llm.backends.openai.OpenAIChatBackend`).
@@ -157,12 +161,13 @@ def load_backend(spec: str, *, batch_size: int = 8, prefix_cache_tokens: int = 8
         from ..smollm2 import load_smollm2
 
         return load_smollm2(batch_size=batch_size, prefix_cache_tokens=prefix_cache_tokens,
-                            name="smollm2")
+                            name="smollm2", batching=batching)
     if kind == "hf":
         from .hf import TransformersBackend
 
         return TransformersBackend.from_pretrained(arg, name=spec, batch_size=batch_size,
-                                                   prefix_cache_tokens=prefix_cache_tokens)
+                                                   prefix_cache_tokens=prefix_cache_tokens,
+                                                   batching=batching)
     if kind == "gguf":
         from .hf import TransformersBackend
 
@@ -171,7 +176,8 @@ def load_backend(spec: str, *, batch_size: int = 8, prefix_cache_tokens: int = 8
             raise BackendError(f"GGUF file {arg!r} does not exist")
         return TransformersBackend.from_pretrained(p.parent, gguf_file=p.name, name=spec,
                                                    batch_size=batch_size,
-                                                   prefix_cache_tokens=prefix_cache_tokens)
+                                                   prefix_cache_tokens=prefix_cache_tokens,
+                                                   batching=batching)
     from .openai import OpenAIChatBackend
 
     model, url = split_openai_spec(spec, arg)
