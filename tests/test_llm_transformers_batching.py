@@ -186,7 +186,7 @@ def test_a_lone_call_is_the_unbatched_computation(tiny):
         off.generate_batch(gen, max_new_tokens=8, temperature=1.2)
     assert off.describe()["batching"] == "off" and tiny.describe()["batching"] == "all"
     default = TransformersBackend(tiny.model, tiny.tokenizer, name="tiny")
-    assert default.batching == hf.DEFAULT_BATCHING == "all"  # docs/llm-benchmark.md
+    assert default.batching == hf.DEFAULT_BATCHING == "off"  # reproducible by default
     with pytest.raises(BackendError, match="batching must be one of"):
         TransformersBackend(tiny.model, tiny.tokenizer, name="t", batching="yes")
     with pytest.raises(BackendError, match="batch_window_s"):
@@ -317,7 +317,7 @@ def test_process_exits_and_ctrl_c_returns(tmp_path):
         from llm_fakes import tiny_llama
         from bayespersuade.llm.backends.hf import TransformersBackend
         m, t = tiny_llama()
-        b = TransformersBackend(m, t, name="tiny")
+        b = TransformersBackend(m, t, name="tiny", batching="all")
         chat = [{"role": "user", "content": "Hi"}]
         ts = [threading.Thread(target=b.generate, args=(chat,), kwargs={"max_new_tokens": 4})
               for _ in range(3)]

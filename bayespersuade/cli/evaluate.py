@@ -136,8 +136,9 @@ def add_parser(subparsers: Any) -> None:
                         "(0: off; default 8192)")
     p.add_argument("--batching", choices=("all", "score", "generate", "off"), default=None,
                    help="which requests of concurrent instances a local model merges into "
-                        "one padded batch (default all; off: every --concurrency gives "
-                        "identical records)")
+                        "one padded batch (default off: records reproducible and the same at "
+                        "every --concurrency; all: fastest with --concurrency, results then "
+                        "equal up to floating-point rounding)")
     p.add_argument("--threads", type=_positive, default=None,
                    help="torch CPU threads for local models (default: torch's choice)")
     g = p.add_argument_group(

@@ -321,8 +321,13 @@ def run_evaluation(
         Instances run at once, each in its own thread (each instance's
         dialogues and rounds in their natural order).  Results do not depend on
         it: seeds derive from instance keys.  Used only when both backends are
-        ``concurrent_safe`` (HTTP endpoints, scripted agents); otherwise
-        instances run one at a time, with a warning.  Records are appended in
+        ``concurrent_safe`` (HTTP endpoints, scripted agents, local
+        ``transformers`` models); otherwise instances run one at a time, with a
+        warning.  A local model computes one request at a time unless it was
+        built with ``batching="all"`` (or ``"generate"``/``"score"``), which
+        merges concurrent instances' requests and makes results equal only up
+        to floating-point rounding (see
+        :class:`~bayespersuade.llm.backends.hf.TransformersBackend`).  Records are appended in
         the order instances finish (each carries its ``index``).
     cache : ResponseCache, optional
         Serve deterministic requests from this cache and store new responses

@@ -32,8 +32,9 @@ then ``pip install 'bayespersuade[llm]'``).
   instances run one after another).  With ``batching="off"`` calls run one at
   a time, computed exactly as from a single thread.  Otherwise a coordinator
   (``bayespersuade.llm.backends._batching``) merges the pending calls of
-  different threads, of the kinds ``batching`` names (default both; see
-  ``docs/llm-benchmark.md``), into one padded batch:
+  different threads, of the kinds ``batching`` names (default ``"off"``, so
+  that records never depend on thread timing; see ``docs/llm-benchmark.md``),
+  into one padded batch:
 
   - *scoring* pools the plain sequences of every call, and the suffixes of
     every shared-prefix group, whose prefix caches (each from its own
@@ -96,7 +97,7 @@ __all__ = ["BATCHING", "DEFAULT_BATCHING", "TransformersBackend", "import_torch"
 #: Values of ``TransformersBackend(batching=...)``: which concurrent calls are merged.
 BATCHING = ("all", "score", "generate", "off")
 #: The default (from the measurements in ``docs/llm-benchmark.md``).
-DEFAULT_BATCHING = "all"
+DEFAULT_BATCHING = "off"
 
 
 def import_torch():
@@ -170,8 +171,12 @@ class TransformersBackend(Backend):
     batching : {"all", "score", "generate", "off"}, optional
         Which calls of *concurrent* callers (instance threads) are merged into
         one padded batch (see the module docstring; a lone call is never
-        affected).  Default :data:`DEFAULT_BATCHING`, chosen from the
-        measurements in ``docs/llm-benchmark.md``.
+        affected).  Default :data:`DEFAULT_BATCHING` (``"off"``): which calls
+        meet in a batch depends on thread timing, and a merged batch changes
+        log-probabilities in the rounding (``docs/llm-benchmark.md``), so only
+        ``"off"`` makes a run's records reproducible and independent of the
+        concurrency.  ``"all"`` is the fastest with several instances at once
+        (1.3-1.7x at concurrency 4 on a CPU, in that benchmark).
     batch_window_s : float, default 0.01
         Longest wait for other callers' requests before a batch starts (it
         starts at once when every active caller has a request pending).
