@@ -49,6 +49,12 @@ def provenance() -> dict[str, str]:
     return out
 
 
+@cache
+def _output_fields() -> tuple[str, ...]:
+    """The field names of :class:`SolverOutput` (read once, not per solve)."""
+    return tuple(f.name for f in fields(SolverOutput))
+
+
 def _fmt(x: Any) -> str:
     if isinstance(x, Fraction):
         return str(x) if x.denominator != 1 else str(x.numerator)
@@ -123,7 +129,7 @@ class Solution(SolverOutput):
         >>> Solution.from_output(game, solve_game(game, exact=True)).value
         Fraction(3, 5)
         """
-        return cls(game=game, **{f.name: getattr(output, f.name) for f in fields(output)})
+        return cls(game=game, **{name: getattr(output, name) for name in _output_fields()})
 
     # -------------------------------------------------------------- derived
     @property
