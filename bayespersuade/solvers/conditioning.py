@@ -616,7 +616,7 @@ def near_ties(game: GameLike, u_n: np.ndarray | None = None, *,
     sub, raw = u_n[acts], u[acts]
     k = acts.size
     if k * k * n <= 2_000_000:  # all pairs at once (i < j), in the order of the loop below
-        i, j = np.triu_indices(k, 1)
+        i, j = _upper_pairs(k)
         d = np.abs(sub[j] - sub[i]).max(axis=1) if i.size else np.zeros(0)
         hits = np.flatnonzero(d <= tol)
         if hits.size:
@@ -679,6 +679,19 @@ def near_ties(game: GameLike, u_n: np.ndarray | None = None, *,
                     f"{labels[best]!r} by {float(gap / rng):.3g} of the receiver's utility "
                     f"range: {hint}")
     return out
+
+
+_UPPER_PAIRS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _upper_pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(k, 1)``, built once per ``k`` (for small ``k``)."""
+    hit = _UPPER_PAIRS.get(k)
+    if hit is None:
+        hit = np.triu_indices(k, 1)
+        if k <= 64:
+            _UPPER_PAIRS[k] = hit
+    return hit
 
 
 def _lattice_excludes_near_ties(game: GameLike, acts: np.ndarray, tol: float) -> bool:

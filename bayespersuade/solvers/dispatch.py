@@ -410,8 +410,9 @@ def _assemble_small(game, res: SmallResult, sc, keep: np.ndarray, reduced: bool,
     acts = keep[res.actions]
     w, posts = res.weights, res.posteriors
     vals = (game.sender_utility[acts] * posts).sum(axis=1)
-    if w.size > 1 and (w.size > game.n_states or res.algorithm != "two-state envelope"):
-        # Carathéodory: affinely independent posteriors (as _signals_from_joint)
+    if w.size > 2 or (w.size == 2 and np.array_equal(posts[0], posts[1])):
+        # Carathéodory: affinely independent posteriors (as _signals_from_joint;
+        # two distinct posteriors are independent already)
         w, posts, idx = reduce_splitting(w, posts, vals)
         acts, vals = acts[idx], vals[idx]
     m = game.n_actions
@@ -444,8 +445,8 @@ def _disclosure_values(game, u_n: np.ndarray, v_n: np.ndarray) -> tuple[float, f
     beliefs = np.vstack((prior[None, :], np.eye(n)))
     a = best_response_normalised(u_n, v_n, beliefs)
     nd = float(np.einsum("...i,...i->...", v[a[0]], prior))
-    corners = np.einsum("...i,...i->...", v[a[1:]], beliefs[1:])
-    return nd, float(np.dot(prior, corners))
+    # v̂ at the corner δ_ω is v(a_ω, ω) (what sender_value's sum gives, exactly)
+    return nd, float(np.dot(prior, v[a[1:], np.arange(n)]))
 
 
 def _user_envelope(env: Envelope, sc, keep: np.ndarray) -> Envelope:
