@@ -93,7 +93,9 @@ class Solution(SolverOutput):
         ``"highs"`` or ``"cvxpy"`` (the float solver used).
     algorithm : str
         For example ``"dual simplex"``, ``"ipm+crossover"``,
-        ``"two-state envelope"``, ``"region vertices + LP"``.
+        ``"two-state envelope"``, ``"region vertices + LP"``; a float solve
+        of a small game by :mod:`bayespersuade.solvers.small` says
+        ``"(small-game path)"``.
     solve_time : float
         Wall-clock seconds, certification included.
     prices : numpy.ndarray or None
