@@ -586,7 +586,7 @@ def near_ties(game: GameLike, u_n: np.ndarray | None = None, *,
         Largest vertex enumeration run (beyond it only pairs are examined).
     lattice_bound : bool, default True
         Skip the vertex enumeration when the data prove that it finds nothing
-        (:func:`_lattice_excludes_near_ties`: integer data in units of their
+        (``_lattice_excludes_near_ties``: integer data in units of their
         own lattice, whose vertices have bounded denominators); ``False``
         always enumerates (the tests compare both).
 
