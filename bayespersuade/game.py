@@ -661,7 +661,9 @@ class PersuasionGame:
             small games fall back to an exact solver; otherwise the result
             has ``exact=False`` and ``exact_failure`` says why.
         lp_method : {"auto", "simplex", "ipm"}, default "auto"
-            HiGHS algorithm for the LP; ``"auto"`` chooses by shape.
+            HiGHS algorithm for the LP; ``"auto"`` chooses by shape (small float
+            solves take the fast paths of :mod:`bayespersuade.solvers.small`:
+            the same optimum, less set-up).
         backend : {"highs", "cvxpy"}, default "highs"
             LP backend.  ``"cvxpy"`` builds the same LP in cvxpy (an
             independent check; float only).

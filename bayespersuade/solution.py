@@ -49,6 +49,12 @@ def provenance() -> dict[str, str]:
     return out
 
 
+@cache
+def _output_fields() -> tuple[str, ...]:
+    """The field names of :class:`SolverOutput` (read once, not per solve)."""
+    return tuple(f.name for f in fields(SolverOutput))
+
+
 def _fmt(x: Any) -> str:
     if isinstance(x, Fraction):
         return str(x) if x.denominator != 1 else str(x.numerator)
@@ -87,7 +93,9 @@ class Solution(SolverOutput):
         ``"highs"`` or ``"cvxpy"`` (the float solver used).
     algorithm : str
         For example ``"dual simplex"``, ``"ipm+crossover"``,
-        ``"two-state envelope"``, ``"region vertices + LP"``.
+        ``"two-state envelope"``, ``"region vertices + LP"``; a float solve
+        of a small game by :mod:`bayespersuade.solvers.small` says
+        ``"(small-game path)"``.
     solve_time : float
         Wall-clock seconds, certification included.
     prices : numpy.ndarray or None
@@ -123,7 +131,7 @@ class Solution(SolverOutput):
         >>> Solution.from_output(game, solve_game(game, exact=True)).value
         Fraction(3, 5)
         """
-        return cls(game=game, **{f.name: getattr(output, f.name) for f in fields(output)})
+        return cls(game=game, **{name: getattr(output, name) for name in _output_fields()})
 
     # -------------------------------------------------------------- derived
     @property

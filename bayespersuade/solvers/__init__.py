@@ -15,6 +15,10 @@ What lives here:
 * :mod:`.evaluate` — the value of any given scheme or splitting of the prior;
 * :mod:`.batch` — ceilings ``V − v̂`` at many priors of one game at once;
 * :mod:`.dispatch` — the dispatch behind :meth:`bayespersuade.PersuasionGame.solve`;
+  :mod:`.small` — its fast paths for small float solves (a vectorised two-state
+  envelope with dual prices and multipliers; one lean HiGHS call for small LPs);
+* :mod:`.conditioning` — normalisation to unit ranges, the action reduction and the
+  ill-conditioning check every float solve runs first;
 * :mod:`.priors` — heterogeneous priors: the common-prior view of a game whose
   receiver holds its own prior (Alonso & Câmara 2016), and :class:`~.priors.ArrayGame`,
   a game given by its arrays; :mod:`.heterogeneous` — ceilings at many prior pairs;

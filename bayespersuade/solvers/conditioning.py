@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 from collections.abc import Hashable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -83,6 +84,8 @@ CONDITIONING_TOL = 1e-7
 #: :func:`near_ties` decides only the gaps above it exactly (a dominance below it
 #: is beyond what float data can be asked to show).
 FLOAT_TIE = 1e-12
+
+_DENOMINATOR = operator.attrgetter("denominator")
 
 #: Largest number of constraint subsets examined by the vertex enumerations of
 #: :func:`reduce_actions` and :func:`near_ties` (beyond it they are skipped).
@@ -567,7 +570,7 @@ def lift_certificate(game: GameLike, reduction: Reduction, cert: Certificate
 
 def near_ties(game: GameLike, u_n: np.ndarray | None = None, *,
               actions: np.ndarray | None = None, tol: float = CONDITIONING_TOL,
-              limit: int = MAX_CHECK_SUBSETS) -> list[str]:
+              limit: int = MAX_CHECK_SUBSETS, lattice_bound: bool = True) -> list[str]:
     """Where float arithmetic cannot decide between a tie and a dominance.
 
     Parameters
@@ -581,6 +584,11 @@ def near_ties(game: GameLike, u_n: np.ndarray | None = None, *,
         Relative distance, in units of the receiver's utility range.
     limit : int
         Largest vertex enumeration run (beyond it only pairs are examined).
+    lattice_bound : bool, default True
+        Skip the vertex enumeration when the data prove that it finds nothing
+        (``_lattice_excludes_near_ties``: integer data in units of their
+        own lattice, whose vertices have bounded denominators); ``False``
+        always enumerates (the tests compare both).
 
     Returns
     -------
@@ -606,8 +614,19 @@ def near_ties(game: GameLike, u_n: np.ndarray | None = None, *,
            "with exact=True"
     # pairs of distinct rows closer than tol
     sub, raw = u_n[acts], u[acts]
-    if acts.size <= 3000:
-        for i in range(acts.size - 1):
+    k = acts.size
+    if k * k * n <= 2_000_000:  # all pairs at once (i < j), in the order of the loop below
+        i, j = _upper_pairs(k)
+        d = np.abs(sub[j] - sub[i]).max(axis=1) if i.size else np.zeros(0)
+        hits = np.flatnonzero(d <= tol)
+        if hits.size:
+            hits = hits[(raw[i[hits]] != raw[j[hits]]).any(axis=1)]
+        for h in hits:
+            a, b = int(acts[i[h]]), int(acts[j[h]])
+            out.append(f"receiver utilities of actions {labels[a]!r} and {labels[b]!r} "
+                       f"differ by {float(d[h]):.3g} of their range: {hint}")
+    elif k <= 3000:
+        for i in range(k - 1):
             d = np.abs(sub[i + 1:] - sub[i]).max(axis=1)
             diff = (raw[i + 1:] != raw[i]).any(axis=1)
             for j in np.flatnonzero(diff & (d <= tol)):
@@ -615,6 +634,11 @@ def near_ties(game: GameLike, u_n: np.ndarray | None = None, *,
                 out.append(f"receiver utilities of actions {labels[a]!r} and {labels[b]!r} "
                            f"differ by {float(d[j]):.3g} of their range: {hint}")
     if n == 1 or acts.size < 2:
+        return out
+    k = acts.size
+    if (k * k if n == 2 else k * math.comb(k - 1 + n, n - 1)) > limit:
+        return out  # as _cell_vertices: beyond the limit only pairs are examined
+    if lattice_bound and _lattice_excludes_near_ties(game, acts, tol):
         return out
     res = _cell_vertices(u_n, acts, limit)
     if res is None:
@@ -655,3 +679,77 @@ def near_ties(game: GameLike, u_n: np.ndarray | None = None, *,
                     f"{labels[best]!r} by {float(gap / rng):.3g} of the receiver's utility "
                     f"range: {hint}")
     return out
+
+
+_UPPER_PAIRS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _upper_pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(k, 1)``, built once per ``k`` (for small ``k``)."""
+    hit = _UPPER_PAIRS.get(k)
+    if hit is None:
+        hit = np.triu_indices(k, 1)
+        if k <= 64:
+            _UPPER_PAIRS[k] = hit
+    return hit
+
+
+def _lattice_excludes_near_ties(game: GameLike, acts: np.ndarray, tol: float) -> bool:
+    """Whether no vertex of the cells of ``acts`` can show a gap in ``(0, tol·range]``.
+
+    In units ``g`` of the lattice spanned by the receiver's utility
+    differences (rational games exactly; float games with integer values),
+    every constraint row of a vertex (a difference ``u_a − u_b``, a unit row,
+    or the row of ones) is an integer vector, so by Cramer's rule the vertex
+    is ``integers / det`` with ``|det|`` at most the Hadamard bound ``H``
+    (the product of the row norms), and every gap ``(u_b − u_c)·μ`` there is
+    ``g · integer / det``: zero, or at least ``g / H``.  When ``g / H`` exceeds
+    ``tol`` times the range of ``u`` (by a factor of two), :func:`near_ties`
+    cannot find anything at a vertex, and its enumeration is skipped.
+
+    Examples
+    --------
+    >>> from bayespersuade import PersuasionGame
+    >>> g = PersuasionGame([0.5, 0.5], [[0, 0], [0, 0], [1, 1]], [[1, 0], [0, 1], [2, 2]])
+    >>> _lattice_excludes_near_ties(g, np.arange(3), CONDITIONING_TOL)
+    True
+    >>> g = PersuasionGame([0.5, 0.5], [[0, 0], [0, 0], [1, 1]],
+    ...                    [[1, 0], [0, 1], [0.5 - 1e-11, 0.5 - 1e-11]])
+    >>> _lattice_excludes_near_ties(g, np.arange(3), CONDITIONING_TOL)
+    False
+    """
+    n = game.n_states
+    u = game.receiver_utility
+    if game.is_rational:
+        u_q = game.exact_data()[2]
+        flat = u_q.ravel().tolist()
+        if set(map(_DENOMINATOR, flat)) == {1}:  # integers: the floats are exact
+            if not np.all(np.abs(u) < 2.0**52):
+                return False
+            ints = u.astype(np.int64)
+        else:
+            den = math.lcm(*(x.denominator for x in flat))
+            ints = np.array([x.numerator * (den // x.denominator) for x in flat],
+                            dtype=object).reshape(u.shape)
+    else:
+        if not (np.all(np.abs(u) < 2.0**52) and np.array_equal(u, np.rint(u))):
+            return False
+        ints = u.astype(np.int64)
+    if ints.dtype != object and np.abs(ints).max(initial=0) >= 2**31:
+        ints = ints.astype(object)  # no overflow in the differences below
+    X = ints[acts]
+    diffs = X - X[0]
+    g = (int(np.gcd.reduce(diffs.ravel())) if diffs.dtype != object
+         else math.gcd(*(int(t) for t in diffs.ravel().tolist())))
+    if g == 0:  # identical rows: every gap is zero
+        return True
+    # the range over all actions, as near_ties measures it
+    rng = int((ints.max(axis=0) - ints.min(axis=0)).max())
+    D = (diffs // g).astype(np.float64)  # integers in units of the lattice
+    if D.shape[0] > 1:
+        norms = np.sqrt(((D[:, None, :] - D[None, :, :]) ** 2).sum(axis=2)).max()
+    else:  # pragma: no cover - near_ties needs two actions
+        norms = 0.0
+    row = max(1.0, float(norms) * (1 + 1e-9))
+    log_h = (n - 1) * math.log(row) + 0.5 * math.log(n)
+    return log_h + math.log(tol) + math.log(rng / g) < math.log(0.5)

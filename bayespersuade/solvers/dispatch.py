@@ -33,6 +33,15 @@ from .conditioning import (
 from .evaluate import reduce_splitting, splitting_to_scheme
 from .lp import build_obedience_lp, solve_obedience_lp, solve_obedience_lp_cvxpy
 from .priors import common_prior_view, has_common_prior, to_original_terms
+from .small import (
+    SMALL_LP_MAX_VARIABLES,
+    TWO_STATE_MAX_ACTIONS,
+    SmallResult,
+    best_response_normalised,
+    small_lp_solve,
+    two_state_multipliers,
+    two_state_solve,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .game_data import GameLike
@@ -138,15 +147,18 @@ def _signals_from_joint(game, joint: dict, exact: bool):
 
 def _assemble(game, method, backend, algorithm, t0, *, exact, value, weights, posts, acts,
               vals, prices, certificate=None, failure=None, envelope=None,
-              multipliers=None) -> SolverOutput:
+              multipliers=None, disclosure=None) -> SolverOutput:
     if exact:
         prior = game.exact_data()[0]
         nd = game.no_disclosure_value(exact=True)
         fd = game.full_disclosure_value(exact=True)
     else:
         prior = game.prior
-        nd = game.no_disclosure_value()
-        fd = game.full_disclosure_value()
+        if disclosure is not None:
+            nd, fd = disclosure
+        else:
+            nd = game.no_disclosure_value()
+            fd = game.full_disclosure_value()
         value = float(value)
     scheme = splitting_to_scheme(prior, np.asarray(weights), np.asarray(posts))
     signals = tuple(
@@ -260,6 +272,25 @@ def solve_game(
     cond = ("; ".join(findings[:3]) + (f" (and {len(findings) - 3} more)"
                                        if len(findings) > 3 else "")) if findings else None
 
+    if (method == "lp" and not exact and backend == "highs" and lp_method == "auto"
+            and time_limit is None):
+        # small games: the same optimum without the general path's set-up
+        if n == 2 and keep.size <= TWO_STATE_MAX_ACTIONS:
+            small = two_state_solve(game.prior, scaled.sender_utility,
+                                    scaled.receiver_utility)
+            full = None
+            if red is not None and m <= TWO_STATE_MAX_ACTIONS:
+                # the dropped actions' dual constraints too (they hold: dominated)
+                full = two_state_multipliers(v_n, u_n, small.prices)
+            return _assemble_small(game, small, sc, keep, red is not None, t0, cond, u_n,
+                                   v_n, full_multipliers=full)
+        if (n * keep.size < SMALL_LP_MAX_VARIABLES
+                and not (n == 2 and keep.size >= ROUTE_TWO_STATE_ACTIONS)):
+            small, _ = small_lp_solve(game.prior, scaled.sender_utility,
+                                      scaled.receiver_utility)
+            return _assemble_small(game, small, sc, keep, red is not None, t0, cond, u_n,
+                                   v_n)
+
     routed = (method == "lp" and n == 2 and backend == "highs"
               and keep.size >= ROUTE_TWO_STATE_ACTIONS)
     if routed:  # the envelope is O(m log m)-ish; the obedience LP has m(m-1) rows
@@ -366,6 +397,56 @@ def solve_game(
     return _assemble(game, "lp", "highs", algo, t0, exact=False, value=sc.value(res.value),
                      weights=weights, posts=posts, acts=acts, vals=vals,
                      prices=sc.value(res.prices), failure=failure, multipliers=mult)
+
+
+def _assemble_small(game, res: SmallResult, sc, keep: np.ndarray, reduced: bool, t0: float,
+                    failure: str | None, u_n: np.ndarray, v_n: np.ndarray,
+                    full_multipliers: tuple | None = None) -> SolverOutput:
+    """The output of a fast path (:mod:`.small`), in the user's units and actions.
+
+    ``full_multipliers``: multipliers already in the game's own actions (all of
+    them, the dropped ones included), replacing those of the reduced game.
+    """
+    acts = keep[res.actions]
+    w, posts = res.weights, res.posteriors
+    vals = (game.sender_utility[acts] * posts).sum(axis=1)
+    if w.size > 2 or (w.size == 2 and np.array_equal(posts[0], posts[1])):
+        # Carathéodory: affinely independent posteriors (as _signals_from_joint;
+        # two distinct posteriors are independent already)
+        w, posts, idx = reduce_splitting(w, posts, vals)
+        acts, vals = acts[idx], vals[idx]
+    m = game.n_actions
+    if full_multipliers is not None:
+        mult = tuple((a, b, sc.multiplier(lam)) for a, b, lam in full_multipliers)
+    else:
+        mult = tuple((int(keep[a]), int(keep[b]), sc.multiplier(lam))
+                     for a, b, lam in res.multipliers)
+    algo = res.algorithm + " (small-game path)"
+    if reduced:
+        algo += f" (on {keep.size} of {m} actions)"
+    return _assemble(game, "lp", "highs", algo, t0, exact=False, value=sc.value(res.value),
+                     weights=w, posts=posts, acts=acts.tolist(), vals=vals.tolist(),
+                     prices=sc.value(res.prices), failure=failure, multipliers=mult,
+                     disclosure=_disclosure_values(game, u_n, v_n))
+
+
+def _disclosure_values(game, u_n: np.ndarray, v_n: np.ndarray) -> tuple[float, float]:
+    """``(no_disclosure_value(), full_disclosure_value())`` of a float game, at once.
+
+    One best-response pass over the prior and the simplex corners on the
+    normalised utilities (the same tolerances as
+    :func:`~bayespersuade.solvers.best_response.best_response`, which normalises
+    the same way), then the game's own sender utilities, summed as
+    :func:`~bayespersuade.solvers.best_response.sender_value` and
+    :func:`~bayespersuade.solvers.best_response.full_disclosure_value` sum them.
+    """
+    n = game.n_states
+    prior, v = game.prior, game.sender_utility
+    beliefs = np.vstack((prior[None, :], np.eye(n)))
+    a = best_response_normalised(u_n, v_n, beliefs)
+    nd = float(np.einsum("...i,...i->...", v[a[0]], prior))
+    # v̂ at the corner δ_ω is v(a_ω, ω) (what sender_value's sum gives, exactly)
+    return nd, float(np.dot(prior, v[a[1:], np.arange(n)]))
 
 
 def _user_envelope(env: Envelope, sc, keep: np.ndarray) -> Envelope:

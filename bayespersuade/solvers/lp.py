@@ -293,6 +293,33 @@ def build_obedience_lp(
         raise InvalidGameError(
             f"shapes do not match: prior {prior.shape}, sender {v.shape}, receiver {u.shape}"
         )
+    data, indices, indptr, a_idx, b_idx = _obedience_csr(u)
+    n_ob = a_idx.shape[0]
+    n_rows = n + n_ob
+    A = sp.csr_array((data, indices, indptr), shape=(n_rows, m * n))
+    row_lower = np.concatenate((prior, np.full(n_ob, -np.inf)))
+    row_upper = np.concatenate((prior, np.zeros(n_ob)))
+    return ObedienceLP(
+        n_states=n,
+        n_actions=m,
+        c=v.ravel().copy(),
+        A=A,
+        row_lower=row_lower,
+        row_upper=row_upper,
+        pairs=np.stack((a_idx, b_idx), axis=1),
+        prior=prior.copy(),
+        receiver_utility=u.copy(),
+    )
+
+
+def _obedience_csr(u: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The constraint matrix of the obedience LP as raw CSR arrays.
+
+    Returns ``(data, indices, indptr, a_idx, b_idx)``: the ``n`` prior rows,
+    then one row per ordered pair ``(a_idx[r], b_idx[r])`` whose receiver
+    utilities differ (int32 indices, variables ``a * n + ω``).
+    """
+    m, n = u.shape
     # prior rows: row ω has a one in column a*n + ω for every a
     eq_indices = (np.arange(m, dtype=np.int32)[None, :] * n
                   + np.arange(n, dtype=np.int32)[:, None]).ravel()
@@ -323,21 +350,7 @@ def build_obedience_lp(
     indptr[: n + 1] = np.arange(0, m * n + 1, m)
     np.cumsum(counts, out=indptr[n + 1 :])
     indptr[n + 1 :] += m * n
-    n_rows = n + n_ob
-    A = sp.csr_array((data, indices, indptr), shape=(n_rows, m * n))
-    row_lower = np.concatenate((prior, np.full(n_ob, -np.inf)))
-    row_upper = np.concatenate((prior, np.zeros(n_ob)))
-    return ObedienceLP(
-        n_states=n,
-        n_actions=m,
-        c=v.ravel().copy(),
-        A=A,
-        row_lower=row_lower,
-        row_upper=row_upper,
-        pairs=np.stack((a_idx, b_idx), axis=1),
-        prior=prior.copy(),
-        receiver_utility=u.copy(),
-    )
+    return data, indices, indptr, a_idx, b_idx
 
 
 def choose_lp_method(n_states: int, n_actions: int) -> str:
