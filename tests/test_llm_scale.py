@@ -464,8 +464,8 @@ def test_ctrl_c_ends_the_run_within_two_seconds(tmp_path):
         p = subprocess.Popen(
             cli_argv(out, f"openai:fake@{srv.url}", "scripted:sender", "--concurrency", "3",
                      "--limit", "8", "--request-timeout", "60"),
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=env(tmp_path))
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            env=env(tmp_path, PYTHONFAULTHANDLER="1"))
         try:
             deadline = time.monotonic() + 60
             while srv.n_requests < 21 and time.monotonic() < deadline:
@@ -474,7 +474,14 @@ def test_ctrl_c_ends_the_run_within_two_seconds(tmp_path):
             time.sleep(0.3)
             t0 = time.monotonic()
             p.send_signal(signal.SIGINT)
-            rc = p.wait(timeout=30)
+            try:
+                rc = p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                # still running: SIGABRT makes faulthandler print every thread's stack
+                p.send_signal(signal.SIGABRT)
+                p.wait(timeout=10)
+                pytest.fail("the run did not end within 30 s of Ctrl-C; its threads:\n"
+                            + p.stderr.read()[-6000:])
             took = time.monotonic() - t0
         finally:
             if p.poll() is None:
