@@ -239,6 +239,138 @@ class Envelope:
         return p0, p0 + slope
 
 
+class _TwoStateLines:
+    """A rational two-state game as integer lines in ``μ = P(state 1)``.
+
+    Receiver: ``D_u u_a(μ) = c_a + s_a μ``; sender: ``D_v v_a(μ) = e_a + t_a μ``
+    (Python ints, ``D_u`` and ``D_v`` common denominators), so that comparing
+    utilities at ``μ = p/q`` compares the integers ``c_a q + s_a p``.
+    """
+
+    __slots__ = ("c", "e", "m", "s", "t", "v")
+
+    def __init__(self, v, u) -> None:
+        self.m = m = len(u)
+        du = 1
+        for row in u:
+            for x in row:
+                du = math.lcm(du, x.denominator)
+        dv = 1
+        for row in v:
+            for x in row:
+                dv = math.lcm(dv, x.denominator)
+        u0 = [u[a][0].numerator * (du // u[a][0].denominator) for a in range(m)]
+        u1 = [u[a][1].numerator * (du // u[a][1].denominator) for a in range(m)]
+        v0 = [v[a][0].numerator * (dv // v[a][0].denominator) for a in range(m)]
+        v1 = [v[a][1].numerator * (dv // v[a][1].denominator) for a in range(m)]
+        self.c, self.s = u0, [y - x for x, y in zip(u0, u1, strict=True)]
+        self.e, self.t = v0, [y - x for x, y in zip(v0, v1, strict=True)]
+        self.v = v
+
+    def best_response(self, x: Fraction) -> int:
+        """The receiver's best response at ``μ = x``, ties to the sender, then the lowest index.
+
+        The same rule as :func:`~bayespersuade.solvers.best_response.best_response_exact`.
+        """
+        p, q = x.numerator, x.denominator
+        c, s = self.c, self.s
+        vals = [c[a] * q + s[a] * p for a in range(self.m)]
+        top = max(vals)
+        tied = [a for a in range(self.m) if vals[a] == top]
+        if len(tied) == 1:
+            return tied[0]
+        e, t = self.e, self.t
+        return max(tied, key=lambda a: (e[a] * q + t[a] * p, -a))
+
+    def sender_value(self, a: int, x: Fraction) -> Fraction:
+        """``v_a(μ) = v(a, 0) (1 − x) + v(a, 1) x``, exactly."""
+        va = self.v[a]
+        return va[0] + (va[1] - va[0]) * x
+
+    def breakpoints(self) -> list[Fraction]:
+        """Breakpoints in ``(0, 1)`` of the receiver's upper envelope, walking it exactly."""
+        c, s, m = self.c, self.s, self.m
+        top = max(c)
+        cur = max((a for a in range(m) if c[a] == top), key=lambda a: s[a])
+        mu = Fraction(0)
+        out: list[Fraction] = []
+        while True:
+            nxt = None
+            for b in range(m):
+                if s[b] > s[cur]:
+                    x = Fraction(c[cur] - c[b], s[b] - s[cur])
+                    if x > mu and (nxt is None or x < nxt):
+                        nxt = x
+            if nxt is None or nxt >= 1:
+                return out
+            out.append(nxt)
+            mu = nxt
+            p, q = nxt.numerator, nxt.denominator
+            level = c[cur] * q + s[cur] * p
+            cur = max((b for b in range(m) if s[b] > s[cur] and c[b] * q + s[b] * p == level),
+                      key=lambda a: s[a])
+
+
+def _exact_two_state_envelope(v, u, states: tuple) -> Envelope:
+    """:func:`two_state_envelope` of a rational game, in plain integer/Fraction arithmetic."""
+    lines = _TwoStateLines(v, u)
+    zero, one = Fraction(0), Fraction(1)
+    cands = [zero, *lines.breakpoints(), one]
+    acts = [lines.best_response(x) for x in cands]
+    vals = [lines.sender_value(a, x) for a, x in zip(acts, cands, strict=True)]
+    interval_actions = tuple(lines.best_response((cands[i] + cands[i + 1]) / 2)
+                             for i in range(len(cands) - 1))
+    hull = _upper_hull(cands, vals, True)
+    return Envelope(
+        breakpoints=tuple(cands[i] for i in hull),
+        values=tuple(vals[i] for i in hull),
+        candidates=tuple(cands),
+        candidate_values=tuple(vals),
+        candidate_actions=tuple(acts),
+        interval_actions=interval_actions,
+        exact=True,
+        states=states,
+    )
+
+
+def _two_state_farkas(u_q, v_q, prices, a) -> list[tuple[int, int, Fraction]] | None:
+    """:func:`_farkas_multipliers` for two states: one multiplier when one suffices.
+
+    ``λ >= 0`` on a single action ``b`` with ``λ d_b(ω) <= p(ω) − v(a, ω)``
+    (``d_b = u(a, ·) − u(b, ·)``) for both states is an interval of ``λ``;
+    the first ``b`` whose interval is non-empty gives its smallest ``λ``.
+    When ``a``'s best-response region is a non-empty interval, the action
+    defining its binding end always works (the slack line and ``λ d_b`` meet
+    at the same corner value and cross zero in that order); otherwise the
+    general exact LP decides.  The certificate is verified in any case.
+    """
+    f0, f1 = prices[0] - v_q[a][0], prices[1] - v_q[a][1]
+    if f0 >= 0 and f1 >= 0:
+        return []
+    ua0, ua1 = u_q[a][0], u_q[a][1]
+    for b in range(len(u_q)):
+        if b == a:
+            continue
+        d0, d1 = ua0 - u_q[b][0], ua1 - u_q[b][1]
+        if d0 == 0 and d1 == 0:
+            continue
+        lo, hi, ok = Fraction(0), None, True
+        for d, f in ((d0, f0), (d1, f1)):
+            if d == 0:
+                ok = f >= 0
+            elif d > 0:
+                r = f / d
+                hi = r if hi is None or r < hi else hi
+            else:
+                r = f / d
+                lo = r if r > lo else lo
+            if not ok:
+                break
+        if ok and (hi is None or lo <= hi):
+            return [(a, b, lo)] if lo != 0 else []
+    return _farkas_multipliers(u_q, v_q, prices, a)
+
+
 def two_state_envelope(game: GameLike, *, exact: bool | None = None) -> Envelope:
     """The exact concave envelope of ``v̂`` for a two-state game.
 
@@ -276,8 +408,8 @@ def two_state_envelope(game: GameLike, *, exact: bool | None = None) -> Envelope
     exact = game.is_rational if exact is None else exact
     if exact:
         _, v, u = game.exact_data()
-    else:
-        v, u = game.sender_utility, game.receiver_utility
+        return _exact_two_state_envelope(v, u, game.states)
+    v, u = game.sender_utility, game.receiver_utility
     m = game.n_actions
     c = [u[a][0] for a in range(m)]
     s = [u[a][1] - u[a][0] for a in range(m)]
@@ -521,8 +653,9 @@ def _lp_certificate(game, weights, posteriors, actions, prices) -> tuple:
         for i in range(n):
             col[i] += w * mu[i]
     multipliers = []
+    farkas = _two_state_farkas if n == 2 else _farkas_multipliers
     for a in range(game.n_actions):
-        lam = _farkas_multipliers(u_q, v_q, prices, a)
+        lam = farkas(u_q, v_q, prices, a)
         if lam is None:
             return None, f"no obedience multipliers certify action {a} below the prices"
         multipliers.extend(lam)
