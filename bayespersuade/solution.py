@@ -212,7 +212,7 @@ class Solution(SolverOutput):
           P(s)  posterior (innocent, guilty)  action
           2/5   (1, 0)                        acquit
           3/5   (1/2, 1/2)                    convict
-        method lp, backend highs (dual simplex + exact basis), ... s
+        method lp, backend highs (exact two-state envelope (routed from the LP)), ... s
         """
         g = self.game
         name = f"Game {g.name!r}" if g.name else "Game"

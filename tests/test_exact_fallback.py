@@ -22,7 +22,9 @@ def _no_basis(game, lp, result):
 
 def test_small_games_fall_back_to_the_exact_simplex(monkeypatch):
     monkeypatch.setattr(solve_mod, "certify_basis", _no_basis)
-    sol = likert_quadratic("1/3").solve(exact=True)
+    # lp_method="simplex": an exact two-state solve with "auto" takes the exact
+    # envelope and never reaches the LP basis
+    sol = likert_quadratic("1/3").solve(exact=True, lp_method="simplex")
     assert sol.exact
     assert sol.certificate.method == "exact-simplex"
     assert sol.value == Fraction(3, 2) + 6 * Fraction(1, 3)
