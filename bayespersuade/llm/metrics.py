@@ -76,6 +76,7 @@ from ..instances.families import (
     prior_from_ratings,
     prior_origin,
 )
+from ..solvers.best_response import sender_value_exact
 from ..solvers.evaluate import evaluate_scheme, evaluate_splitting
 from .stats import (
     DEFAULT_CONFIDENCE,
@@ -318,6 +319,51 @@ def _solve(game: PersuasionGame) -> dict:
     return out
 
 
+def _exact_vhat(game: PersuasionGame):
+    """``v̂`` of a rational common-prior game on exact beliefs, memoised per belief.
+
+    The same value as ``game.sender_value(list(mu), exact=True)`` (the same exact
+    best response, ties to the sender) without re-validating a belief that
+    :func:`exact_belief` built.
+    """
+    _, v_q, u_q = game.exact_data()
+    memo: dict[tuple, Fraction] = {}
+
+    def vhat(mu: tuple[Fraction, ...]) -> Fraction:
+        hit = memo.get(mu)
+        if hit is None:
+            hit = memo[mu] = sender_value_exact(u_q, v_q, mu)
+        return hit
+
+    return vhat
+
+
+def _is_distribution(mu: tuple[Fraction, ...]) -> bool:
+    return all(x >= 0 for x in mu) and sum(mu, Fraction(0)) == 1
+
+
+def _equal_splitting(game: PersuasionGame, posts: list, vhat) -> tuple:
+    """``evaluate_splitting(game, [1/k] * k, posts)``'s value, mean posterior and gap.
+
+    Computed from ``v̂`` of each posterior (already known), exactly as the
+    evaluation sums them; posteriors that are not distributions go through
+    :func:`~bayespersuade.solvers.evaluate.evaluate_splitting` (which names the
+    problem).
+    """
+    if not all(_is_distribution(mu) for mu in posts):
+        k = len(posts)
+        ev = evaluate_splitting(game, [Fraction(1, k)] * k, [list(p) for p in posts])
+        return ev.value, list(ev.mean_posterior), ev.bayes_plausibility_error
+    k = len(posts)
+    w = Fraction(1, k)
+    value = sum((w * vhat(mu) for mu in posts), Fraction(0))
+    n = len(posts[0])
+    mean = [sum((w * mu[i] for mu in posts), Fraction(0)) for i in range(n)]
+    prior = game.exact_data()[0]
+    err = sum((abs(mean[i] - prior[i]) for i in range(n)), Fraction(0))
+    return value, mean, err
+
+
 def instance_metrics(
     raw: Mapping,
     *,
@@ -407,10 +453,13 @@ def instance_metrics(
             origin = prior_origin("rating", rating=s0)
         game = family_game(game_family, mu0, loss=loss, origin=origin, name=name)
         solved = _solve(game)
-        value0 = game.sender_value(list(mu0), exact=True)
+        vhat = _exact_vhat(game)
+        nd = solved.pop("_nd")
+        # v̂(μ0) is the solution's exact no-disclosure value when the prior is μ0
+        value0 = (nd if nd is not None and tuple(game.exact_data()[0]) == tuple(mu0)
+                  else vhat(tuple(mu0)))
         ceiling = solved.pop("_ceiling")
         solved.pop("_value")
-        solved.pop("_nd")
         out["game"] = {"family": game_family, "loss": loss, **solved}
     else:
         out["game"] = None
@@ -442,7 +491,7 @@ def instance_metrics(
                     mu = _belief_from_score(score, kind)
             posts.append(mu)
             if mu is not None and game is not None:
-                mgains.append(game.sender_value(list(mu), exact=True) - value0)
+                mgains.append(vhat(tuple(mu)) - value0)
             else:
                 mgains.append(None)
         valid_s = [g for g in sgains if g is not None]
@@ -500,17 +549,16 @@ def instance_metrics(
         agg["n_contradictions"] = sum(1 for c in agg["contradictions"] if c)
         valid_p = [mu for mu in posts if mu is not None]
         if valid_p and game is not None:
-            k = len(valid_p)
-            ev = evaluate_splitting(game, [Fraction(1, k)] * k, [list(p) for p in valid_p])
-            agg["posteriors_value"] = float(ev.value)
-            agg["posteriors_value_exact"] = _q(ev.value)
-            agg["mean_posterior"] = [float(x) for x in ev.mean_posterior]
-            agg["bayes_plausibility_gap"] = float(ev.bayes_plausibility_error)
-            agg["bayes_plausibility_gap_exact"] = _q(ev.bayes_plausibility_error)
+            ev_value, ev_mean, ev_gap = _equal_splitting(game, valid_p, vhat)
+            agg["posteriors_value"] = float(ev_value)
+            agg["posteriors_value_exact"] = _q(ev_value)
+            agg["mean_posterior"] = [float(x) for x in ev_mean]
+            agg["bayes_plausibility_gap"] = float(ev_gap)
+            agg["bayes_plausibility_gap_exact"] = _q(ev_gap)
             agg["l1_gap"] = agg["bayes_plausibility_gap"]
             agg["l1_gap_exact"] = agg["bayes_plausibility_gap_exact"]
             if kind == "yes_no":
-                shift = ev.mean_posterior[1] - mu0[1]
+                shift = ev_mean[1] - mu0[1]
                 agg["mean_shift_p_true"] = float(shift)
         else:
             for key in ("posteriors_value", "posteriors_value_exact", "mean_posterior",

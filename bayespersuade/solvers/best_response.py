@@ -24,6 +24,7 @@ Review* 101(6), 2590-2615.
 
 from __future__ import annotations
 
+import math
 import weakref
 from fractions import Fraction
 from typing import Literal
@@ -226,6 +227,22 @@ def _int_form(arr: np.ndarray) -> tuple[np.ndarray, int]:
     return ints, den
 
 
+def _integer_belief(belief) -> np.ndarray:
+    """``belief`` scaled to integers by a positive common denominator (the same ratios).
+
+    A list or tuple of Fractions and ints (the common case: beliefs the library
+    built itself) is scaled in plain Python; anything else goes through
+    :func:`~bayespersuade.solvers._numeric.to_integer_array`.
+    """
+    if isinstance(belief, list | tuple) and all(type(x) is Fraction or type(x) is int
+                                                 for x in belief):
+        den = math.lcm(*(x.denominator for x in belief))
+        out = np.empty(len(belief), dtype=object)  # Python ints: no int64 overflow
+        out[:] = [x.numerator * (den // x.denominator) for x in belief]
+        return out
+    return to_integer_array(belief)[0]
+
+
 def _dot(row, belief) -> Fraction:
     return sum((a * b for a, b in zip(row, belief, strict=True) if b), Fraction(0))
 
@@ -263,7 +280,7 @@ def best_response_exact(
     1
     """
     _check_tie_break(tie_break)
-    b, _ = to_integer_array(belief)
+    b = _integer_belief(belief)
     u_int, _ = _int_form(np.asarray(receiver_utility, dtype=object))
     U = u_int.dot(b)  # proportional to the expected utilities, exactly
     top = max(U)
