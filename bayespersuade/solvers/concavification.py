@@ -336,38 +336,37 @@ def _exact_two_state_envelope(v, u, states: tuple) -> Envelope:
 def _two_state_farkas(u_q, v_q, prices, a) -> list[tuple[int, int, Fraction]] | None:
     """:func:`_farkas_multipliers` for two states: one multiplier when one suffices.
 
-    ``λ >= 0`` on a single action ``b`` with ``λ d_b(ω) <= p(ω) − v(a, ω)``
-    (``d_b = u(a, ·) − u(b, ·)``) for both states is an interval of ``λ``;
-    the first ``b`` whose interval is non-empty gives its smallest ``λ``.
-    When ``a``'s best-response region is a non-empty interval, the action
-    defining its binding end always works (the slack line and ``λ d_b`` meet
-    at the same corner value and cross zero in that order); otherwise the
-    general exact LP decides.  The certificate is verified in any case.
+    ``λ >= 0`` on a single action ``b`` with ``λ d_b(ω) <= f(ω) = p(ω) − v(a, ω)``
+    (``d_b = u(a, ·) − u(b, ·)``) for both states: every state with ``f(ω) < 0``
+    needs ``d_b(ω) < 0`` and ``λ >= f(ω)/d_b(ω)``; the smallest such ``λ`` must
+    then satisfy the other state's inequality.  The first ``b`` that works is
+    used.  When ``a``'s best-response region is a non-empty interval, the action
+    defining its binding end always works (the slack line and ``λ d_b`` meet at
+    the same corner value and cross zero in that order); otherwise the general
+    exact LP decides.  The certificate is verified in any case.
     """
     f0, f1 = prices[0] - v_q[a][0], prices[1] - v_q[a][1]
-    if f0 >= 0 and f1 >= 0:
+    neg0, neg1 = f0 < 0, f1 < 0
+    if not (neg0 or neg1):
         return []
     ua0, ua1 = u_q[a][0], u_q[a][1]
     for b in range(len(u_q)):
         if b == a:
             continue
         d0, d1 = ua0 - u_q[b][0], ua1 - u_q[b][1]
-        if d0 == 0 and d1 == 0:
+        if (neg0 and not d0 < 0) or (neg1 and not d1 < 0):
             continue
-        lo, hi, ok = Fraction(0), None, True
-        for d, f in ((d0, f0), (d1, f1)):
-            if d == 0:
-                ok = f >= 0
-            elif d > 0:
-                r = f / d
-                hi = r if hi is None or r < hi else hi
-            else:
-                r = f / d
-                lo = r if r > lo else lo
-            if not ok:
-                break
-        if ok and (hi is None or lo <= hi):
-            return [(a, b, lo)] if lo != 0 else []
+        if neg0 and neg1:
+            lam = max(f0 / d0, f1 / d1)
+        elif neg0:
+            lam = f0 / d0
+            if d1 > 0 and lam * d1 > f1:
+                continue
+        else:
+            lam = f1 / d1
+            if d0 > 0 and lam * d0 > f0:
+                continue
+        return [(a, b, lam)]
     return _farkas_multipliers(u_q, v_q, prices, a)
 
 
