@@ -345,15 +345,17 @@ def _two_state_farkas(u_q, v_q, prices, a) -> list[tuple[int, int, Fraction]] | 
     the same corner value and cross zero in that order); otherwise the general
     exact LP decides.  The certificate is verified in any case.
     """
-    f0, f1 = prices[0] - v_q[a][0], prices[1] - v_q[a][1]
+    va = v_q[a]
+    f0, f1 = prices[0] - va[0], prices[1] - va[1]
     neg0, neg1 = f0 < 0, f1 < 0
     if not (neg0 or neg1):
         return []
-    ua0, ua1 = u_q[a][0], u_q[a][1]
-    for b in range(len(u_q)):
+    rows = u_q.tolist() if isinstance(u_q, np.ndarray) else u_q  # plain indexing is cheaper
+    ua0, ua1 = rows[a]
+    for b, (ub0, ub1) in enumerate(rows):
         if b == a:
             continue
-        d0, d1 = ua0 - u_q[b][0], ua1 - u_q[b][1]
+        d0, d1 = ua0 - ub0, ua1 - ub1
         if (neg0 and not d0 < 0) or (neg1 and not d1 < 0):
             continue
         if neg0 and neg1:
