@@ -655,6 +655,11 @@ class PersuasionGame:
             ``"lp"``: the revelation-principle linear program (Dughmi & Xu
             2016).  ``"concavification"``: the concave envelope of ``v̂``
             (Kamenica & Gentzkow 2011), computed independently of the LP.
+            With ``lp_method="auto"``, HiGHS and no time limit, ``"lp"`` on a
+            two-state game is answered by the two-state envelope where that is
+            faster (tall float games; every exact solve), and ``algorithm``
+            says so ("... routed from the LP"); pass ``lp_method="simplex"``
+            for the LP itself (as the LP-versus-concavification checks do).
         exact : bool, default False
             Return a :class:`~fractions.Fraction` value proved optimal by an
             exact certificate (rational games only).  If certification fails,

@@ -48,7 +48,7 @@ def test_one_state_games_agree(m, data):
     v = [[data.draw(st.integers(-5, 5))] for _ in range(m)]
     u = [[data.draw(st.integers(-2, 2))] for _ in range(m)]
     g = PersuasionGame([1], v, u)
-    lp = g.solve(exact=True)
+    lp = g.solve(exact=True, lp_method="simplex")  # the LP, not routed
     c = g.solve(method="concavification", exact=True)
     assert lp.exact and c.exact
     assert lp.value == c.value == max(v[a][0] for a in range(m) if u[a][0] == max(u)[0])
@@ -70,7 +70,7 @@ def test_one_state_cli(tmp_path):
 @given(games(min_actions=1, max_actions=1, max_states=4))
 def test_one_action_games(game):
     c = game.solve(method="concavification", exact=True)
-    lp = game.solve(exact=True)
+    lp = game.solve(exact=True, lp_method="simplex")  # the LP, not routed
     assert c.exact and lp.exact and c.value == lp.value
     assert c.value == game.no_disclosure_value(exact=True)
 
@@ -81,7 +81,7 @@ def test_every_degeneracy_kind_float_and_exact(kind):
               suppress_health_check=[HealthCheck.too_slow])
     @given(degenerate_games(kinds=[kind], max_states=4, max_actions=5))
     def check(game):
-        lp = game.solve(exact=True)
+        lp = game.solve(exact=True, lp_method="simplex")  # the LP, not routed
         c = game.solve(method="concavification", exact=True)
         assert lp.exact and c.exact, (lp.exact_failure, c.exact_failure)
         assert lp.value == c.value
@@ -111,7 +111,7 @@ def test_near_singular_regions(ints, k, v_flat, prior):
     u = _near_singular(ints, k)
     v = [v_flat[0:3], v_flat[3:6], v_flat[6:9]]
     g = PersuasionGame(list(prior), v, u)
-    lp = g.solve(exact=True)
+    lp = g.solve(exact=True, lp_method="simplex")  # the LP, not routed
     c = g.solve(method="concavification", exact=True)
     assert lp.exact, lp.exact_failure
     assert c.exact, c.exact_failure
