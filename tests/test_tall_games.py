@@ -171,3 +171,19 @@ def test_a_wrongly_dropped_action_falls_back_to_the_full_exact_solve(monkeypatch
     sol = g.solve(method=method, exact=True)
     assert sol.exact and sol.value == 10
     assert bool(verify_certificate(g, sol.certificate))
+
+
+def test_explicit_lp_method_is_never_routed_to_the_envelope():
+    """Routing a two-state ``method="lp"`` solve to the envelope happens only with
+    ``lp_method="auto"``: an explicit HiGHS algorithm gets the LP itself."""
+    from bayespersuade.solvers.dispatch import ROUTE_TWO_STATE_ACTIONS
+
+    m = ROUTE_TWO_STATE_ACTIONS + 50
+    rng = np.random.default_rng(3)
+    mu = np.sort(rng.random(m))
+    u = np.stack([-(mu**2), 1 - (1 - mu) ** 2], axis=1)  # every action a best response
+    g = PersuasionGame([0.4, 0.6], rng.random((m, 2)), u)
+    auto, simplex = g.solve(), g.solve(lp_method="simplex")
+    assert "routed from the LP" in auto.algorithm
+    assert "envelope" not in simplex.algorithm and "routed" not in simplex.algorithm
+    assert simplex.value == pytest.approx(auto.value, rel=1e-9)

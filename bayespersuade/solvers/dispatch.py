@@ -295,7 +295,7 @@ def solve_game(
             return _assemble_small(game, small, sc, keep, red is not None, t0, cond, u_n,
                                    v_n)
 
-    routed = (method == "lp" and n == 2 and backend == "highs"
+    routed = (method == "lp" and n == 2 and backend == "highs" and lp_method == "auto"
               and keep.size >= ROUTE_TWO_STATE_ACTIONS)
     # exact two-state solves: the exact envelope and its certificate cost a fraction
     # of an LP solve plus basis certification (a 2 x 7 game: about 0.5 ms against 3 ms)
