@@ -55,10 +55,12 @@ the current scheme recommends (in blocks), reduced costs from the multipliers
 of the rows present, and the result (:class:`LPResult`) keeps multipliers and
 the row basis sparsely; an obedience row is located by arithmetic on its pair
 (:meth:`ObedienceLP.pair_index`).  On a 3 x 5,000 game where every action is a
-best response (nothing can be dropped before the LP) this is 1.4 s and 74 MiB
-peak, where the full matrix alone would take gigabytes.  On random games (integer utilities 0..10) the
-restricted LP ends with 4-13% of the columns and 3-30% of the rows (see
-the *LP solved* column of the benchmark report).  Seconds for
+best response (nothing can be dropped before the LP) this is 1.4-2.5 s and 74-84 MiB
+peak, where the full matrix alone would take gigabytes.
+
+On random games (integer utilities 0..10) the restricted LP ends with 4-13%
+of the columns and 3-30% of the rows (see the *LP solved* column of the
+benchmark report).  Seconds for
 ``solve_obedience_lp`` on two random games per shape (seeds 0 and 1 of
 ``benchmarks/bench_core.py``'s generator; 2 cores shared with another job,
 load average 2-3; ``>t``: stopped by the time limit)::
