@@ -105,6 +105,29 @@ def test_generation_with_coarse_targets_and_duplicate_receiver_rows():
     assert cert is None or verify_certificate(game, cert), why
 
 
+@pytest.mark.parametrize(("n", "m", "seed"), [(3, 40, 0), (3, 120, 1), (4, 60, 3)])
+def test_generation_on_utilities_of_large_magnitude(n, m, seed):
+    # the receiver's utilities as given (up to 2e8), not scaled to a unit range:
+    # generation stopped up to 8% below the optimum before it scaled them itself
+    game = all_br_game(n, m, seed)
+    raw = build_obedience_lp(game.prior, game.sender_utility, game.receiver_utility)
+    gen = solve_obedience_lp(raw, lp_method="generate")
+    full = solve_obedience_lp(_lp(game), lp_method="simplex")
+    assert abs(gen.value - full.value) <= 1e-9 * max(1.0, abs(full.value))
+    cert, why = certify_basis(game, raw, gen)
+    assert cert is not None, why
+    assert verify_certificate(game, cert)
+    # multipliers in the units of the utilities given: p = v + Σ_b λ(a, b) (u(a) − u(b))
+    # holds (within float error) on every column in the basis
+    pa, pb = raw.pair_at(gen.multiplier_rows)
+    u, v = raw.receiver_utility, raw.c.reshape(raw.n_actions, raw.n_states)
+    S = np.zeros_like(u)
+    np.add.at(S, pa, gen.multiplier_values[:, None] * (u[pa] - u[pb]))
+    basic = gen.col_basic.reshape(u.shape)
+    gap = (gen.prices[None, :] - v - S)[basic]
+    assert np.abs(gap).max() <= 1e-6 * max(1.0, np.abs(v).max())
+
+
 @pytest.mark.parametrize("kind", DEGENERACIES)
 def test_generation_agrees_on_each_degenerate_kind(kind):
     @PROPS

@@ -766,7 +766,12 @@ class _Restricted:
         import highspy
 
         self.n, self.m = n, m = lp.n_states, lp.n_actions
-        self.u = np.asarray(lp.receiver_utility, dtype=np.float64)
+        u = np.asarray(lp.receiver_utility, dtype=np.float64)
+        # obedience rows in units of max(1, max|u|): a positive row scaling changes
+        # no basis, and HiGHS's absolute tolerances then mean the same on every
+        # game (with |u| ~ 1e8 unscaled, it stopped 5% below the optimum)
+        self.u_scale = max(1.0, float(np.abs(u).max(initial=0.0)))
+        self.u = u / self.u_scale
         self.v = lp.c.reshape(m, n)
         self.inf = highspy.kHighsInf
         self.col_of = np.full((m, n), -1, dtype=np.int64)
@@ -861,13 +866,14 @@ def _solve_generated(lp: ObedienceLP, time_limit: float | None) -> LPResult:
     n, m = lp.n_states, lp.n_actions
     R = _Restricted(lp)
     u, v, h = R.u, R.v, R.h
-    tol_row = GENERATION_TOL * max(1.0, float(np.abs(u).max()))
+    tol_row = GENERATION_TOL  # = GENERATION_TOL * max(1, max|u|) in the user's units
     tol_col = GENERATION_TOL * max(1.0, float(np.abs(v).max()))
 
     # full disclosure (feasible: each recommended action is a best response at
     # every state it is recommended in) and the sender's favourite per state
     states = np.arange(n)
-    full_disclosure = np.where(u == u.max(axis=0), v, -np.inf).argmax(axis=0)
+    u_raw = lp.receiver_utility  # best responses decided on the data as given
+    full_disclosure = np.where(u_raw == u_raw.max(axis=0), v, -np.inf).argmax(axis=0)
     favourite = v.argmax(axis=0)
     R.add_cols(np.unique(np.concatenate((full_disclosure * n + states, favourite * n + states))))
 
@@ -945,7 +951,7 @@ def _solve_generated(lp: ObedienceLP, time_limit: float | None) -> LPResult:
         value=float(info.objective_function_value),
         prices=prices,
         multiplier_rows=row_pairs[nzl][order],
-        multiplier_values=lam[nzl][order],
+        multiplier_values=lam[nzl][order] / R.u_scale,
         col_basic=col_basic,
         nonbasic_rows=nonbasic,
         algorithm="dual simplex + row/column generation",
