@@ -914,9 +914,11 @@ def _solve_generated(lp: ObedienceLP, time_limit: float | None) -> LPResult:
             new = ~R.has_row(ca, cb) & (u[ca] != u[cb]).any(axis=1)
             ca, cb, cv = ca[new], cb[new], cv[new]
         # columns with a positive reduced cost v − p − Σ_b λ(a, b) (u(b) − u(a))
-        S = np.zeros((m, n))
-        if lam.size:
-            np.add.at(S, R.ra, lam[:, None] * (u[R.rb] - u[R.ra]))
+        if lam.size:  # Σ_b λ(a, b) u(b) − (Σ_b λ(a, b)) u(a), with λ sparse (m x m)
+            L = sp.csr_array((lam, (R.ra, R.rb)), shape=(m, m))
+            S = L @ u - np.bincount(R.ra, weights=lam, minlength=m)[:, None] * u
+        else:
+            S = 0.0
         reduced = v - prices[None, :] - S
         new_cols = (reduced > tol_col) & (R.col_of < 0)
         has_cols = bool(new_cols.any())
