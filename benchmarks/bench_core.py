@@ -22,7 +22,9 @@ It prints one Markdown report:
 4. the peak resident memory of a 200 x 200 float solve, measured in a fresh
    subprocess (``ru_maxrss``);
 5. the peak memory and time of tall games (2 x 15,000 and 3 x 5,000; float LP,
-   float concavification, exact LP), each in a fresh subprocess;
+   float concavification, exact LP), and of 3 x 1,500 and 3 x 5,000 games where
+   every action is a best response (float and exact LP: row and column
+   generation on all actions), each in a fresh subprocess;
 6. ``game.solve()`` beside the anchors a user would write instead: scipy's
    ``linprog`` (HiGHS dual simplex and HiGHS-IPM, sparse vectorised build) and
    cvxpy, interleaved, a fresh game per repeat, with the ratio to the best of
@@ -94,6 +96,28 @@ def tall_game(n_states: int, n_actions: int, seed: int) -> PersuasionGame:
     total = int(w.sum())
     prior = [Fraction(int(x), total) for x in w]
     return PersuasionGame(prior, v.tolist(), u.tolist(), name=f"tall-{n_states}x{n_actions}")
+
+
+def all_br_game(n_states: int, n_actions: int, seed: int) -> PersuasionGame:
+    """Tall games where every action is a best response somewhere.
+
+    Action ``a`` targets a belief ``p_a = k_a / D`` (``k_a`` integer, ``D =
+    10^4``, drawn from a flat Dirichlet); the receiver's utility is the
+    quadratic score ``u(a, ω) = 2 p_a(ω) − |p_a|^2`` scaled by ``D^2`` (an
+    integer), so at belief ``p_a`` action ``a`` is the unique best response and
+    no action can be dropped before the LP.  Sender utilities are integers in
+    ``0..10^6``; the prior is rational.
+    """
+    rng = np.random.default_rng(seed)
+    d = 10**4
+    k = np.floor(rng.dirichlet(np.ones(n_states), size=n_actions) * d).astype(np.int64)
+    k[:, -1] = d - k[:, :-1].sum(axis=1)
+    u = 2 * d * k - (k**2).sum(axis=1, keepdims=True)
+    v = rng.integers(0, 10**6 + 1, size=(n_actions, n_states))
+    w = rng.integers(1, 101, size=n_states)
+    total = int(w.sum())
+    prior = [Fraction(int(x), total) for x in w]
+    return PersuasionGame(prior, v.tolist(), u.tolist(), name=f"all-br-{n_states}x{n_actions}")
 
 
 def size_seed(seed: int, n: int, m: int) -> int:
@@ -503,7 +527,7 @@ _MEMORY_SCRIPT = textwrap.dedent("""
     import json, resource, sys, time
     sys.path.insert(0, {root!r})
     sys.path.insert(0, {bench!r})
-    from bench_core import random_game, tall_game
+    from bench_core import all_br_game, random_game, tall_game
     import bayespersuade.solvers.lp, bayespersuade.solvers.dispatch  # imports before the baseline
 
     def hwm_kib():
@@ -573,40 +597,54 @@ def _memory_run(gen: str, n: int, m: int, seed: int, method: str, exact: bool):
 
 TALL_SIZES = [(2, 15_000), (3, 5_000)]
 QUICK_TALL_SIZES = [(2, 1_000), (3, 300)]
+#: Games where every action is a best response (:func:`all_br_game`): nothing is
+#: dropped before the LP, so these measure row and column generation itself.
+ALL_BR_SIZES = [(3, 1_500), (3, 5_000)]
+QUICK_ALL_BR_SIZES = [(3, 300)]
 
 
 def bench_tall(seed: int, quick: bool, out: list[str], results: dict) -> None:
     """Peak memory and time of tall games, each solve in a fresh subprocess.
 
-    Utilities are integers in ``0..10^6`` (so few actions are duplicates):
-    what is measured is the reduction to the actions that are a best response
-    somewhere, then the LP or the envelope on those.
+    :func:`tall_game`: utilities are integers in ``0..10^6`` (so few actions
+    are duplicates): what is measured is the reduction to the actions that are
+    a best response somewhere, then the LP or the envelope on those.
+    :func:`all_br_game` (rows "all-BR"): every action is a best response, so
+    nothing is dropped and the LP (row and column generation) has all actions.
     """
     sizes = QUICK_TALL_SIZES if quick else TALL_SIZES
     out.append("## 5. Tall games: peak memory (fresh subprocess per solve)\n")
     out.append("Integer utilities `0..10^6`, rational prior; each solve alone in a fresh "
                "Python process; `VmHWM` is the process's own high-water mark, `ru_maxrss` "
-               "an upper bound (it includes the parent's size at `fork`).\n")
+               "an upper bound (it includes the parent's size at `fork`). *all-BR*: the "
+               "receiver's utility is a quadratic score of a target belief per action "
+               "(`all_br_game`), so every action is a best response somewhere and none is "
+               "dropped before the LP.\n")
     out.append("| Size | Method | Exact | Algorithm | Time | `VmHWM` | `ru_maxrss` |")
     out.append("|---|---|---|---|---|---|---|")
     rows = []
-    for n, m in sizes:
+    runs = [("tall_game", n, m, method, exact) for n, m in sizes
+            for method, exact in (("lp", False), ("concavification", False), ("lp", True))]
+    runs += [("all_br_game", n, m, method, exact)
+             for n, m in (QUICK_ALL_BR_SIZES if quick else ALL_BR_SIZES)
+             for method, exact in (("lp", False), ("lp", True))]
+    for gen, n, m, method, exact in runs:
         s = size_seed(seed, n, m)
-        for method, exact in (("lp", False), ("concavification", False), ("lp", True)):
-            proc = _memory_run("tall_game", n, m, s, method, exact)
-            if proc.returncode != 0:
-                out.append(f"| {n} × {m:,} | {method} | {exact} | failed (exit "
-                           f"{proc.returncode}) | - | - | - |")
-                rows.append({"n": n, "m": m, "peak_mib": None})
-                continue
-            data = json.loads(proc.stdout.strip().splitlines()[-1])
-            hwm = (data["hwm_kib"] or data["peak_kib"]) / 1024
-            rows.append({"n": n, "m": m, "peak_mib": hwm, "method": method, "exact": exact})
-            out.append(f"| {n} × {m:,} | {method} | {'yes' if exact else 'no'} | "
-                       f"{data['algorithm']} | {data['seconds']:.2f} s | {hwm:.0f} MiB | "
-                       f"{data['peak_kib'] / 1024:.0f} MiB |")
-            print(f"[tall] {n}x{m} {method} exact={exact}: {hwm:.0f} MiB, "
-                  f"{data['seconds']:.2f} s", file=sys.stderr, flush=True)
+        label = f"{n} × {m:,}" + (" all-BR" if gen == "all_br_game" else "")
+        proc = _memory_run(gen, n, m, s, method, exact)
+        if proc.returncode != 0:
+            out.append(f"| {label} | {method} | {exact} | failed (exit "
+                       f"{proc.returncode}) | - | - | - |")
+            rows.append({"n": n, "m": m, "peak_mib": None})
+            continue
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+        hwm = (data["hwm_kib"] or data["peak_kib"]) / 1024
+        rows.append({"n": n, "m": m, "peak_mib": hwm, "method": method, "exact": exact})
+        out.append(f"| {label} | {method} | {'yes' if exact else 'no'} | "
+                   f"{data['algorithm']} | {data['seconds']:.2f} s | {hwm:.0f} MiB | "
+                   f"{data['peak_kib'] / 1024:.0f} MiB |")
+        print(f"[tall] {label} {method} exact={exact}: {hwm:.0f} MiB, "
+              f"{data['seconds']:.2f} s", file=sys.stderr, flush=True)
     results["tall"] = rows
     out.append("")
 
@@ -671,7 +709,7 @@ def check_targets(results: dict, quick: bool, out: list[str]) -> None:
         ok = all(p is not None for p in peaks)
         worst = max(p for p in peaks if p is not None) if any(
             p is not None for p in peaks) else float("nan")
-        line("peak memory of 2 × 15,000 and 3 × 5,000 solves < 500 MB",
+        line("peak memory of 2 × 15,000 and 3 × 5,000 solves (all-BR included) < 500 MB",
              f"max {worst:.0f} MiB" + (" (--quick: smaller sizes)" if quick else ""),
              (ok and worst < 500e6 / 2**20) if not quick else None)
     out.append("")

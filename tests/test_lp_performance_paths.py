@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import bayespersuade.solvers.certify as certify_mod
 import bayespersuade.solvers.dispatch as solve_mod
 from bayespersuade import PersuasionGame
-from bayespersuade.exceptions import InvalidParameterError, SolverError
+from bayespersuade.exceptions import InvalidGameError, InvalidParameterError, SolverError
 from bayespersuade.solvers.certify import certify_basis, verify_certificate
 from bayespersuade.solvers.lp import (
     GENERATE_MIN_VARIABLES,
@@ -138,14 +138,14 @@ def test_auto_uses_generation_on_large_games():
     assert res.n_rows_used < lp.n_rows and res.n_cols_used < lp.c.size
 
 
-def test_generation_without_utilities_falls_back_to_full_simplex():
+def test_obedience_lp_needs_its_utilities():
+    # the LP is defined by the game's data (its matrix is built from it on demand)
     game = random_game(5, 4, seed=1)
     lp = build_obedience_lp(game.prior, game.sender_utility, game.receiver_utility)
-    bare = replace(lp, receiver_utility=None, prior=None)
-    res = solve_obedience_lp(bare, lp_method="generate")
-    assert res.algorithm == "dual simplex"
-    assert abs(res.value - solve_obedience_lp(lp, lp_method="generate").value) <= 1e-9
-    assert res.max_obedience_violation <= 1e-9
+    with pytest.raises(InvalidGameError, match="receiver_utility"):
+        replace(lp, receiver_utility=None)
+    with pytest.raises(InvalidGameError, match="prior"):
+        replace(lp, prior=np.ones(3))
 
 
 def test_generation_time_limit_raises():

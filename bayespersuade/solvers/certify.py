@@ -355,7 +355,7 @@ def _solve_basis_by_blocks(
     n: int,
     basic_cols: np.ndarray,
     active_rows: np.ndarray,
-    pairs: np.ndarray,
+    pairs: dict[int, tuple[int, int]],
     entries: dict[tuple[int, int], int],
     rhs: list[Fraction],
     c_b: list[Fraction],
@@ -391,7 +391,7 @@ def _solve_basis_by_blocks(
             prior_pos[r] = len(prior_rows)
             prior_rows.append(r_i)
         else:
-            rows_of.setdefault(int(pairs[r - n][0]), []).append(r_i)
+            rows_of.setdefault(pairs[r - n][0], []).append(r_i)
     if any(a not in cols_of for a in rows_of):
         return None
     by_row: dict[int, list[tuple[int, int]]] = {}
@@ -493,12 +493,16 @@ def certify_basis(
     reason : str or None
         Why no certificate could be built.
     """
-    if result.col_basic is None or result.row_basic is None:
+    if result.col_basic is None or result.nonbasic_rows is None:
         return None, "the solver returned no basis"
     prior, v, u = game.exact_data()
     n, m = game.n_states, game.n_actions
     basic_cols = np.flatnonzero(result.col_basic)
-    active_rows = np.flatnonzero(~result.row_basic)
+    active_rows = np.asarray(result.nonbasic_rows)
+    # the pairs of the active obedience rows only (never all of lp.pairs)
+    ob = active_rows[active_rows >= n] - n
+    pa, pb = lp.pair_at(ob)
+    pairs = dict(zip(ob.tolist(), zip(pa.tolist(), pb.tolist(), strict=True), strict=True))
     k = basic_cols.size
     if k != active_rows.size:
         return None, (
@@ -519,7 +523,7 @@ def certify_basis(
             rhs.append(prior[r])
             row_scale.append(1)
         else:
-            a, b = (int(t) for t in lp.pairs[r - n])
+            a, b = pairs[r - n]
             for w in range(n):
                 c = col_pos.get(a * n + w)
                 if c is not None:
@@ -529,7 +533,7 @@ def certify_basis(
             rhs.append(Fraction(0))
             row_scale.append(den_u)
     c_b = [v[int(j) // n][int(j) % n] for j in basic_cols]
-    solved = _solve_basis_by_blocks(n, basic_cols, active_rows, lp.pairs, entries, rhs, c_b)
+    solved = _solve_basis_by_blocks(n, basic_cols, active_rows, pairs, entries, rhs, c_b)
     if solved is not None:
         x_b, y = solved
     else:  # the general exact solve (also reports singularity)
@@ -553,7 +557,7 @@ def certify_basis(
         else:
             lam = y[r_i] * row_scale[r_i]
             if lam != 0:
-                a, b = (int(t) for t in lp.pairs[r - n])
+                a, b = pairs[r - n]
                 multipliers.append((a, b, lam))
     joint = tuple(
         (a, tuple(xs)) for a, xs in sorted(joint_full.items()) if any(x != 0 for x in xs)

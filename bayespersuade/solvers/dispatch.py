@@ -408,9 +408,10 @@ def solve_game(
         failure = cond
     joint = {int(keep[a]): res.joint[a] for a in range(keep.size)}
     weights, posts, acts, vals = _signals_from_joint(game, joint, False)
-    nz = np.flatnonzero(res.multipliers > 0)
-    mult = tuple((int(keep[lp.pairs[r][0]]), int(keep[lp.pairs[r][1]]),
-                  sc.multiplier(res.multipliers[r])) for r in nz)
+    pos = res.multiplier_values > 0
+    pa, pb = lp.pair_at(res.multiplier_rows[pos])
+    mult = tuple((int(keep[a]), int(keep[b]), sc.multiplier(lam))
+                 for a, b, lam in zip(pa, pb, res.multiplier_values[pos], strict=True))
     algo = res.algorithm + (f" (on {keep.size} of {m} actions)" if red is not None else "")
     return _assemble(game, "lp", "highs", algo, t0, exact=False, value=sc.value(res.value),
                      weights=weights, posts=posts, acts=acts, vals=vals,

@@ -25,7 +25,10 @@ The constraint matrix is built vectorised in CSR form: ``n`` equality rows with
 ``n_actions`` ones each, and one obedience row per ordered pair of actions
 whose receiver utilities differ (``n_actions^2 n_states`` non-zeros at most).
 Variables are ordered action-major: column ``a * n_states + ω``.  The LP is
-solved with HiGHS (Huangfu & Hall 2018) through ``highspy``.
+solved with HiGHS (Huangfu & Hall 2018) through ``highspy``.  The matrix is
+built the first time :attr:`ObedienceLP.A` is read, by the solves of the full
+LP; row and column generation and the exact certification of its basis never
+read it (nor anything else of size ``n_actions^2``): see below.
 
 How it is solved (``lp_method``)
 --------------------------------
@@ -46,9 +49,18 @@ basis, with the omitted rows' slacks basic and the omitted columns at zero,
 is an optimal basis of the full LP: :mod:`~bayespersuade.solvers.certify` re-solves
 it exactly and :func:`~bayespersuade.solvers.certify.verify_certificate` checks
 every row and column of the full game.  At most all rows and columns are
-added, so it terminates.  On random games (integer utilities 0..10) the
-restricted LP ends with 4-13% of the columns and 3-30% of the rows (see
-the *LP solved* column of the benchmark report).  Seconds for
+added, so it terminates.  Nothing of size ``n_actions^2`` is built: the rows
+added are kept as index lists, violations are computed only for the actions
+the current scheme recommends (in blocks), reduced costs from the multipliers
+of the rows present, and the result (:class:`LPResult`) keeps multipliers and
+the row basis sparsely; an obedience row is located by arithmetic on its pair
+(:meth:`ObedienceLP.pair_index`).  On a 3 x 5,000 game where every action is a
+best response (nothing can be dropped before the LP) this is 1.4-2.5 s and 74-84 MiB
+peak, where the full matrix alone would take gigabytes.
+
+On random games (integer utilities 0..10) the restricted LP ends with 4-13%
+of the columns and 3-30% of the rows (see the *LP solved* column of the
+benchmark report).  Seconds for
 ``solve_obedience_lp`` on two random games per shape (seeds 0 and 1 of
 ``benchmarks/bench_core.py``'s generator; 2 cores shared with another job,
 load average 2-3; ``>t``: stopped by the time limit)::
@@ -104,6 +116,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -142,50 +155,182 @@ _MAX_VIOLATION = 1e-6
 class ObedienceLP:
     """The revelation-principle LP in row form ``row_lower <= A x <= row_upper``, ``x >= 0``.
 
+    Only the game's data is stored; the constraint matrix :attr:`A`, the
+    row bounds and :attr:`pairs` (``O(n_actions^2)`` rows) are built the
+    first time they are read and then kept.  Row and column generation
+    (``lp_method="generate"``) and the exact certification of its basis
+    never read them: they address obedience rows through
+    :meth:`pair_index` and :meth:`pair_at`, so a tall game (3 x 5,000)
+    never holds an ``n_actions^2`` structure.
+
     Attributes
     ----------
     n_states, n_actions : int
     c : numpy.ndarray, shape (n_actions * n_states,)
         Objective (maximised); ``c[a * n_states + ω] = v(a, ω)``.
+    prior : numpy.ndarray, shape (n_states,)
+        ``μ0`` (float).
+    receiver_utility : numpy.ndarray, shape (n_actions, n_states)
+        ``u`` (float).
     A : scipy.sparse.csr_array
-        The first ``n_states`` rows are the prior-marginal equalities; then one
-        row per entry of :attr:`pairs`.
+        (Built on first use.)  The first ``n_states`` rows are the
+        prior-marginal equalities; then one row per entry of :attr:`pairs`.
     row_lower, row_upper : numpy.ndarray
+        (Built on first use.)
     pairs : numpy.ndarray of int, shape (n_obedience_rows, 2)
-        ``(a, b)``: the row says recommending ``a`` must not make ``b`` better.
-    prior : numpy.ndarray or None
-        ``μ0`` (float); set by :func:`build_obedience_lp`.
-    receiver_utility : numpy.ndarray or None, shape (n_actions, n_states)
-        ``u`` (float); set by :func:`build_obedience_lp`.  Row and column
-        generation (``lp_method="generate"``) needs it.
+        (Built on first use; :meth:`pair_index` and :meth:`pair_at` locate a
+        pair without it.)  ``(a, b)``: the row says recommending ``a``
+        must not make ``b`` better; every ordered pair ``a != b`` whose
+        receiver utilities differ, in lexicographic order.
     """
 
     n_states: int
     n_actions: int
     c: np.ndarray
-    A: sp.csr_array
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    pairs: np.ndarray
-    prior: np.ndarray | None = None
-    receiver_utility: np.ndarray | None = None
+    prior: np.ndarray
+    receiver_utility: np.ndarray
+
+    def __post_init__(self) -> None:
+        m, n = self.n_actions, self.n_states
+        shapes = {"c": (self.c, (m * n,)), "prior": (self.prior, (n,)),
+                  "receiver_utility": (self.receiver_utility, (m, n))}
+        for name, (x, shape) in shapes.items():
+            if not isinstance(x, np.ndarray) or x.shape != shape:
+                got = x.shape if isinstance(x, np.ndarray) else type(x).__name__
+                raise InvalidGameError(
+                    f"ObedienceLP.{name} must be an array of shape {shape}, got {got}"
+                )
+
+    @cached_property
+    def _groups(self) -> tuple[np.ndarray, np.ndarray]:
+        """(group id of each action's receiver utility row, size of each group)."""
+        _, inv, counts = np.unique(self.receiver_utility, axis=0, return_inverse=True,
+                                   return_counts=True)
+        return np.asarray(inv).ravel(), counts
+
+    @cached_property
+    def _has_duplicates(self) -> bool:
+        return bool((self._groups[1] > 1).any())
+
+    @cached_property
+    def n_obedience(self) -> int:
+        """Number of obedience rows (without building them)."""
+        m = self.n_actions
+        counts = self._groups[1].astype(np.int64)
+        return int(m * (m - 1) - (counts * (counts - 1)).sum())
+
+    @cached_property
+    def _csr(self) -> tuple[np.ndarray, ...]:
+        return _obedience_csr(self.receiver_utility)
+
+    @cached_property
+    def A(self) -> sp.csr_array:
+        data, indices, indptr, _, _ = self._csr
+        return sp.csr_array((data, indices, indptr),
+                            shape=(self.n_rows, self.n_actions * self.n_states))
+
+    @cached_property
+    def pairs(self) -> np.ndarray:
+        _, _, _, a_idx, b_idx = self._csr
+        return np.stack((a_idx, b_idx), axis=1)
+
+    @cached_property
+    def row_lower(self) -> np.ndarray:
+        return np.concatenate((self.prior, np.full(self.n_obedience, -np.inf)))
+
+    @cached_property
+    def row_upper(self) -> np.ndarray:
+        return np.concatenate((self.prior, np.zeros(self.n_obedience)))
+
+    @cached_property
+    def _pair_layout(self) -> tuple[np.ndarray, ...]:
+        """Index arrays (``O(n_actions)``) that locate a pair among :attr:`pairs`.
+
+        Row ``a`` of the pairs lists every ``b`` outside ``a``'s group of
+        receiver-identical actions, so pair ``(a, b)`` is at ``start[a] + b -
+        #{members of a's group below b}``.  Returns ``(group, start, keys,
+        group_first, adj_keys)``: ``keys`` are ``group * m + member`` sorted
+        (the members of each group, ascending) and ``adj_keys`` are ``group *
+        (m + 1) + member - rank`` in the same order (the number of
+        non-members below each member).
+        """
+        m = self.n_actions
+        g, counts = self._groups
+        g = g.astype(np.int64)
+        per_row = m - counts[g]
+        start = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(per_row, out=start[1:])
+        order = np.lexsort((np.arange(m), g))
+        gs = g[order]
+        keys = gs * m + order
+        group_first = np.searchsorted(keys, np.arange(counts.size, dtype=np.int64) * m)
+        rank = np.arange(m) - group_first[gs]
+        adj_keys = gs * (m + 1) + (order - rank)
+        return g, start, keys, group_first, adj_keys
 
     @property
     def n_rows(self) -> int:
         """Number of constraint rows."""
-        return self.A.shape[0]
+        return self.n_states + self.n_obedience
 
     @property
     def nnz(self) -> int:
-        """Number of non-zeros of the constraint matrix."""
+        """Number of non-zeros of the constraint matrix (builds it)."""
         return int(self.A.nnz)
+
+    def pair_index(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Positions in :attr:`pairs` of the pairs ``(a[i], b[i])``; -1 where there is no row.
+
+        Computed arithmetically, without building :attr:`pairs`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> lp = build_obedience_lp(np.full(2, 0.5), np.zeros((3, 2)), np.eye(3, 2))
+        >>> lp.pair_index(np.array([0, 2, 1]), np.array([2, 1, 1])).tolist()
+        [1, 5, -1]
+        """
+        a = np.asarray(a, dtype=np.int64)
+        b = np.asarray(b, dtype=np.int64)
+        m = self.n_actions
+        if not self._has_duplicates:
+            r = a * (m - 1) + b - (b > a)
+            return np.where(a == b, -1, r)
+        g, start, keys, group_first, _ = self._pair_layout
+        below = np.searchsorted(keys, g[a] * m + b) - group_first[g[a]]
+        return np.where(g[a] == g[b], -1, start[a] + b - below)
+
+    def pair_at(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The pairs ``(a, b)`` at positions ``r`` of :attr:`pairs` (the inverse of
+        :meth:`pair_index`), computed without building :attr:`pairs`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> lp = build_obedience_lp(np.full(2, 0.5), np.zeros((3, 2)), np.eye(3, 2))
+        >>> [x.tolist() for x in lp.pair_at(np.array([1, 5]))]
+        [[0, 2], [2, 1]]
+        """
+        r = np.asarray(r, dtype=np.int64)
+        if r.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        m = self.n_actions
+        if not self._has_duplicates:
+            a, j = np.divmod(r, m - 1)
+            return a, j + (j >= a)
+        g, start, _, group_first, adj_keys = self._pair_layout
+        a = np.searchsorted(start, r, "right") - 1
+        j = r - start[a]  # b is the j-th action outside a's group
+        t = np.searchsorted(adj_keys, g[a] * (m + 1) + j, "right") - group_first[g[a]]
+        return a, j + t
 
     def obedience_violation(self, joint: np.ndarray) -> float:
         """The largest violation of an obedience row by a scheme (0 if none).
 
         ``max over rows (a, b) of Σ_ω x(ω, a) (u(b, ω) − u(a, ω))``, clipped
-        at zero, computed from the constraint matrix (every row, whether or
-        not a solver used it).
+        at zero, over every row (whether or not a solver used it), computed
+        for the recommended actions only (``O(k n_actions)`` memory for ``k``
+        recommended actions; the constraint matrix is not needed).
 
         Parameters
         ----------
@@ -197,18 +342,20 @@ class ObedienceLP:
         >>> import numpy as np
         >>> lp = build_obedience_lp(np.array([0.7, 0.3]), np.array([[0., 0], [1, 1]]),
         ...                         np.array([[1., 0], [0, 1]]))
-        >>> lp.obedience_violation(np.array([[0.0, 0.0], [0.7, 0.3]]))  # always convict
+        >>> round(lp.obedience_violation(np.array([[0.0, 0.0], [0.7, 0.3]])), 12)  # convict
         0.4
         """
-        if not self.pairs.shape[0]:
-            return 0.0
-        x = np.asarray(joint, dtype=np.float64).ravel()
-        return float(max(0.0, (self.A[self.n_states :] @ x).max()))
+        return _max_violation(np.asarray(joint, dtype=np.float64), self.receiver_utility)
 
 
 @dataclass(frozen=True)
 class LPResult:
     """What the HiGHS solve of an :class:`ObedienceLP` returned.
+
+    The obedience multipliers and the basis of the rows are stored sparsely
+    (the full LP has ``O(n_actions^2)`` rows; a solve by generation uses a
+    few of them); :attr:`multipliers` and :attr:`row_basic` give them as
+    full-length arrays on demand.
 
     Attributes
     ----------
@@ -218,12 +365,17 @@ class LPResult:
         The optimal objective.
     prices : numpy.ndarray, shape (n_states,)
         Dual prices ``p(ω)`` of the prior rows (the price function).
-    multipliers : numpy.ndarray, shape (n_obedience_rows,)
-        Obedience multipliers ``λ(a, b) >= 0``, aligned with ``lp.pairs``.
+    multiplier_rows : numpy.ndarray of int
+        Positions in ``lp.pairs`` (see :meth:`ObedienceLP.pair_at`) of the
+        obedience rows with a non-zero multiplier, ascending.
+    multiplier_values : numpy.ndarray
+        Their multipliers ``λ(a, b)``; every other multiplier is zero.
     col_basic : numpy.ndarray of bool
         Which structural columns are basic (None after IPM without crossover).
-    row_basic : numpy.ndarray of bool
-        Which rows have a basic slack.
+    nonbasic_rows : numpy.ndarray of int or None
+        The rows (``0..n_states-1`` prior rows, then ``n_states + r`` for
+        obedience row ``r``) whose slack is non-basic, ascending; None with
+        :attr:`col_basic`.
     algorithm : str
         ``"dual simplex"``, ``"ipm+crossover"`` or
         ``"dual simplex + row/column generation"``.
@@ -243,14 +395,18 @@ class LPResult:
         ``max over all obedience rows (a, b) of Σ_ω x(ω, a) (u(b, ω) −
         u(a, ω))`` at the returned scheme, clipped at zero (a solver
         tolerance, not a certificate; exact results are verified exactly).
+    n_obedience_rows : int
+        Number of obedience rows of the full LP (the length of
+        :attr:`multipliers`).
     """
 
     joint: np.ndarray
     value: float
     prices: np.ndarray
-    multipliers: np.ndarray
+    multiplier_rows: np.ndarray
+    multiplier_values: np.ndarray
     col_basic: np.ndarray | None
-    row_basic: np.ndarray | None
+    nonbasic_rows: np.ndarray | None
     algorithm: str
     iterations: int
     solve_time: float
@@ -258,12 +414,29 @@ class LPResult:
     n_rows_used: int = 0
     n_cols_used: int = 0
     max_obedience_violation: float = 0.0
+    n_obedience_rows: int = 0
+
+    @property
+    def multipliers(self) -> np.ndarray:
+        """Obedience multipliers ``λ(a, b)``, aligned with ``lp.pairs`` (full length)."""
+        out = np.zeros(self.n_obedience_rows)
+        out[self.multiplier_rows] = self.multiplier_values
+        return out
+
+    @property
+    def row_basic(self) -> np.ndarray | None:
+        """Which rows have a basic slack (full length ``n_states + n_obedience_rows``)."""
+        if self.nonbasic_rows is None:
+            return None
+        out = np.ones(self.prices.shape[0] + self.n_obedience_rows, dtype=bool)
+        out[self.nonbasic_rows] = False
+        return out
 
 
 def build_obedience_lp(
     prior: np.ndarray, sender_utility: np.ndarray, receiver_utility: np.ndarray
 ) -> ObedienceLP:
-    """Build the revelation-principle LP (vectorised, sparse).
+    """The revelation-principle LP of a game (its sparse matrix is built on first use).
 
     Obedience rows of pairs with identical receiver utilities are dropped
     (they read ``0 <= 0``).
@@ -293,20 +466,10 @@ def build_obedience_lp(
         raise InvalidGameError(
             f"shapes do not match: prior {prior.shape}, sender {v.shape}, receiver {u.shape}"
         )
-    data, indices, indptr, a_idx, b_idx = _obedience_csr(u)
-    n_ob = a_idx.shape[0]
-    n_rows = n + n_ob
-    A = sp.csr_array((data, indices, indptr), shape=(n_rows, m * n))
-    row_lower = np.concatenate((prior, np.full(n_ob, -np.inf)))
-    row_upper = np.concatenate((prior, np.zeros(n_ob)))
     return ObedienceLP(
         n_states=n,
         n_actions=m,
         c=v.ravel().copy(),
-        A=A,
-        row_lower=row_lower,
-        row_upper=row_upper,
-        pairs=np.stack((a_idx, b_idx), axis=1),
         prior=prior.copy(),
         receiver_utility=u.copy(),
     )
@@ -434,10 +597,37 @@ def _check_status(h, what: str) -> None:
         )
 
 
+#: Entries of one block of the violation matrix (recommended actions x all actions).
+_VIOLATION_CHUNK = 1 << 22
+
+
 def _violation(joint: np.ndarray, u: np.ndarray) -> np.ndarray:
     """``viol[a, b] = Σ_ω x(ω, a) (u(b, ω) − u(a, ω))`` (positive: ``b`` is better)."""
     W = joint @ u.T  # W[a, b] = Σ_ω x(ω, a) u(b, ω)
     return W - np.diag(W)[:, None]
+
+
+def _violation_blocks(joint: np.ndarray, u: np.ndarray):
+    """Yield ``(actions, viol)`` with ``viol[i, b] = Σ_ω x(ω, a_i) (u(b, ω) − u(a_i, ω))``
+    for the actions ``a_i`` with a non-zero row of ``joint``, in blocks of at most
+    :data:`_VIOLATION_CHUNK` entries (rows of zero mass violate nothing)."""
+    act = np.flatnonzero((joint != 0).any(axis=1))
+    m = u.shape[0]
+    step = max(1, _VIOLATION_CHUNK // max(1, m))
+    for s in range(0, act.size, step):
+        a = act[s : s + step]
+        xa = joint[a]
+        W = xa @ u.T
+        W -= np.einsum("ij,ij->i", xa, u[a])[:, None]
+        yield a, W
+
+
+def _max_violation(joint: np.ndarray, u: np.ndarray) -> float:
+    """``max(0, max_{a, b} Σ_ω x(ω, a) (u(b, ω) − u(a, ω)))`` without an m x m array."""
+    worst = 0.0
+    for _, W in _violation_blocks(joint, u):
+        worst = max(worst, float(W.max()))
+    return worst
 
 
 def solve_obedience_lp(
@@ -483,8 +673,6 @@ def solve_obedience_lp(
     if lp_method not in _LP_METHODS:
         raise InvalidParameterError(f"lp_method must be one of {_LP_METHODS}, got {lp_method!r}")
     algo = choose_lp_method(lp.n_states, lp.n_actions) if lp_method == "auto" else lp_method
-    if algo == "generate" and (lp.receiver_utility is None or lp.prior is None):
-        algo = "simplex"  # an LP built by hand: no utilities to generate from
     if time_limit is not None and not time_limit > 0:
         raise InvalidParameterError(f"time_limit must be positive, got {time_limit!r}")
     if algo == "generate":
@@ -492,12 +680,8 @@ def solve_obedience_lp(
     else:
         res = _solve_full(lp, algo, time_limit)
     u = lp.receiver_utility
-    if u is not None:
-        worst = float(max(0.0, _violation(res.joint, u).max()))
-        scale = max(1.0, float(np.abs(u).max()))
-    else:
-        worst = lp.obedience_violation(res.joint)
-        scale = max(1.0, float(np.abs(lp.A.data).max(initial=0.0)))
+    worst = _max_violation(res.joint, u)
+    scale = max(1.0, float(np.abs(u).max()))
     if worst > _MAX_VIOLATION * scale:
         raise SolverError(
             f"HiGHS ({res.algorithm}) returned a scheme that violates an obedience row by "
@@ -548,20 +732,24 @@ def _solve_full(lp: ObedienceLP, algo: str, time_limit: float | None) -> LPResul
     row_dual = np.asarray(sol.row_dual, dtype=np.float64)
     flags = _basic_flags(h, n_col, lp.n_rows)
     col_basic, row_basic = flags if flags is not None else (None, None)
+    lam = row_dual[lp.n_states :]
+    mult_rows = np.flatnonzero(lam != 0)
     iterations = int(info.simplex_iteration_count) + int(info.ipm_iteration_count)
     return LPResult(
         joint=np.maximum(x, 0.0).reshape(lp.n_actions, lp.n_states),
         value=float(info.objective_function_value),
         prices=row_dual[: lp.n_states],
-        multipliers=row_dual[lp.n_states :],
+        multiplier_rows=mult_rows,
+        multiplier_values=lam[mult_rows],
         col_basic=col_basic,
-        row_basic=row_basic,
+        nonbasic_rows=None if row_basic is None else np.flatnonzero(~row_basic),
         algorithm="dual simplex" if algo == "simplex" else "ipm+crossover",
         iterations=iterations,
         solve_time=time.perf_counter() - t0,
         rounds=1,
         n_rows_used=lp.n_rows,
         n_cols_used=n_col,
+        n_obedience_rows=lp.n_obedience,
     )
 
 
@@ -569,23 +757,29 @@ class _Restricted:
     """The restricted LP of row and column generation, held in one HiGHS object.
 
     HiGHS column ``j`` is the full LP's column ``cols[j]`` (``a * n + ω``);
-    HiGHS row ``n + i`` is the full LP's obedience pair ``rows[i]``.
+    HiGHS row ``n + i`` is the obedience pair ``(rows_a[i], rows_b[i])``.
+    Nothing here is of size ``n_actions^2``: the rows present are kept as
+    index lists (and their keys ``a * m + b``, sorted, for membership).
     """
 
     def __init__(self, lp: ObedienceLP) -> None:
         import highspy
 
         self.n, self.m = n, m = lp.n_states, lp.n_actions
-        self.u = np.asarray(lp.receiver_utility, dtype=np.float64)
+        u = np.asarray(lp.receiver_utility, dtype=np.float64)
+        # obedience rows in units of max(1, max|u|): a positive row scaling changes
+        # no basis, and HiGHS's absolute tolerances then mean the same on every
+        # game (with |u| ~ 1e8 unscaled, it stopped 5% below the optimum)
+        self.u_scale = max(1.0, float(np.abs(u).max(initial=0.0)))
+        self.u = u / self.u_scale
         self.v = lp.c.reshape(m, n)
         self.inf = highspy.kHighsInf
         self.col_of = np.full((m, n), -1, dtype=np.int64)
-        self.row_of = np.full((m, m), -1, dtype=np.int64)
         self.cols: list[np.ndarray] = []
-        self.rows_a: list[np.ndarray] = []
-        self.rows_b: list[np.ndarray] = []
+        self.ra = np.zeros(0, dtype=np.int64)  # obedience rows present, in HiGHS order
+        self.rb = np.zeros(0, dtype=np.int64)
+        self.keys = np.zeros(0, dtype=np.int64)  # sorted a * m + b of the rows present
         self.n_cols = 0
-        self.n_obedience = 0
         h = self.h = _new_highs()
         h.setOptionValue("solver", "simplex")
         h.setOptionValue("presolve", "off")
@@ -594,16 +788,36 @@ class _Restricted:
                   np.zeros(0, dtype=np.int32), np.zeros(0))
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
 
+    @property
+    def n_obedience(self) -> int:
+        return int(self.ra.size)
+
+    def has_row(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether the rows ``(a[i], b[i])`` are present."""
+        key = a.astype(np.int64) * self.m + b
+        pos = np.searchsorted(self.keys, key)
+        found = pos < self.keys.size
+        found[found] = self.keys[pos[found]] == key[found]
+        return found
+
     def add_cols(self, flat: np.ndarray) -> None:
         """Add the columns ``flat`` (indices ``a * n + ω``), with their entries in
         the prior row and in every obedience row already present."""
         n = self.n
         a, w = flat // n, flat % n
         k = flat.size
-        R = self.row_of[a]  # (k, m): HiGHS row of pair (a, b), or -1
-        D = self.u[:, w].T - self.u[a, w][:, None]  # D[i, b] = u(b, ω_i) − u(a_i, ω_i)
-        mask = (R >= 0) & (D != 0)
-        per = mask.sum(axis=1)
+        # the present rows (a_i, b) of each new column's action a_i
+        order = np.argsort(self.ra, kind="stable")
+        sa = self.ra[order]
+        lo = np.searchsorted(sa, a, "left")
+        cnt = np.searchsorted(sa, a, "right") - lo
+        ci = np.repeat(np.arange(k), cnt)  # new column of each candidate entry
+        offs = np.arange(ci.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        sel = order[np.repeat(lo, cnt) + offs]  # position among the rows present
+        val = self.u[self.rb[sel], w[ci]] - self.u[a[ci], w[ci]]
+        nz = val != 0
+        ci, sel, val = ci[nz], sel[nz], val[nz]  # grouped by column, ascending
+        per = np.bincount(ci, minlength=k)
         counts = per + 1
         starts = np.zeros(k, dtype=np.int64)
         np.cumsum(counts[:-1], out=starts[1:])
@@ -612,11 +826,10 @@ class _Restricted:
         value = np.empty(nnz, dtype=np.float64)
         index[starts] = w
         value[starts] = 1.0
-        r, b = np.nonzero(mask)  # row-major: grouped by column i
         first = np.cumsum(per) - per
-        pos = starts[r] + 1 + (np.arange(r.size) - first[r])
-        index[pos] = R[r, b]
-        value[pos] = D[r, b]
+        pos = starts[ci] + 1 + (np.arange(ci.size) - first[ci])
+        index[pos] = n + sel
+        value[pos] = val
         self.h.addCols(k, self.v.ravel()[flat], np.zeros(k), np.full(k, self.inf), nnz,
                        starts.astype(np.int32), index, value)
         self.col_of.ravel()[flat] = np.arange(self.n_cols, self.n_cols + k)
@@ -634,37 +847,33 @@ class _Restricted:
         r, w = np.nonzero(mask)
         self.h.addRows(k, np.full(k, -self.inf), np.zeros(k), r.size,
                        starts.astype(np.int32), C[r, w].astype(np.int32), D[r, w])
-        self.row_of[a, b] = self.n + np.arange(self.n_obedience, self.n_obedience + k)
-        self.rows_a.append(a)
-        self.rows_b.append(b)
-        self.n_obedience += k
+        self.ra = np.concatenate((self.ra, a.astype(np.int64)))
+        self.rb = np.concatenate((self.rb, b.astype(np.int64)))
+        self.keys = np.sort(np.concatenate((self.keys, a.astype(np.int64) * self.m + b)))
 
     def all_cols(self) -> np.ndarray:
         return np.concatenate(self.cols) if self.cols else np.zeros(0, dtype=np.int64)
 
-    def all_rows(self) -> tuple[np.ndarray, np.ndarray]:
-        if not self.rows_a:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        return np.concatenate(self.rows_a), np.concatenate(self.rows_b)
-
 
 def _solve_generated(lp: ObedienceLP, time_limit: float | None) -> LPResult:
-    """Row and column generation; see the module notes."""
+    """Row and column generation; see the module notes.
+
+    Memory is ``O(n_actions n_states)`` plus the restricted LP: violations are
+    computed for the recommended actions only (in blocks), reduced costs from
+    the multipliers of the rows present, and the result is stored sparsely.
+    """
     t0 = time.perf_counter()
     n, m = lp.n_states, lp.n_actions
     R = _Restricted(lp)
     u, v, h = R.u, R.v, R.h
-    tol_row = GENERATION_TOL * max(1.0, float(np.abs(u).max()))
+    tol_row = GENERATION_TOL  # = GENERATION_TOL * max(1, max|u|) in the user's units
     tol_col = GENERATION_TOL * max(1.0, float(np.abs(v).max()))
-    n_pairs = lp.pairs.shape[0]
-    pair_of = np.full((m, m), -1, dtype=np.int64)
-    pair_of[lp.pairs[:, 0], lp.pairs[:, 1]] = np.arange(n_pairs)
-    has_row = pair_of >= 0  # pairs with identical receiver utilities have no row
 
     # full disclosure (feasible: each recommended action is a best response at
     # every state it is recommended in) and the sender's favourite per state
     states = np.arange(n)
-    full_disclosure = np.where(u == u.max(axis=0), v, -np.inf).argmax(axis=0)
+    u_raw = lp.receiver_utility  # best responses decided on the data as given
+    full_disclosure = np.where(u_raw == u_raw.max(axis=0), v, -np.inf).argmax(axis=0)
     favourite = v.argmax(axis=0)
     R.add_cols(np.unique(np.concatenate((full_disclosure * n + states, favourite * n + states))))
 
@@ -684,61 +893,76 @@ def _solve_generated(lp: ObedienceLP, time_limit: float | None) -> LPResult:
         iterations += int(h.getInfo().simplex_iteration_count)
         sol = h.getSolution()
         cols = R.all_cols()
-        rows_a, rows_b = R.all_rows()
         x = np.zeros(m * n)
         x[cols] = sol.col_value
         joint = x.reshape(m, n)
         row_dual = np.asarray(sol.row_dual, dtype=np.float64)
         prices = row_dual[:n]
-        lam = np.zeros((m, m))
-        lam[rows_a, rows_b] = row_dual[n:]
-        # rows the scheme violates
-        viol = _violation(joint, u)
-        new_rows = (viol > tol_row) & (R.row_of < 0) & has_row
+        lam = row_dual[n:]
+        # rows the scheme violates (only recommended actions can violate a row;
+        # a pair with identical utilities has zero violation, so never qualifies)
+        cand_a, cand_b, cand_v = [], [], []
+        for acts, viol in _violation_blocks(joint, u):
+            i, b = np.nonzero(viol > tol_row)
+            cand_a.append(acts[i])
+            cand_b.append(b)
+            cand_v.append(viol[i, b])
+        ca = np.concatenate(cand_a) if cand_a else np.zeros(0, dtype=np.int64)
+        cb = np.concatenate(cand_b) if cand_b else np.zeros(0, dtype=np.int64)
+        cv = np.concatenate(cand_v) if cand_v else np.zeros(0)
+        if ca.size:
+            new = ~R.has_row(ca, cb) & (u[ca] != u[cb]).any(axis=1)
+            ca, cb, cv = ca[new], cb[new], cv[new]
         # columns with a positive reduced cost v − p − Σ_b λ(a, b) (u(b) − u(a))
-        reduced = v - prices[None, :] - (lam @ u - lam.sum(axis=1)[:, None] * u)
+        if lam.size:  # Σ_b λ(a, b) u(b) − (Σ_b λ(a, b)) u(a), with λ sparse (m x m)
+            L = sp.csr_array((lam, (R.ra, R.rb)), shape=(m, m))
+            S = L @ u - np.bincount(R.ra, weights=lam, minlength=m)[:, None] * u
+        else:
+            S = 0.0
+        reduced = v - prices[None, :] - S
         new_cols = (reduced > tol_col) & (R.col_of < 0)
-        if not new_rows.any() and not new_cols.any():
+        has_cols = bool(new_cols.any())
+        if not ca.size and not has_cols:
             break
-        if new_rows.any():
-            k = min(_ROWS_PER_ACTION, m)
-            score = np.where(new_rows, viol, -np.inf)
-            top = np.argpartition(-score, k - 1, axis=1)[:, :k]
-            a_idx = np.repeat(np.arange(m), k)
-            b_idx = top.ravel()
-            keep = np.isfinite(score[a_idx, b_idx])
-            R.add_rows(a_idx[keep], b_idx[keep])
-        if new_cols.any():
+        if ca.size:
+            # the most violated _ROWS_PER_ACTION rows of each recommended action
+            order = np.lexsort((-cv, ca))
+            ca, cb = ca[order], cb[order]
+            start = np.flatnonzero(np.r_[True, ca[1:] != ca[:-1]])
+            rank = np.arange(ca.size) - np.repeat(start, np.diff(np.r_[start, ca.size]))
+            keep = rank < _ROWS_PER_ACTION
+            R.add_rows(ca[keep], cb[keep])
+        if has_cols:
             R.add_cols(np.flatnonzero(new_cols.ravel()))
 
     info = h.getInfo()
     cols = R.all_cols()
-    rows_a, rows_b = R.all_rows()
-    row_pairs = pair_of[rows_a, rows_b]
-    col_basic = row_basic = None
+    row_pairs = lp.pair_index(R.ra, R.rb)
+    col_basic = nonbasic = None
     flags = _basic_flags(h, R.n_cols, n + R.n_obedience)
     if flags is not None:
-        cb, rb = flags
+        cb_flags, rb_flags = flags
         col_basic = np.zeros(m * n, dtype=bool)
-        col_basic[cols] = cb
-        row_basic = np.ones(n + n_pairs, dtype=bool)  # omitted rows: basic slacks
-        row_basic[:n] = rb[:n]
-        row_basic[n + row_pairs] = rb[n:]
-    multipliers = np.zeros(n_pairs)
-    multipliers[row_pairs] = row_dual[n:]
+        col_basic[cols] = cb_flags
+        nonbasic = np.sort(np.concatenate((np.flatnonzero(~rb_flags[:n]),
+                                           n + row_pairs[~rb_flags[n:]])))
+    nzl = lam != 0
+    order = np.argsort(row_pairs[nzl])
     return LPResult(
         joint=np.maximum(joint, 0.0),
         value=float(info.objective_function_value),
         prices=prices,
-        multipliers=multipliers,
+        multiplier_rows=row_pairs[nzl][order],
+        multiplier_values=lam[nzl][order] / R.u_scale,
         col_basic=col_basic,
-        row_basic=row_basic,
+        nonbasic_rows=nonbasic,
         algorithm="dual simplex + row/column generation",
         iterations=iterations,
         solve_time=time.perf_counter() - t0,
         rounds=rounds,
         n_rows_used=n + R.n_obedience,
         n_cols_used=R.n_cols,
+        n_obedience_rows=lp.n_obedience,
     )
 
 
