@@ -88,6 +88,15 @@ def test_static_numbers_by_hand():
     assert r["n_sender_unparsable"] == r["n_receiver_unparsable"] == 0
 
 
+@pytest.mark.parametrize("beliefs", [None, {}, {"yes_no": None}])
+def test_a_prior_belief_not_elicited_is_reported_not_a_crash(beliefs):
+    raw = static_run()
+    raw["initial"]["beliefs"] = beliefs
+    m = instance_metrics(raw, family="binary-truth", loss="quadratic")
+    assert m["prior"]["status"] == "not elicited"
+    assert m["prior"]["belief"] is None
+
+
 def test_dynamic_numbers_by_hand():
     cfg = ProtocolConfig("dynamic", samples=1)
     raw = run_instance("X.", scripted_sender([1]), scripted_receiver(start=3, p0=0.3, dp=0.1),

@@ -428,9 +428,10 @@ def instance_metrics(
     game_family = "binary-truth" if family == "evidence-stance" else family
     s0 = raw["initial"]["parsed"]["score"]
     if belief_source == "logprobs":
-        b0 = raw["initial"].get("beliefs")
-        mu0 = exact_belief(b0[kind] if b0 else None, kind)
-        prior_status = b0[kind]["status"] if b0 else "not elicited"
+        # a belief not elicited: no "beliefs", no entry for this kind, or None
+        bel0 = (raw["initial"].get("beliefs") or {}).get(kind)
+        mu0 = exact_belief(bel0, kind)
+        prior_status = bel0["status"] if bel0 else "not elicited"
     else:
         mu0 = _belief_from_score(s0, kind)
         prior_status = "ok" if s0 is not None else "unparsable score"
