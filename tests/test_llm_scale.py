@@ -332,6 +332,13 @@ def cli_argv(out, receiver="scripted:receiver", sender="scripted:sender", *extra
             "--out", str(out), "--no-progress", "--report", "none", *extra]
 
 
+def sigint_default() -> None:
+    """In a child before exec: SIGINT back to its default, so that the child's Python
+    turns Ctrl-C into KeyboardInterrupt even where the test runner was started with
+    SIGINT ignored (``nohup ... &``, a background job of a non-interactive shell)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def env(tmp_path, **kw):
     e = {**os.environ, "BAYESPERSUADE_CACHE_DIR": str(tmp_path / "user-cache"), **kw}
     e.pop("PYTHONPATH", None)
@@ -465,7 +472,7 @@ def test_ctrl_c_ends_the_run_within_two_seconds(tmp_path):
             cli_argv(out, f"openai:fake@{srv.url}", "scripted:sender", "--concurrency", "3",
                      "--limit", "8", "--request-timeout", "60"),
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            env=env(tmp_path, PYTHONFAULTHANDLER="1"))
+            env=env(tmp_path, PYTHONFAULTHANDLER="1"), preexec_fn=sigint_default)
         try:
             deadline = time.monotonic() + 60
             while srv.n_requests < 21 and time.monotonic() < deadline:

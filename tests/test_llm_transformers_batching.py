@@ -10,6 +10,7 @@ fails them).
 """
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -336,8 +337,11 @@ def test_process_exits_and_ctrl_c_returns(tmp_path):
         [os.getcwd(), os.environ.get("PYTHONPATH", "")])}
     tests_dir = os.path.dirname(__file__)
     t0 = time.monotonic()
+    # SIGINT back to its default in the child (the runner may have been started with it
+    # ignored, as a background job), so that its Python raises KeyboardInterrupt
     p = subprocess.run([sys.executable, str(script), tests_dir], capture_output=True,
-                       text=True, timeout=120, env=env)
+                       text=True, timeout=120, env=env,
+                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert p.returncode == 0, p.stderr
     waited = float(p.stdout.split("interrupted after")[1])
     assert waited < 2.0
