@@ -65,7 +65,7 @@ import numpy as np
 from ..exceptions import BackendError, InvalidParameterError
 from ..instances.families import evidence_stance_game
 from . import prompts
-from .backends.scripted import ScriptedBackend
+from .backends.scripted import ScriptedBackend, _yes_no_scores
 from .metrics import empirical_scheme
 from .protocol import DialogueSpec, derive_seed, select_evidence
 
@@ -351,10 +351,6 @@ what I can tell you [signal answer 3]</argument>'
     return ScriptedBackend(reply, None, name=name, spec=name)
 
 
-def _log(p: float) -> float:
-    return math.log(p) if p > 0 else -math.inf
-
-
 def scripted_bayesian_receiver(
     priors: Mapping[str, Any],
     strategy: str,
@@ -437,11 +433,7 @@ def scripted_bayesian_receiver(
 
     def scores(messages, options):
         post, a = posterior(messages)
-        p = float(post)
-        table = {"Yes": _log(0.6 * p), "yes": _log(0.2 * p),
-                 "No": _log(0.6 * (1 - p)), "no": _log(0.2 * (1 - p))}
-        for k in range(1, 8):
-            table[str(k)] = math.log(0.9 * (0.5 if k == a else 1 / 12))
+        table = _yes_no_scores(float(post), a)
         return {o: table[o] for o in options if o in table}
 
     nm = name or f"scripted:bayesian-receiver:{strategy}"
