@@ -338,32 +338,6 @@ def _exact_vhat(game: PersuasionGame):
     return vhat
 
 
-def _is_distribution(mu: tuple[Fraction, ...]) -> bool:
-    return all(x >= 0 for x in mu) and sum(mu, Fraction(0)) == 1
-
-
-def _equal_splitting(game: PersuasionGame, posts: list, vhat) -> tuple:
-    """``evaluate_splitting(game, [1/k] * k, posts)``'s value, mean posterior and gap.
-
-    Computed from ``v̂`` of each posterior (already known), exactly as the
-    evaluation sums them; posteriors that are not distributions go through
-    :func:`~bayespersuade.solvers.evaluate.evaluate_splitting` (which names the
-    problem).
-    """
-    if not all(_is_distribution(mu) for mu in posts):
-        k = len(posts)
-        ev = evaluate_splitting(game, [Fraction(1, k)] * k, [list(p) for p in posts])
-        return ev.value, list(ev.mean_posterior), ev.bayes_plausibility_error
-    k = len(posts)
-    w = Fraction(1, k)
-    value = sum((w * vhat(mu) for mu in posts), Fraction(0))
-    n = len(posts[0])
-    mean = [sum((w * mu[i] for mu in posts), Fraction(0)) for i in range(n)]
-    prior = game.exact_data()[0]
-    err = sum((abs(mean[i] - prior[i]) for i in range(n)), Fraction(0))
-    return value, mean, err
-
-
 def instance_metrics(
     raw: Mapping,
     *,
@@ -550,7 +524,10 @@ def instance_metrics(
         agg["n_contradictions"] = sum(1 for c in agg["contradictions"] if c)
         valid_p = [mu for mu in posts if mu is not None]
         if valid_p and game is not None:
-            ev_value, ev_mean, ev_gap = _equal_splitting(game, valid_p, vhat)
+            k = len(valid_p)
+            ev = evaluate_splitting(game, [Fraction(1, k)] * k, [list(p) for p in valid_p])
+            ev_value, ev_mean, ev_gap = (ev.value, ev.mean_posterior,
+                                         ev.bayes_plausibility_error)
             agg["posteriors_value"] = float(ev_value)
             agg["posteriors_value_exact"] = _q(ev_value)
             agg["mean_posterior"] = [float(x) for x in ev_mean]
