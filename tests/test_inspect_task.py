@@ -140,6 +140,11 @@ def test_metrics_equal_the_librarys_summary(runs):
     assert by["bp_gap"]["mean_defined"] == pytest.approx(
         d["bayes_consistency"]["l1_gap"]["estimate"], abs=1e-12)
     assert by["ceiling"]["n_defined"] == N
+    # the interval of each mean is summary.json's (same bootstrap, same seed)
+    for key in ("score_gain", "model_gain", "ceiling"):
+        for end in ("ci_low", "ci_high"):
+            assert by[key][f"{end}_defined"] == pytest.approx(st[key][end], abs=1e-12), (key, end)
+        assert by[key]["ci_low_defined"] <= by[key]["mean_defined"] <= by[key]["ci_high_defined"]
 
 
 def test_seeds_and_generation_settings_are_passed(runs):

@@ -31,7 +31,9 @@ unparsable score): Inspect's sentinel for "not scored", which its metrics
 leave out and count as unscored — never a default.  The score's metadata holds the exact
 values as ``"p/q"`` strings and the full ``instance_metrics`` record.  The
 task's metrics are the means over the samples where a value is defined, with
-their count and standard error.
+their count, standard error and 95 % interval (a bootstrap over samples; for
+``ceiling``, ``score_gain`` and ``model_gain`` the interval ``summary.json``
+reports, same method and seed).
 
 References
 ----------
@@ -80,6 +82,8 @@ __all__ = [
     "RECORD_KEY",
     "SCORE_KEYS",
     "TASK_METADATA_KEY",
+    "ci_high_defined",
+    "ci_low_defined",
     "load_records",
     "mean_defined",
     "n_defined",
@@ -167,6 +171,64 @@ def stderr_defined() -> Metric:
         m = sum(xs) / n
         var = sum((x - m) ** 2 for x in xs) / (n - 1)
         return float(math.sqrt(var / n))
+
+    return compute
+
+
+@functools.lru_cache(maxsize=32)
+def _interval(xs: tuple[float, ...]) -> tuple[float, float]:
+    """The 95 % interval of the mean of ``xs`` (``nan`` where it is undefined)."""
+    from ..instances.stats import cluster_mean
+
+    e = cluster_mean([[x] for x in xs])
+    if e.ci_low is None:
+        return math.nan, math.nan
+    return float(e.ci_low), float(e.ci_high)
+
+
+@metric
+def ci_low_defined() -> Metric:
+    """The lower end of the 95 % interval of :func:`mean_defined` (``nan`` for n < 2).
+
+    The interval is :func:`bayespersuade.instances.stats.cluster_mean`'s over the
+    samples (each sample one instance, its value the instance's mean): a
+    percentile bootstrap with 2000 resamples and seed 0, the interval that
+    ``summary.json`` reports for the means of ``ceiling``, ``score_gain`` and
+    ``model_gain`` (its ``bp_gap`` is another statistic, the gap of the mean
+    posterior).  Each sample counts once.
+
+    Examples
+    --------
+    >>> from inspect_ai.scorer import SampleScore, Score
+    >>> scores = [SampleScore(score=Score(value=v)) for v in (0.0, 1.0, 2.0, 3.0)]
+    >>> lo, hi = ci_low_defined()(scores), ci_high_defined()(scores)
+    >>> 0.0 <= lo < 1.5 < hi <= 3.0
+    True
+    >>> math.isnan(ci_low_defined()([SampleScore(score=Score(value=1.0))]))
+    True
+    """
+
+    def compute(scores: list[SampleScore]) -> float:
+        return _interval(tuple(_defined(scores)))[0]
+
+    return compute
+
+
+@metric
+def ci_high_defined() -> Metric:
+    """The upper end of the 95 % interval of :func:`mean_defined` (``nan`` for n < 2).
+
+    See :func:`ci_low_defined`.
+
+    Examples
+    --------
+    >>> from inspect_ai.scorer import SampleScore, Score
+    >>> ci_high_defined()([SampleScore(score=Score(value=v)) for v in (2.0, 2.0)])
+    2.0
+    """
+
+    def compute(scores: list[SampleScore]) -> float:
+        return _interval(tuple(_defined(scores)))[1]
 
     return compute
 
@@ -452,7 +514,8 @@ def _explain(value: Mapping, meta: Mapping) -> str:
             f"BP gap {meta['bp_gap_exact']}")
 
 
-_METRICS = {k: [mean_defined(), stderr_defined(), n_defined()] for k in SCORE_KEYS}
+_METRICS = {k: [mean_defined(), stderr_defined(), ci_low_defined(), ci_high_defined(),
+                n_defined()] for k in SCORE_KEYS}
 
 
 @scorer(metrics=_METRICS)
