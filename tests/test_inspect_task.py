@@ -141,9 +141,11 @@ def test_metrics_equal_the_librarys_summary(runs):
         d["bayes_consistency"]["l1_gap"]["estimate"], abs=1e-12)
     assert by["ceiling"]["n_defined"] == N
     # the interval of each mean is summary.json's (same bootstrap, same seed)
-    for key in ("score_gain", "model_gain", "ceiling"):
+    ref = {"score_gain": st["score_gain"], "model_gain": st["model_gain"],
+           "ceiling": st["ceiling"], "bp_gap": d["bayes_consistency"]["l1_gap"]}
+    for key, est in ref.items():
         for end in ("ci_low", "ci_high"):
-            assert by[key][f"{end}_defined"] == pytest.approx(st[key][end], abs=1e-12), (key, end)
+            assert by[key][f"{end}_defined"] == pytest.approx(est[end], abs=1e-12), (key, end)
         assert by[key]["ci_low_defined"] <= by[key]["mean_defined"] <= by[key]["ci_high_defined"]
 
 

@@ -32,8 +32,8 @@ leave out and count as unscored — never a default.  The score's metadata holds
 values as ``"p/q"`` strings and the full ``instance_metrics`` record.  The
 task's metrics are the means over the samples where a value is defined, with
 their count, standard error and 95 % interval (a bootstrap over samples; for
-``ceiling``, ``score_gain`` and ``model_gain`` the interval ``summary.json``
-reports, same method and seed).
+``ceiling``, ``score_gain``, ``model_gain`` and ``bp_gap`` the interval
+``summary.json`` reports, same method and seed).
 
 References
 ----------
@@ -193,9 +193,9 @@ def ci_low_defined() -> Metric:
     The interval is :func:`bayespersuade.instances.stats.cluster_mean`'s over the
     samples (each sample one instance, its value the instance's mean): a
     percentile bootstrap with 2000 resamples and seed 0, the interval that
-    ``summary.json`` reports for the means of ``ceiling``, ``score_gain`` and
-    ``model_gain`` (its ``bp_gap`` is another statistic, the gap of the mean
-    posterior).  Each sample counts once.
+    ``summary.json`` reports for the means of ``ceiling``, ``score_gain``,
+    ``model_gain`` and ``bp_gap`` (``bayes_consistency.l1_gap`` there).  Each
+    sample counts once.
 
     Examples
     --------
