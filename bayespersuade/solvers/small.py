@@ -449,7 +449,7 @@ def small_lp_solve(prior: np.ndarray, sender_utility: np.ndarray,
     nz = np.flatnonzero((row_dual[n:] > 0) & (D != 0).any(axis=1))  # rows 0 <= 0: none
     mult = tuple(zip(a_idx[nz].tolist(), b_idx[nz].tolist(), row_dual[n:][nz].tolist(),
                      strict=True))
-    value = float(h.getInfo().objective_function_value)
+    value = float(h.getObjectiveValue())  # info.objective_function_value, not copied
     return SmallResult(value=value, weights=w, posteriors=posts, actions=sig,
                        prices=row_dual[:n].copy(), multipliers=mult,
                        algorithm="dual simplex"), joint
