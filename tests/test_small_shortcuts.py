@@ -171,3 +171,47 @@ def test_normalise_rejects_non_finite_entries(bad):
         (a if sender else b)[1, 0] = bad
         with pytest.raises(InvalidGameError, match="finite"):
             normalise(a, b)
+
+
+_PIN_SCRIPT = r"""
+import numpy as np
+from highspy import _core
+from bayespersuade import PersuasionGame
+from bayespersuade.solvers import small
+
+game = PersuasionGame([0.2, 0.3, 0.5], [[0, 1, 2], [1, 0, 0], [3, 0, 1]],
+                      [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
+first = game.solve()
+pinned = small._LOCAL.pinned
+h = small._highs()
+assert h.getOptionValue("threads")[1] == pinned, (pinned, h.getOptionValue("threads"))
+# another part of the process re-creates the scheduler with another thread count
+h.resetGlobalScheduler(True)
+other = _core._Highs()
+other.setOptionValue("output_flag", False)
+other.setOptionValue("threads", pinned + 1)
+assert small._run_trivial(other)
+again = game.solve()
+assert small._LOCAL.pinned == 0 and small._highs().getOptionValue("threads")[1] == 0
+for a, b in ((first, again),):
+    assert a.value == b.value and a.scheme.tobytes() == b.scheme.tobytes()
+    assert a.prices.tobytes() == b.prices.tobytes() and a.multipliers == b.multipliers
+print("pinned", pinned)
+"""
+
+
+def test_pinned_thread_count_falls_back_to_the_default():
+    # a subprocess: the scheduler is process-wide state
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        os.environ.get("PYTHONPATH")])))
+    out = subprocess.run([sys.executable, "-c", _PIN_SCRIPT], capture_output=True, text=True,
+                         timeout=120, env=env,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.split()[-1]) >= 1  # a count was found on this machine
