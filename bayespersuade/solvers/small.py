@@ -318,6 +318,7 @@ class _Pattern:
     indptr: np.ndarray
     row_lower: np.ndarray
     row_upper: np.ndarray
+    data: np.ndarray
     col_lower: np.ndarray
     col_upper: np.ndarray
     integrality: np.ndarray
@@ -339,11 +340,15 @@ def _pattern(m: int, n: int) -> _Pattern:
     n_ob = a_idx.size
     indptr = np.concatenate((np.arange(0, m * n + 1, m),
                              m * n + n * np.arange(1, n_ob + 1))).astype(np.int32)
-    row_lower = np.full(n + n_ob, -inf)
-    row_upper = np.zeros(n + n_ob)
+    # the obedience rows' bounds (the prior rows' come first, per game)
+    row_lower = np.full(n_ob, -inf)
+    row_upper = np.zeros(n_ob)
+    data = np.ones(m * n + n_ob * n)  # the prior rows' ones; the rest is set per game
+    data.setflags(write=False)
     pat = _Pattern(a_idx=a_idx, b_idx=b_idx,
                    indices=np.concatenate((eq.ravel(), ob.ravel())), indptr=indptr,
-                   row_lower=row_lower, row_upper=row_upper, col_lower=np.zeros(m * n),
+                   row_lower=row_lower, row_upper=row_upper, data=data,
+                   col_lower=np.zeros(m * n),
                    col_upper=np.full(m * n, inf),
                    integrality=np.zeros(m * n, dtype=np.int32))
     if len(_PATTERNS) >= 64:
@@ -458,7 +463,7 @@ def small_lp_solve(prior: np.ndarray, sender_utility: np.ndarray,
     """
     import highspy
 
-    from .lp import _check_status, _violation
+    from .lp import _check_status
 
     prior = np.asarray(prior, dtype=np.float64)
     v = np.asarray(sender_utility, dtype=np.float64)
@@ -467,14 +472,13 @@ def small_lp_solve(prior: np.ndarray, sender_utility: np.ndarray,
     pat = _pattern(m, n)
     a_idx, b_idx = pat.a_idx, pat.b_idx
     n_col = m * n
-    D = u[b_idx] - u[a_idx]  # (m(m-1), n): row (a, b) reads x(·, a)·(u_b − u_a) <= 0
-    data = np.empty(n_col + D.size)
-    data[:n_col] = 1.0
-    data[n_col:] = D.ravel()  # zeros included (HiGHS drops them)
-    row_lower = pat.row_lower.copy()
-    row_lower[:n] = prior
-    row_upper = pat.row_upper.copy()
-    row_upper[:n] = prior
+    data = pat.data.copy()
+    # (m(m-1), n): row (a, b) reads x(·, a)·(u_b − u_a) <= 0 (zeros included: HiGHS
+    # drops them)
+    D = data[n_col:].reshape(a_idx.size, n)
+    np.subtract(u[b_idx], u[a_idx], out=D)
+    row_lower = np.concatenate((prior, pat.row_lower))
+    row_upper = np.concatenate((prior, pat.row_upper))
     h = _highs()
     status = h.passModel(n_col, row_lower.size, int(data.size), 2, -1, 0.0, v.ravel(),
                          pat.col_lower, pat.col_upper, row_lower, row_upper,
@@ -490,7 +494,8 @@ def small_lp_solve(prior: np.ndarray, sender_utility: np.ndarray,
     sol = h.getSolution()
     joint = np.maximum(np.asarray(sol.col_value, dtype=np.float64), 0.0).reshape(m, n)
     row_dual = np.asarray(sol.row_dual, dtype=np.float64)
-    worst = float(max(0.0, _violation(joint, u).max()))
+    W = joint @ u.T  # lp._violation: W[a, b] − W[a, a]
+    worst = float(max(0.0, (W - np.diag(W)[:, None]).max()))
     if worst > _MAX_VIOLATION:
         raise SolverError(
             f"HiGHS (dual simplex) returned a scheme that violates an obedience row by "
@@ -500,8 +505,9 @@ def small_lp_solve(prior: np.ndarray, sender_utility: np.ndarray,
     w = mass[sig]
     posts = joint[sig] / w[:, None]
     w = w / w.sum()
-    nz = np.flatnonzero((row_dual[n:] > 0) & (D != 0).any(axis=1))  # rows 0 <= 0: none
-    mult = tuple(zip(a_idx[nz].tolist(), b_idx[nz].tolist(), row_dual[n:][nz].tolist(),
+    ob_dual = row_dual[n:]
+    nz = np.flatnonzero((ob_dual > 0) & (D != 0).any(axis=1))  # rows 0 <= 0: none
+    mult = tuple(zip(a_idx[nz].tolist(), b_idx[nz].tolist(), ob_dual[nz].tolist(),
                      strict=True))
     value = float(h.getObjectiveValue())  # info.objective_function_value, not copied
     return SmallResult(value=value, weights=w, posteriors=posts, actions=sig,
