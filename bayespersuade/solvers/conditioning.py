@@ -764,8 +764,7 @@ def _lattice_excludes_near_ties(game: GameLike, acts: np.ndarray, tol: float) ->
         ints = ints.astype(object)  # no overflow in the differences below
     X = ints[acts]
     diffs = X - X[0]
-    g = (int(np.gcd.reduce(diffs.ravel())) if diffs.dtype != object
-         else math.gcd(*(int(t) for t in diffs.ravel().tolist())))
+    g = math.gcd(*diffs.ravel().tolist())  # Python ints either way (tolist)
     if g == 0:  # identical rows: every gap is zero
         return True
     # the range over all actions, as near_ties measures it
