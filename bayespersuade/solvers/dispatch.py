@@ -434,7 +434,8 @@ def _assemble_small(game, res: SmallResult, sc, keep: np.ndarray, reduced: bool,
         # Carathéodory: affinely independent posteriors (as _signals_from_joint;
         # two distinct posteriors are independent already)
         w, posts, idx = reduce_splitting(w, posts, vals)
-        acts, vals = acts[idx], vals[idx]
+        if idx.size < acts.size:  # else idx is 0..k-1: nothing was dropped
+            acts, vals = acts[idx], vals[idx]
     m = game.n_actions
     if full_multipliers is not None:
         mult = tuple((a, b, sc.multiplier(lam)) for a, b, lam in full_multipliers)

@@ -26,7 +26,10 @@ do the same mathematics without that set-up, and
   arrays whose index part is built once per shape, presolve and scaling off
   (the utilities are already on the unit range, and the LP is too small for
   presolve to pay; measured on random games, 10 x 10: about 0.6 ms instead of
-  1.1 ms for the run itself), and no basis read back (only exact solves need it).
+  1.1 ms for the run itself), no basis read back (only exact solves need it),
+  and the HiGHS ``threads`` option pinned to the count of its global scheduler
+  (:func:`_pin_threads`: a run with the default re-reads the processor
+  topology).
 
 Both work on the normalised utilities
 (:func:`~bayespersuade.solvers.conditioning.normalise`); the caller maps
@@ -381,7 +384,8 @@ def _highs():
 
 
 def _run_trivial(h) -> bool:
-    """Run ``h`` on the LP ``min x, x >= 0, x <= 1``; whether HiGHS ran it (not kError)."""
+    """Run ``h`` on the LP ``max x`` s.t. ``x <= 1``, ``0 <= x <= 1``; whether HiGHS ran
+    it (rather than refusing with kError)."""
     import highspy
 
     h.clearModel()
