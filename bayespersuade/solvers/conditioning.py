@@ -143,6 +143,29 @@ def normalise(sender_utility: np.ndarray, receiver_utility: np.ndarray
     """
     v = np.asarray(sender_utility, dtype=np.float64)
     u = np.asarray(receiver_utility, dtype=np.float64)
+    if not (v.size and u.size):
+        return _normalise_empty(v, u)
+    # a minimum and a maximum are finite exactly when every entry is (NaN propagates);
+    # x -> x - c rounds monotonically, so max(x - c) is max(x) - c, rounded once
+    v_shift, v_top = float(v.min()), float(v.max())
+    u_shift = u.min(axis=0)
+    u_top = u.max(axis=0)
+    if not (math.isfinite(v_shift) and math.isfinite(v_top)
+            and np.isfinite(u_shift).all() and np.isfinite(u_top).all()):
+        raise InvalidGameError("utilities must be finite")
+    with np.errstate(over="ignore", invalid="ignore"):
+        v_scale = v_top - v_shift
+        u_scale = float((u_top - u_shift).max())
+    if not math.isfinite(v_scale) or not math.isfinite(u_scale):  # e.g. 1e308 - (-1e308)
+        raise InvalidGameError("the range of the utilities overflows float64; rescale them")
+    v_n = (v - v_shift) / v_scale if v_scale > 0 else np.zeros_like(v)
+    u_n = (u - u_shift) / u_scale if u_scale > 0 else np.zeros_like(u)
+    return v_n, u_n, Scaling(v_shift, v_scale if v_scale > 0 else 1.0, u_shift,
+                             u_scale if u_scale > 0 else 1.0)
+
+
+def _normalise_empty(v: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, Scaling]:
+    """:func:`normalise` when a utility array has no entries."""
     if not (np.all(np.isfinite(v)) and np.all(np.isfinite(u))):
         raise InvalidGameError("utilities must be finite")
     with np.errstate(over="ignore", invalid="ignore"):
@@ -613,7 +636,7 @@ def near_ties(game: GameLike, u_n: np.ndarray | None = None, *,
     hint = "float arithmetic cannot tell a tie from a dominance; solve game.to_rational() " \
            "with exact=True"
     # pairs of distinct rows closer than tol
-    sub, raw = u_n[acts], u[acts]
+    sub, raw = (u_n, u) if actions is None else (u_n[acts], u[acts])
     k = acts.size
     if k * k * n <= 2_000_000:  # all pairs at once (i < j), in the order of the loop below
         i, j = _upper_pairs(k)
@@ -720,34 +743,36 @@ def _lattice_excludes_near_ties(game: GameLike, acts: np.ndarray, tol: float) ->
     """
     n = game.n_states
     u = game.receiver_utility
+    top = float(np.abs(u).max(initial=0.0))  # integers below 2**52 are exact floats
     if game.is_rational:
         u_q = game.exact_data()[2]
         flat = u_q.ravel().tolist()
         if set(map(_DENOMINATOR, flat)) == {1}:  # integers: the floats are exact
-            if not np.all(np.abs(u) < 2.0**52):
+            if not top < 2.0**52:
                 return False
             ints = u.astype(np.int64)
         else:
             den = math.lcm(*(x.denominator for x in flat))
             ints = np.array([x.numerator * (den // x.denominator) for x in flat],
                             dtype=object).reshape(u.shape)
+            top = None
     else:
-        if not (np.all(np.abs(u) < 2.0**52) and np.array_equal(u, np.rint(u))):
+        if not (top < 2.0**52 and np.array_equal(u, np.rint(u))):
             return False
         ints = u.astype(np.int64)
-    if ints.dtype != object and np.abs(ints).max(initial=0) >= 2**31:
+    if top is not None and top >= 2**31:
         ints = ints.astype(object)  # no overflow in the differences below
     X = ints[acts]
     diffs = X - X[0]
-    g = (int(np.gcd.reduce(diffs.ravel())) if diffs.dtype != object
-         else math.gcd(*(int(t) for t in diffs.ravel().tolist())))
+    g = math.gcd(*diffs.ravel().tolist())  # Python ints either way (tolist)
     if g == 0:  # identical rows: every gap is zero
         return True
     # the range over all actions, as near_ties measures it
     rng = int((ints.max(axis=0) - ints.min(axis=0)).max())
     D = (diffs // g).astype(np.float64)  # integers in units of the lattice
-    if D.shape[0] > 1:
-        norms = np.sqrt(((D[:, None, :] - D[None, :, :]) ** 2).sum(axis=2)).max()
+    if D.shape[0] > 1:  # the longest difference of two rows (sqrt is monotone)
+        E = D[:, None, :] - D[None, :, :]
+        norms = math.sqrt(float(np.einsum("ijk,ijk->ij", E, E).max()))
     else:  # pragma: no cover - near_ties needs two actions
         norms = 0.0
     row = max(1.0, float(norms) * (1 + 1e-9))

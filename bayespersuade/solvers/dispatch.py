@@ -265,12 +265,12 @@ def solve_game(
             red = None
     keep = red.keep if red is not None else np.arange(m)
     # the float problem every method solves: normalised (and reduced) utilities
-    scaled = ScaledGame(game.prior, v_n[keep], u_n[keep], game.states,
-                        tuple(game.actions[int(a)] for a in keep), game.name)
+    v_k, u_k = (v_n[keep], u_n[keep]) if red is not None else (v_n, u_n)
     # the exact problem (rational games): the reduced game, exact data kept
     exact_view = exact or (n == 2 and game.is_rational and method == "concavification")
     sub = SubGame(game, keep) if (exact_view and red is not None) else game
-    findings = [] if exact else near_ties(game, u_n, actions=keep)
+    findings = [] if exact else near_ties(game, u_n,
+                                          actions=keep if red is not None else None)
     for line in findings:
         warnings.warn(line, IllConditionedWarning, stacklevel=3)
     cond = ("; ".join(findings[:3]) + (f" (and {len(findings) - 3} more)"
@@ -280,8 +280,7 @@ def solve_game(
             and time_limit is None):
         # small games: the same optimum without the general path's set-up
         if n == 2 and keep.size <= TWO_STATE_MAX_ACTIONS:
-            small = two_state_solve(game.prior, scaled.sender_utility,
-                                    scaled.receiver_utility)
+            small = two_state_solve(game.prior, v_k, u_k)
             full = None
             if red is not None and m <= TWO_STATE_MAX_ACTIONS:
                 # the dropped actions' dual constraints too (they hold: dominated)
@@ -290,10 +289,12 @@ def solve_game(
                                    v_n, full_multipliers=full)
         if (n * keep.size < SMALL_LP_MAX_VARIABLES
                 and not (n == 2 and keep.size >= ROUTE_TWO_STATE_ACTIONS)):
-            small, _ = small_lp_solve(game.prior, scaled.sender_utility,
-                                      scaled.receiver_utility)
+            small, _ = small_lp_solve(game.prior, v_k, u_k)
             return _assemble_small(game, small, sc, keep, red is not None, t0, cond, u_n,
                                    v_n)
+
+    scaled = ScaledGame(game.prior, v_k, u_k, game.states,
+                        tuple(game.actions[int(a)] for a in keep), game.name)
 
     routed = (method == "lp" and n == 2 and backend == "highs" and lp_method == "auto"
               and keep.size >= ROUTE_TWO_STATE_ACTIONS)
@@ -433,7 +434,8 @@ def _assemble_small(game, res: SmallResult, sc, keep: np.ndarray, reduced: bool,
         # Carathéodory: affinely independent posteriors (as _signals_from_joint;
         # two distinct posteriors are independent already)
         w, posts, idx = reduce_splitting(w, posts, vals)
-        acts, vals = acts[idx], vals[idx]
+        if idx.size < acts.size:  # else idx is 0..k-1: nothing was dropped
+            acts, vals = acts[idx], vals[idx]
     m = game.n_actions
     if full_multipliers is not None:
         mult = tuple((a, b, sc.multiplier(lam)) for a, b, lam in full_multipliers)
@@ -449,6 +451,20 @@ def _assemble_small(game, res: SmallResult, sc, keep: np.ndarray, reduced: bool,
                      disclosure=_disclosure_values(game, u_n, v_n))
 
 
+_CORNERS: dict[int, np.ndarray] = {}
+
+
+def _corners(n: int) -> np.ndarray:
+    """A zero row over the ``n x n`` identity, built once per ``n`` (copied by the caller)."""
+    hit = _CORNERS.get(n)
+    if hit is None:
+        hit = np.vstack((np.zeros((1, n)), np.eye(n)))
+        hit.setflags(write=False)
+        if n <= 64:
+            _CORNERS[n] = hit
+    return hit
+
+
 def _disclosure_values(game, u_n: np.ndarray, v_n: np.ndarray) -> tuple[float, float]:
     """``(no_disclosure_value(), full_disclosure_value())`` of a float game, at once.
 
@@ -461,7 +477,8 @@ def _disclosure_values(game, u_n: np.ndarray, v_n: np.ndarray) -> tuple[float, f
     """
     n = game.n_states
     prior, v = game.prior, game.sender_utility
-    beliefs = np.vstack((prior[None, :], np.eye(n)))
+    beliefs = _corners(n).copy()
+    beliefs[0] = prior
     a = best_response_normalised(u_n, v_n, beliefs)
     nd = float(np.einsum("...i,...i->...", v[a[0]], prior))
     # v̂ at the corner δ_ω is v(a_ω, ω) (what sender_value's sum gives, exactly)

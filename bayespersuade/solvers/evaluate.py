@@ -18,6 +18,7 @@ posteriors (hence at most ``n_states`` of them) without lowering its value
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -180,6 +181,16 @@ def splitting_to_scheme(prior: np.ndarray, weights: np.ndarray, posteriors: np.n
     n = prior.shape[0]
     k = weights.shape[0]
     exact = prior.dtype == object
+    if prior.dtype == weights.dtype == posteriors.dtype == np.float64:
+        # the loop below, one array operation: (w_s μ_s(ω)) / μ0(ω), rounded as there
+        out = np.empty((n, k))
+        np.multiply(weights, posteriors.T, out=out)
+        zero = prior == 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out /= prior[:, None]
+        if zero.any():
+            out[zero] = weights
+        return out
     out = np.empty((n, k), dtype=object if exact else np.float64)
     for w in range(n):
         if prior[w] == 0:
@@ -344,6 +355,38 @@ def _nullspace_float(M: np.ndarray, tol: float) -> np.ndarray | None:
     return vt[-1]
 
 
+#: :func:`_clearly_independent` decides at most this many posteriors.
+_GRAM_MAX = 10
+
+
+def _clearly_independent(P: np.ndarray) -> bool:
+    """Whether the rows of ``P`` (``k <= n_states`` of them) are linearly independent
+    by so wide a margin that ``_nullspace_float(P.T, 1e-10)`` finds no null vector.
+
+    ``G = P P^T`` has ``λ_max <= tr G``, so ``λ_min >= det G / (tr G)^(k-1)``; the
+    test asks ``det G > 1e-9 · max(1, tr G) · (tr G)^(k-1)``, so the smallest
+    singular value of ``P`` exceeds ``3e-5 · max(1, σ_max)``, and rounding (in
+    ``det``: relative ``~k² · 1e-16`` of ``(tr G)^k``; in the SVD: ``~k · 1e-16 σ_max``)
+    is orders of magnitude below both that margin and the SVD's rank threshold
+    (``1e-10 · max(1, σ_max)``).  ``False`` decides nothing (the SVD does).
+
+    Examples
+    --------
+    >>> _clearly_independent(np.array([[1.0, 0.0], [0.5, 0.5]]))
+    True
+    >>> _clearly_independent(np.array([[1.0, 0.0], [1.0, 1e-9]]))
+    False
+    """
+    k = P.shape[0]
+    if P.dtype != np.float64 or P.ndim != 2 or not 1 < k <= min(P.shape[1], _GRAM_MAX):
+        return False
+    G = P @ P.T
+    tr = float(np.trace(G))
+    if not tr > 0.0 or not math.isfinite(tr):
+        return False
+    return float(np.linalg.det(G)) > 1e-9 * max(1.0, tr) * tr ** (k - 1)
+
+
 def _nullspace_exact(M: np.ndarray) -> np.ndarray | None:
     # A float SVD with a wide margin proves full column rank (rounding errors
     # are ~1e-16 of the largest singular value), sparing the exact computation.
@@ -409,6 +452,8 @@ def reduce_splitting(
     exact = weights.dtype == object
     idx = np.arange(weights.shape[0])
     w = weights.copy()
+    if not exact and _clearly_independent(posteriors):  # the SVD below would stop at once
+        return w / w.sum(), posteriors[idx], idx
     while idx.size > 1:
         M = posteriors[idx].T  # (n, k)
         delta = _nullspace_exact(M) if exact else _nullspace_float(M, 1e-10)

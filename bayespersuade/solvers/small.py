@@ -26,7 +26,10 @@ do the same mathematics without that set-up, and
   arrays whose index part is built once per shape, presolve and scaling off
   (the utilities are already on the unit range, and the LP is too small for
   presolve to pay; measured on random games, 10 x 10: about 0.6 ms instead of
-  1.1 ms for the run itself), and no basis read back (only exact solves need it).
+  1.1 ms for the run itself), no basis read back (only exact solves need it),
+  and the HiGHS ``threads`` option pinned to the count of its global scheduler
+  (:func:`_pin_threads`: a run with the default re-reads the processor
+  topology).
 
 Both work on the normalised utilities
 (:func:`~bayespersuade.solvers.conditioning.normalise`); the caller maps
@@ -318,6 +321,7 @@ class _Pattern:
     indptr: np.ndarray
     row_lower: np.ndarray
     row_upper: np.ndarray
+    data: np.ndarray
     col_lower: np.ndarray
     col_upper: np.ndarray
     integrality: np.ndarray
@@ -339,11 +343,15 @@ def _pattern(m: int, n: int) -> _Pattern:
     n_ob = a_idx.size
     indptr = np.concatenate((np.arange(0, m * n + 1, m),
                              m * n + n * np.arange(1, n_ob + 1))).astype(np.int32)
-    row_lower = np.full(n + n_ob, -inf)
-    row_upper = np.zeros(n + n_ob)
+    # the obedience rows' bounds (the prior rows' come first, per game)
+    row_lower = np.full(n_ob, -inf)
+    row_upper = np.zeros(n_ob)
+    data = np.ones(m * n + n_ob * n)  # the prior rows' ones; the rest is set per game
+    data.setflags(write=False)
     pat = _Pattern(a_idx=a_idx, b_idx=b_idx,
                    indices=np.concatenate((eq.ravel(), ob.ravel())), indptr=indptr,
-                   row_lower=row_lower, row_upper=row_upper, col_lower=np.zeros(m * n),
+                   row_lower=row_lower, row_upper=row_upper, data=data,
+                   col_lower=np.zeros(m * n),
                    col_upper=np.full(m * n, inf),
                    integrality=np.zeros(m * n, dtype=np.int32))
     if len(_PATTERNS) >= 64:
@@ -368,10 +376,61 @@ def _highs():
         h.setOptionValue("simplex_min_concurrency", 1)
         h.setOptionValue("simplex_max_concurrency", 1)
         h.setOptionValue("simplex_initial_condition_check", False)
+        _LOCAL.pinned = _pin_threads(h)
         _LOCAL.highs = h
     else:
         h.clearModel()
     return h
+
+
+def _run_trivial(h) -> bool:
+    """Run ``h`` on the LP ``max x`` s.t. ``x <= 1``, ``0 <= x <= 1``; whether HiGHS ran
+    it (rather than refusing with kError)."""
+    import highspy
+
+    h.clearModel()
+    h.passModel(1, 1, 1, 2, -1, 0.0, np.ones(1), np.zeros(1), np.ones(1),
+                np.full(1, -highspy.kHighsInf), np.ones(1), np.array([0, 1], dtype=np.int32),
+                np.zeros(1, dtype=np.int32), np.ones(1), np.zeros(1, dtype=np.int32))
+    ok = h.run() != highspy.HighsStatus.kError
+    h.clearModel()
+    return ok
+
+
+def _pin_threads(h) -> int:
+    """Set ``h``'s ``threads`` option to the thread count of HiGHS's global scheduler.
+
+    With ``threads=0`` (the default) every ``run`` reads the processor topology
+    again (files under ``/sys``) to choose the count; an explicit count that
+    equals the scheduler's is used as it is (measured on a 2-core VM: about
+    35 µs off each run, a tenth of a 5 x 5 solve).  The count is not readable
+    from Python, and a count that differs makes ``run`` return kError at once
+    (nothing solved), so: one default run on a 1 x 1 LP first (it creates the
+    scheduler exactly as the first solve would have), then the likely counts
+    on the same LP, the first that runs is kept.  Returns it, or 0 (the
+    default kept).  :func:`small_lp_solve` goes back to the default if a run
+    fails later (another part of the process re-created the scheduler with
+    another count).  The dual simplex here is serial: the count changes no
+    result.
+    """
+    import os
+
+    if not _run_trivial(h):  # pragma: no cover - HiGHS rejects a valid LP
+        return 0
+    cpus = os.cpu_count() or 1
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        usable = cpus
+    for count in dict.fromkeys((cpus, usable, (cpus + 1) // 2, cpus // 2,
+                                (usable + 1) // 2, 1)):
+        if count < 1:
+            continue
+        h.setOptionValue("threads", count)
+        if _run_trivial(h):
+            return count
+    h.setOptionValue("threads", 0)
+    return 0
 
 
 def small_lp_solve(prior: np.ndarray, sender_utility: np.ndarray,
@@ -408,7 +467,7 @@ def small_lp_solve(prior: np.ndarray, sender_utility: np.ndarray,
     """
     import highspy
 
-    from .lp import _check_status, _violation
+    from .lp import _check_status
 
     prior = np.asarray(prior, dtype=np.float64)
     v = np.asarray(sender_utility, dtype=np.float64)
@@ -417,26 +476,30 @@ def small_lp_solve(prior: np.ndarray, sender_utility: np.ndarray,
     pat = _pattern(m, n)
     a_idx, b_idx = pat.a_idx, pat.b_idx
     n_col = m * n
-    D = u[b_idx] - u[a_idx]  # (m(m-1), n): row (a, b) reads x(·, a)·(u_b − u_a) <= 0
-    data = np.empty(n_col + D.size)
-    data[:n_col] = 1.0
-    data[n_col:] = D.ravel()  # zeros included (HiGHS drops them)
-    row_lower = pat.row_lower.copy()
-    row_lower[:n] = prior
-    row_upper = pat.row_upper.copy()
-    row_upper[:n] = prior
+    data = pat.data.copy()
+    # (m(m-1), n): row (a, b) reads x(·, a)·(u_b − u_a) <= 0 (zeros included: HiGHS
+    # drops them)
+    D = data[n_col:].reshape(a_idx.size, n)
+    np.subtract(u[b_idx], u[a_idx], out=D)
+    row_lower = np.concatenate((prior, pat.row_lower))
+    row_upper = np.concatenate((prior, pat.row_upper))
     h = _highs()
     status = h.passModel(n_col, row_lower.size, int(data.size), 2, -1, 0.0, v.ravel(),
                          pat.col_lower, pat.col_upper, row_lower, row_upper,
                          pat.indptr, pat.indices, data, pat.integrality)
     if status == highspy.HighsStatus.kError:  # pragma: no cover - a valid model
         raise SolverError("HiGHS rejected the obedience LP")
-    h.run()
+    if h.run() == highspy.HighsStatus.kError and _LOCAL.pinned:
+        # the global scheduler was re-created with another count: the default again
+        h.setOptionValue("threads", 0)
+        _LOCAL.pinned = 0
+        h.run()
     _check_status(h, "dual simplex")
     sol = h.getSolution()
     joint = np.maximum(np.asarray(sol.col_value, dtype=np.float64), 0.0).reshape(m, n)
     row_dual = np.asarray(sol.row_dual, dtype=np.float64)
-    worst = float(max(0.0, _violation(joint, u).max()))
+    W = joint @ u.T  # lp._violation: W[a, b] − W[a, a]
+    worst = float(max(0.0, (W - np.diag(W)[:, None]).max()))
     if worst > _MAX_VIOLATION:
         raise SolverError(
             f"HiGHS (dual simplex) returned a scheme that violates an obedience row by "
@@ -446,10 +509,11 @@ def small_lp_solve(prior: np.ndarray, sender_utility: np.ndarray,
     w = mass[sig]
     posts = joint[sig] / w[:, None]
     w = w / w.sum()
-    nz = np.flatnonzero((row_dual[n:] > 0) & (D != 0).any(axis=1))  # rows 0 <= 0: none
-    mult = tuple(zip(a_idx[nz].tolist(), b_idx[nz].tolist(), row_dual[n:][nz].tolist(),
+    ob_dual = row_dual[n:]
+    nz = np.flatnonzero((ob_dual > 0) & (D != 0).any(axis=1))  # rows 0 <= 0: none
+    mult = tuple(zip(a_idx[nz].tolist(), b_idx[nz].tolist(), ob_dual[nz].tolist(),
                      strict=True))
-    value = float(h.getInfo().objective_function_value)
+    value = float(h.getObjectiveValue())  # info.objective_function_value, not copied
     return SmallResult(value=value, weights=w, posteriors=posts, actions=sig,
                        prices=row_dual[:n].copy(), multipliers=mult,
                        algorithm="dual simplex"), joint
