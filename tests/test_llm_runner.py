@@ -472,8 +472,7 @@ class FreezeWatcher(Flaky):
 
 
 @pytest.mark.parametrize("concurrency", [1, 2])
-def test_long_lived_objects_are_frozen_after_the_first_instance_and_released(tmp_path,
-                                                                            concurrency):
+def test_long_lived_objects_are_frozen_during_a_run_and_released(tmp_path, concurrency):
     import gc
 
     s, r = agents()
@@ -482,8 +481,9 @@ def test_long_lived_objects_are_frozen_after_the_first_instance_and_released(tmp
     run_evaluation(RECORDS, watch, r, tmp_path, config(seed=3), progress=False, report=None,
                    concurrency=concurrency)
     assert before == 0 and gc.get_freeze_count() == 0   # released at the end of the run
-    assert watch.frozen_counts[0] == 0                  # nothing frozen before any finished
-    assert max(watch.frozen_counts) > 1000              # the first instance's survivors
+    first, later = watch.frozen_counts[0], max(watch.frozen_counts)
+    assert first > 1000                                # frozen when the run started
+    assert later > first                               # and the first instance's survivors
 
 
 def test_objects_frozen_by_someone_else_stay_frozen(tmp_path):

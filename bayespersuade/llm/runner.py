@@ -644,30 +644,35 @@ def _one(rec: Any, i: int, sender: CachedBackend, receiver: CachedBackend,
 
 
 class _LongLived:
-    """Keeps what a run's first instance leaves alive out of the garbage collector's passes.
+    """Keeps the objects alive at a run's start out of the garbage collector's passes.
 
-    By the time the first instance has finished, the modules, the SDK's types, the
-    dataset and the HTTP clients are all loaded (about 150,000 objects); the
-    collector's full passes would traverse them again and again for nothing
-    (about 0.08 ms of CPU time per request at 3000 requests,
-    ``benchmarks/bench_throughput.py``).  :func:`gc.freeze` sets them aside until
-    the run ends (:meth:`release`: :func:`gc.unfreeze`).  Reference counting
-    still frees them as usual; only reference cycles among them wait for the end
-    of the run.  Nothing is done when the collector is disabled or something else
-    in the process has frozen objects.
+    When the run starts (the dataset read, the modules loaded) and again when its
+    first instance has finished (the SDK's types, the HTTP clients, the solvers
+    loaded: about 150,000 objects in all), :func:`gc.freeze` sets the objects then
+    alive aside until the run ends (:meth:`release`: :func:`gc.unfreeze`); the
+    collector's full passes would otherwise traverse them again and again for
+    nothing (about 0.08 ms of CPU time per request at 3000 requests,
+    ``benchmarks/bench_throughput.py``).  Reference counting still frees them as
+    usual; only reference cycles among them wait for the end of the run.  Nothing
+    is done when the collector is disabled or something else in the process has
+    frozen objects.
     """
 
     def __init__(self) -> None:
-        self.frozen = False
-
-    def freeze(self) -> None:
-        if not self.frozen and gc.isenabled() and gc.get_freeze_count() == 0:
+        self.frozen = gc.isenabled() and gc.get_freeze_count() == 0
+        self.again = self.frozen
+        if self.frozen:
             gc.freeze()
-            self.frozen = True
+
+    def freeze_again(self) -> None:
+        """Once: after the first instance (what it loaded stays loaded)."""
+        if self.again:
+            self.again = False
+            gc.freeze()
 
     def release(self) -> None:
         if self.frozen:
-            self.frozen = False
+            self.frozen = self.again = False
             gc.unfreeze()
 
 
@@ -690,7 +695,7 @@ def _execute_all(todo, sender: CachedBackend, receiver: CachedBackend, config, o
     def finished(result: dict) -> None:
         append_record(out / RESULTS, result)
         new.append(result)
-        long_lived.freeze()
+        long_lived.freeze_again()
         elapsed = max(time.perf_counter() - t_start, 1e-9)
         n_req = sender.total.requests + receiver.total.requests
         hits = sender.total.cache_hits + receiver.total.cache_hits
