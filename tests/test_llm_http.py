@@ -187,3 +187,31 @@ def test_evaluation_through_http(tmp_path):
     assert r["score_gains"] == [1]
     assert r["model_gains_exact"] == ["0"]  # P(yes) stays 0.4
     assert res.records[0]["metrics"]["prior"]["belief"][1] == pytest.approx(0.4)
+
+
+def test_requests_carry_the_key_and_the_sdk_headers_but_no_platform_telemetry():
+    # Every attempt goes through the SDK's request machinery (its retry count and
+    # read timeout headers included); the SDK's platform headers are left out.
+    answers = iter([(503, {"error": {"message": "busy"}}), (200, chat_response("ok"))])
+    with FakeChatServer(lambda body: next(answers)) as srv:
+        assert backend(srv.url, max_retries=1).generate(CHAT, max_new_tokens=4) == "ok"
+    sent = [{k.lower(): v for k, v in h.items()} for h in srv.headers]
+    assert [h["x-stainless-retry-count"] for h in sent] == ["0", "1"]
+    assert {h["authorization"] for h in sent} == {"Bearer sk-test"}
+    assert {h["content-type"] for h in sent} == {"application/json"}
+    assert all(h["user-agent"].startswith("AsyncOpenAI/Python") for h in sent)
+    assert not [k for h in sent for k in h if k.startswith("x-stainless-")
+                and k not in ("x-stainless-retry-count", "x-stainless-read-timeout")]
+    assert srv.requests[0] == srv.requests[1]  # the retry sends the same body
+
+
+def test_request_options_are_fresh_copies_with_distinct_idempotency_keys():
+    from bayespersuade.llm.backends.openai import _RequestOptions
+
+    make = _RequestOptions("http://127.0.0.1:1/v1/chat/completions")
+    a, b = make(b'{"a":1}'), make(b'{"b":2}')
+    assert (a.method, a.url, a.content) == ("post", "http://127.0.0.1:1/v1/chat/completions",
+                                           b'{"a":1}')
+    assert b.content == b'{"b":2}' and a is not b
+    assert a.idempotency_key != b.idempotency_key
+    assert make._template.content is None and make._template.idempotency_key is None

@@ -455,3 +455,47 @@ def test_wired_into_the_main_cli(tmp_path, fake_dataset, capsys):
     assert main(["report", str(tmp_path)]) == 0
     assert "report:" in capsys.readouterr().out
     assert main(["report", str(tmp_path / "nowhere")]) == 1
+
+
+class FreezeWatcher(Flaky):
+    """Records whether the garbage collector held frozen objects at each generation."""
+
+    def __init__(self, inner):
+        super().__init__(inner, fail_at=None)
+        self.frozen_counts = []
+
+    def generate(self, messages, **kw):
+        import gc
+
+        self.frozen_counts.append(gc.get_freeze_count())
+        return super().generate(messages, **kw)
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_long_lived_objects_are_frozen_during_a_run_and_released(tmp_path, concurrency):
+    import gc
+
+    s, r = agents()
+    watch = FreezeWatcher(s)
+    before = gc.get_freeze_count()
+    run_evaluation(RECORDS, watch, r, tmp_path, config(seed=3), progress=False, report=None,
+                   concurrency=concurrency)
+    assert before == 0 and gc.get_freeze_count() == 0   # released at the end of the run
+    first, later = watch.frozen_counts[0], max(watch.frozen_counts)
+    assert first > 1000                                # frozen when the run started
+    assert later > first                               # and the first instance's survivors
+
+
+def test_objects_frozen_by_someone_else_stay_frozen(tmp_path):
+    import gc
+
+    gc.freeze()
+    try:
+        theirs = gc.get_freeze_count()
+        s, r = agents()
+        run_evaluation(RECORDS, s, r, tmp_path, config(seed=3), progress=False, report=None)
+        # Not unfrozen (that would leave 0), not added to (the run's survivors are
+        # thousands); a few of the frozen objects may have been freed meanwhile.
+        assert 0.9 * theirs < gc.get_freeze_count() <= theirs
+    finally:
+        gc.unfreeze()

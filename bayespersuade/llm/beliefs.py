@@ -152,13 +152,15 @@ def grouped_belief(scores: OptionScores, groups: Mapping[str, Sequence[str]]) ->
     raw: dict[str, float | None] = {}
     group_lp: dict[str, float] = {}
     any_missing = False
+    logprobs = np.asarray(scores.logprobs).tolist()  # plain floats: cheaper to index
+    observed = np.asarray(scores.observed).tolist()
     for label, forms in groups.items():
         vals = []
         for f in forms:
             i = scores.options.index(f)
-            if scores.observed[i]:
-                raw[f] = float(scores.logprobs[i])
-                vals.append(float(scores.logprobs[i]))
+            if observed[i]:
+                raw[f] = logprobs[i]
+                vals.append(logprobs[i])
             else:
                 raw[f] = None
                 any_missing = True

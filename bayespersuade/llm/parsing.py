@@ -20,6 +20,7 @@ prototype defaulted to 4; this library does not).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -67,6 +68,13 @@ def _strip_think(text: str) -> str:
     return _THINK_BLOCK.sub(" ", text)
 
 
+@functools.lru_cache(maxsize=64)
+def _tag_patterns(tag: str) -> tuple[re.Pattern, re.Pattern]:
+    """The compiled opening and closing patterns of ``tag`` (compiled once per tag)."""
+    return (re.compile(rf"<\s*{re.escape(tag)}\s*>", re.IGNORECASE),
+            re.compile(rf"<\s*/\s*{re.escape(tag)}\s*>", re.IGNORECASE))
+
+
 def extract_tag(text: str, tag: str) -> list[TagMatch]:
     """Every occurrence of ``<tag>...</tag>`` in a reply, in order.
 
@@ -90,8 +98,7 @@ def extract_tag(text: str, tag: str) -> list[TagMatch]:
     [TagMatch(content='Fine', closed=False)]
     """
     text = _strip_think(text)
-    open_re = re.compile(rf"<\s*{re.escape(tag)}\s*>", re.IGNORECASE)
-    close_re = re.compile(rf"<\s*/\s*{re.escape(tag)}\s*>", re.IGNORECASE)
+    open_re, close_re = _tag_patterns(tag)
     out: list[TagMatch] = []
     pos = 0
     while True:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import gc
 import json
 import os
 import queue
@@ -642,9 +643,51 @@ def _one(rec: Any, i: int, sender: CachedBackend, receiver: CachedBackend,
     return result
 
 
+class _LongLived:
+    """Keeps the objects alive at a run's start out of the garbage collector's passes.
+
+    When the run starts (the dataset read, the modules loaded) and again when its
+    first instance has finished (the SDK's types, the HTTP clients, the solvers
+    loaded: about 150,000 objects in all), :func:`gc.freeze` sets the objects then
+    alive aside until the run ends (:meth:`release`: :func:`gc.unfreeze`); the
+    collector's full passes would otherwise traverse them again and again for
+    nothing (about 0.08 ms of CPU time per request at 3000 requests,
+    ``benchmarks/bench_throughput.py``).  Reference counting still frees them as
+    usual; only reference cycles among them wait for the end of the run.  Nothing
+    is done when the collector is disabled or something else in the process has
+    frozen objects.
+    """
+
+    def __init__(self) -> None:
+        self.frozen = gc.isenabled() and gc.get_freeze_count() == 0
+        self.again = self.frozen
+        if self.frozen:
+            gc.freeze()
+
+    def freeze_again(self) -> None:
+        """Once: after the first instance (what it loaded stays loaded)."""
+        if self.again:
+            self.again = False
+            gc.freeze()
+
+    def release(self) -> None:
+        if self.frozen:
+            self.frozen = self.again = False
+            gc.unfreeze()
+
+
 def _execute(todo, sender: CachedBackend, receiver: CachedBackend, config, out: Path,
              new: list[dict], bar, workers: int) -> None:
     """Run the instances of ``todo``, appending each record as it finishes."""
+    long_lived = _LongLived()
+    try:
+        _execute_all(todo, sender, receiver, config, out, new, bar, workers, long_lived)
+    finally:
+        long_lived.release()
+
+
+def _execute_all(todo, sender: CachedBackend, receiver: CachedBackend, config, out: Path,
+                 new: list[dict], bar, workers: int, long_lived: _LongLived) -> None:
     t_start = time.perf_counter()
     failed = [0]  # failed instances; "errors" adds the HTTP errors that were retried
     inners = list({id(b.inner): b.inner for b in (sender, receiver)}.values())
@@ -652,6 +695,7 @@ def _execute(todo, sender: CachedBackend, receiver: CachedBackend, config, out: 
     def finished(result: dict) -> None:
         append_record(out / RESULTS, result)
         new.append(result)
+        long_lived.freeze_again()
         elapsed = max(time.perf_counter() - t_start, 1e-9)
         n_req = sender.total.requests + receiver.total.requests
         hits = sender.total.cache_hits + receiver.total.cache_hits

@@ -59,7 +59,8 @@ def check_chat(messages: Any) -> list[dict[str, str]]:
     ...
     bayespersuade.exceptions.BackendError: message 0 has role 'robot'; ...
     """
-    if isinstance(messages, str | bytes) or not isinstance(messages, Sequence):
+    if type(messages) is not list and (isinstance(messages, str | bytes)
+                                       or not isinstance(messages, Sequence)):
         raise BackendError(
             "a chat must be a list of {'role', 'content'} messages, got "
             f"{type(messages).__name__}"
@@ -68,7 +69,7 @@ def check_chat(messages: Any) -> list[dict[str, str]]:
         raise BackendError("a chat must contain at least one message")
     out = []
     for i, m in enumerate(messages):
-        if not isinstance(m, Mapping):
+        if type(m) is not dict and not isinstance(m, Mapping):  # dict: no ABC check
             raise BackendError(f"message {i} is a {type(m).__name__}, not a mapping")
         role, content = m.get("role"), m.get("content")
         if role not in _ROLES:

@@ -46,12 +46,14 @@ import asyncio
 import atexit
 import concurrent.futures
 import contextlib
+import itertools
 import json
 import math
 import os
 import re
 import threading
 import urllib.parse
+import uuid
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -205,9 +207,18 @@ class _Call:
             self.task.cancel()
 
     def wait(self, poll: float = 0.2) -> Any:
-        """The batch's result (polling, so that Ctrl-C reaches a waiting main thread)."""
-        while not self._done.acquire(timeout=poll):
-            pass
+        """The batch's result.
+
+        The main thread polls, so that Ctrl-C reaches it while it waits; other
+        threads (the runner's instances, which signals never reach: the runner
+        cancels their calls instead) sleep until the loop releases them, without
+        waking up every ``poll`` seconds for nothing.
+        """
+        if threading.current_thread() is threading.main_thread():
+            while not self._done.acquire(timeout=poll):
+                pass
+        else:
+            self._done.acquire()
         if self.error is _CANCELLED:
             raise concurrent.futures.CancelledError
         if self.error is not None:
@@ -252,6 +263,41 @@ def _response_class():
         else:
             raise BackendError("cannot find the openai SDK's HTTP response class")
     return _RESPONSE_CLASS
+
+
+# The SDK's platform headers (telemetry: OS, architecture, Python and SDK versions);
+# no server needs them, and building them into every request costs CPU time.
+_TELEMETRY_HEADERS = ("X-Stainless-Lang", "X-Stainless-Package-Version", "X-Stainless-OS",
+                      "X-Stainless-Arch", "X-Stainless-Runtime", "X-Stainless-Runtime-Version",
+                      "X-Stainless-Async")
+
+
+class _RequestOptions:
+    """The SDK's options for one POST of a serialised body, copied from one template.
+
+    :meth:`AsyncOpenAI.post` builds them afresh for every request (a pydantic
+    ``construct`` that deep-copies the defaults); a shallow copy of a template
+    built once is the same object for a fraction of the time.  Each copy gets an
+    idempotency key of its own (a random prefix and a counter: the SDK draws a
+    UUID per request), which the SDK reuses across the request's retries.
+    """
+
+    __slots__ = ("_copy", "_count", "_prefix", "_template")
+
+    def __init__(self, url: str) -> None:
+        from openai._compat import model_copy
+        from openai._models import FinalRequestOptions
+
+        self._copy = model_copy
+        self._template = FinalRequestOptions.construct(method="post", url=url)
+        self._prefix = f"bayespersuade-{uuid.uuid4()}-"
+        self._count = itertools.count()
+
+    def __call__(self, body: bytes) -> Any:
+        options = self._copy(self._template)
+        options.content = body
+        options.idempotency_key = f"{self._prefix}{next(self._count)}"
+        return options
 
 
 class OpenAIChatBackend(Backend):
@@ -346,6 +392,7 @@ class OpenAIChatBackend(Backend):
         self._lock = threading.Lock()
         self._loop: _Loop | None = None
         self._client: Any = None
+        self._options: _RequestOptions | None = None
         self._sem: asyncio.Semaphore | None = None
         self._inflight: set[_Call] = set()
 
@@ -392,11 +439,14 @@ class OpenAIChatBackend(Backend):
         if http is None:
             http = openai.DefaultAsyncHttpxClient(event_hooks=hooks)
             self.transport = "httpx"
+        omit = getattr(openai, "Omit", None)
         return openai.AsyncOpenAI(
             api_key=self._api_key or "EMPTY", base_url=self.base_url,
             max_retries=self.max_retries,
             timeout=openai.Timeout(self.request_timeout,
                                    connect=min(10.0, self.request_timeout)),
+            default_headers=({h: omit() for h in _TELEMETRY_HEADERS} if omit is not None
+                             else None),
             http_client=http)
 
     async def _acreate(self, body: bytes) -> bytes:
@@ -404,15 +454,17 @@ class OpenAIChatBackend(Backend):
         openai = _import_openai()
         if self._client is None:
             self._client = self._make_client()
+            self._options = _RequestOptions(self._path)
             self._sem = asyncio.Semaphore(self.concurrency)
         try:
             async with self._sem, asyncio.timeout(self.request_timeout):
                 # The SDK's request machinery (retries, backoff, Retry-After, errors),
                 # answered as the raw HTTP response: this module reads the JSON itself,
                 # so that vLLM's extra fields and malformed answers are handled alike.
-                # The body goes out as the bytes serialised once by the caller.
-                raw = await self._client.post(self._path, content=body,
-                                              cast_to=_response_class())
+                # The body goes out as the bytes serialised once by the caller
+                # (what ``post(path, content=body, cast_to=...)`` does, without
+                # building its options afresh).
+                raw = await self._client.request(_response_class(), self._options(body))
                 return raw.content
         except TimeoutError:
             raise BackendError(
@@ -488,6 +540,7 @@ class OpenAIChatBackend(Backend):
         with self._lock:
             loop, self._loop = self._loop, None
             client, self._client = self._client, None
+            self._options = None
         if loop is None or client is None:
             return
         with contextlib.suppress(Exception):  # closing is best effort
@@ -570,16 +623,19 @@ class OpenAIChatBackend(Backend):
         if any(math.isnan(v) or v > 1e-6 for _, v in pairs):
             raise BackendError(f"{self.endpoint} returned log-probabilities that are not "
                                f"<= 0: {pairs[:5]}")
-        lp = np.full(len(opts), math.nan)
+        # Plain floats while reading (numpy per option costs more than the rest of
+        # the answer); the same values as np.minimum(lp, 0.0) on the observed ones.
+        lp = [math.nan] * len(opts)
         for tok, val in pairs:
             key = tok.strip()
             if key in opts:
                 i = opts.index(key)
                 lp[i] = val if math.isnan(lp[i]) else float(np.logaddexp(lp[i], val))
-        observed = ~np.isnan(lp)
-        lp[observed] = np.minimum(lp[observed], 0.0)
-        bound = min(v for _, v in pairs) if pairs and not observed.all() else None
-        return OptionScores(opts, lp, observed, bound)
+        observed = [not math.isnan(v) for v in lp]
+        lp = [v if not o or v < 0.0 else 0.0 for v, o in zip(lp, observed)]
+        bound = min(v for _, v in pairs) if pairs and not all(observed) else None
+        return OptionScores(opts, np.array(lp, dtype=np.float64),
+                            np.array(observed, dtype=bool), bound)
 
     def score_options(self, messages: Chat, options: Sequence[str]) -> OptionScores:
         """Options' first-token log-probabilities from the server's top-k list."""
