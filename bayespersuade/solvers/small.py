@@ -376,7 +376,7 @@ def _highs():
         h.setOptionValue("simplex_min_concurrency", 1)
         h.setOptionValue("simplex_max_concurrency", 1)
         h.setOptionValue("simplex_initial_condition_check", False)
-        _LOCAL.pinned = _pin_threads(h)
+        _LOCAL.pinned = h.getOptionValue("threads")[1]  # pinned by _new_highs, or 0
         _LOCAL.highs = h
     else:
         h.clearModel()
