@@ -177,7 +177,7 @@ _PIN_SCRIPT = r"""
 import numpy as np
 from highspy import _core
 from bayespersuade import PersuasionGame
-from bayespersuade.solvers import small
+from bayespersuade.solvers import lp, small
 
 game = PersuasionGame([0.2, 0.3, 0.5], [[0, 1, 2], [1, 0, 0], [3, 0, 1]],
                       [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
@@ -190,7 +190,7 @@ h.resetGlobalScheduler(True)
 other = _core._Highs()
 other.setOptionValue("output_flag", False)
 other.setOptionValue("threads", pinned + 1)
-assert small._run_trivial(other)
+assert lp._run_trivial(other)
 again = game.solve()
 assert small._LOCAL.pinned == 0 and small._highs().getOptionValue("threads")[1] == 0
 for a, b in ((first, again),):
@@ -222,7 +222,7 @@ small._highs().resetGlobalScheduler(True)
 other = _core._Highs()
 other.setOptionValue("output_flag", False)
 other.setOptionValue("threads", pinned + 1)
-assert small._run_trivial(other)
+assert lp._run_trivial(other)
 again = [g.solve(**kw) for g in (big, tiny) for kw in kinds]
 assert lp._THREADS == 0 and lp._new_highs().getOptionValue("threads")[1] == 0
 for a, b in zip(first, again, strict=True):
