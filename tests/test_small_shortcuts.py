@@ -177,7 +177,7 @@ _PIN_SCRIPT = r"""
 import numpy as np
 from highspy import _core
 from bayespersuade import PersuasionGame
-from bayespersuade.solvers import small
+from bayespersuade.solvers import lp, small
 
 game = PersuasionGame([0.2, 0.3, 0.5], [[0, 1, 2], [1, 0, 0], [3, 0, 1]],
                       [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
@@ -190,7 +190,7 @@ h.resetGlobalScheduler(True)
 other = _core._Highs()
 other.setOptionValue("output_flag", False)
 other.setOptionValue("threads", pinned + 1)
-assert small._run_trivial(other)
+assert lp._run_trivial(other)
 again = game.solve()
 assert small._LOCAL.pinned == 0 and small._highs().getOptionValue("threads")[1] == 0
 for a, b in ((first, again),):
@@ -200,7 +200,41 @@ print("pinned", pinned)
 """
 
 
-def test_pinned_thread_count_falls_back_to_the_default():
+_PIN_GENERAL_SCRIPT = r"""
+from fractions import Fraction
+
+import numpy as np
+from highspy import _core
+from bayespersuade import PersuasionGame
+from bayespersuade.solvers import lp, small
+
+rng = np.random.default_rng(3)
+big = PersuasionGame([Fraction(k, 465) for k in range(1, 31)],  # row and column generation
+                     rng.integers(0, 10, (30, 30)).tolist(), rng.integers(0, 10, (30, 30)).tolist())
+tiny = PersuasionGame([Fraction(1, 5), Fraction(3, 10), Fraction(1, 2)], [[0, 1, 2], [1, 0, 0], [3, 0, 1]],
+                      [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
+kinds = [dict(), dict(exact=True), dict(lp_method="simplex"), dict(lp_method="ipm")]
+first = [g.solve(**kw) for g in (big, tiny) for kw in kinds]
+pinned = lp._THREADS
+assert pinned and lp._new_highs().getOptionValue("threads")[1] == pinned
+# another part of the process re-creates the scheduler with another thread count
+small._highs().resetGlobalScheduler(True)
+other = _core._Highs()
+other.setOptionValue("output_flag", False)
+other.setOptionValue("threads", pinned + 1)
+assert lp._run_trivial(other)
+again = [g.solve(**kw) for g in (big, tiny) for kw in kinds]
+assert lp._THREADS == 0 and lp._new_highs().getOptionValue("threads")[1] == 0
+for a, b in zip(first, again, strict=True):
+    assert a.value == b.value and a.scheme.tolist() == b.scheme.tolist()  # exact: Fractions
+    assert a.certificate == b.certificate and a.algorithm == b.algorithm
+print("pinned", pinned)
+"""
+
+
+@pytest.mark.parametrize("script", [_PIN_SCRIPT, _PIN_GENERAL_SCRIPT],
+                         ids=["small path", "general path"])
+def test_pinned_thread_count_falls_back_to_the_default(script):
     # a subprocess: the scheduler is process-wide state
     import os
     import signal
@@ -210,7 +244,7 @@ def test_pinned_thread_count_falls_back_to_the_default():
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [
         os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
         os.environ.get("PYTHONPATH")])))
-    out = subprocess.run([sys.executable, "-c", _PIN_SCRIPT], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          timeout=120, env=env,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert out.returncode == 0, out.stderr

@@ -60,7 +60,7 @@ def _verify(c, A_ub, b_ub, A_eq, b_eq, x, y_ub, y_eq) -> Fraction | None:
 def _float_basis(c, A_ub, b_ub, A_eq, b_eq):
     import highspy
 
-    from .lp import _new_highs
+    from .lp import _new_highs, _run
 
     rows = list(A_ub) + list(A_eq)
     n_var = len(c)
@@ -90,7 +90,7 @@ def _float_basis(c, A_ub, b_ub, A_eq, b_eq):
     hlp.a_matrix_.num_col_ = n_var
     hlp.a_matrix_.num_row_ = len(rows)
     h.passModel(hlp)
-    h.run()
+    _run(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     basis = h.getBasis()

@@ -28,7 +28,7 @@ do the same mathematics without that set-up, and
   presolve to pay; measured on random games, 10 x 10: about 0.6 ms instead of
   1.1 ms for the run itself), no basis read back (only exact solves need it),
   and the HiGHS ``threads`` option pinned to the count of its global scheduler
-  (:func:`_pin_threads`: a run with the default re-reads the processor
+  (:func:`~.lp._pin_threads`: a run with the default re-reads the processor
   topology).
 
 Both work on the normalised utilities
@@ -376,61 +376,11 @@ def _highs():
         h.setOptionValue("simplex_min_concurrency", 1)
         h.setOptionValue("simplex_max_concurrency", 1)
         h.setOptionValue("simplex_initial_condition_check", False)
-        _LOCAL.pinned = _pin_threads(h)
+        _LOCAL.pinned = h.getOptionValue("threads")[1]  # pinned by _new_highs, or 0
         _LOCAL.highs = h
     else:
         h.clearModel()
     return h
-
-
-def _run_trivial(h) -> bool:
-    """Run ``h`` on the LP ``max x`` s.t. ``x <= 1``, ``0 <= x <= 1``; whether HiGHS ran
-    it (rather than refusing with kError)."""
-    import highspy
-
-    h.clearModel()
-    h.passModel(1, 1, 1, 2, -1, 0.0, np.ones(1), np.zeros(1), np.ones(1),
-                np.full(1, -highspy.kHighsInf), np.ones(1), np.array([0, 1], dtype=np.int32),
-                np.zeros(1, dtype=np.int32), np.ones(1), np.zeros(1, dtype=np.int32))
-    ok = h.run() != highspy.HighsStatus.kError
-    h.clearModel()
-    return ok
-
-
-def _pin_threads(h) -> int:
-    """Set ``h``'s ``threads`` option to the thread count of HiGHS's global scheduler.
-
-    With ``threads=0`` (the default) every ``run`` reads the processor topology
-    again (files under ``/sys``) to choose the count; an explicit count that
-    equals the scheduler's is used as it is (measured on a 2-core VM: about
-    35 µs off each run, a tenth of a 5 x 5 solve).  The count is not readable
-    from Python, and a count that differs makes ``run`` return kError at once
-    (nothing solved), so: one default run on a 1 x 1 LP first (it creates the
-    scheduler exactly as the first solve would have), then the likely counts
-    on the same LP, the first that runs is kept.  Returns it, or 0 (the
-    default kept).  :func:`small_lp_solve` goes back to the default if a run
-    fails later (another part of the process re-created the scheduler with
-    another count).  The dual simplex here is serial: the count changes no
-    result.
-    """
-    import os
-
-    if not _run_trivial(h):  # pragma: no cover - HiGHS rejects a valid LP
-        return 0
-    cpus = os.cpu_count() or 1
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        usable = cpus
-    for count in dict.fromkeys((cpus, usable, (cpus + 1) // 2, cpus // 2,
-                                (usable + 1) // 2, 1)):
-        if count < 1:
-            continue
-        h.setOptionValue("threads", count)
-        if _run_trivial(h):
-            return count
-    h.setOptionValue("threads", 0)
-    return 0
 
 
 def small_lp_solve(prior: np.ndarray, sender_utility: np.ndarray,
