@@ -730,7 +730,7 @@ def _upper_pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
 #: Games with at most this many entries ``n_actions * n_states`` take the lattice
 #: check in plain Python (:func:`_small_lattice`); on tiny data it touches far less
 #: than the numpy version (which larger games keep).
-_SMALL_LATTICE = 36
+_SMALL_LATTICE = 64
 
 #: Pairs of rows (times the states) up to which :func:`_vertex_gap_bound` measures
 #: the longest row difference in plain Python.
