@@ -180,31 +180,3 @@ def test_near_ties_with_and_without_the_lattice_bound(game, k):
         fast = conditioning.near_ties(h)
         full = conditioning.near_ties(h, lattice_bound=False)
         assert fast == full
-
-
-@settings(max_examples=300, deadline=None, derandomize=True)
-@given(st.one_of(games(max_states=4, max_actions=6), degenerate_games(max_states=4),
-                 games(max_states=4, max_actions=6, utility_denominator=10**6)),
-       exponents, st.integers(0, 2))
-def test_plain_python_lattice_bound_decides_as_the_numpy_one(game, k, start):
-    """``_small_lattice`` + ``_vertex_gap_bound`` (plain Python, small games) decide
-    as ``_lattice_excludes_near_ties`` (numpy), on all actions and on a subset,
-    for rational games and float versions scaled by 2**k (integers, or not)."""
-    g = _scaled(game, k, 0)
-    for h in (game, g):
-        acts = np.arange(min(start, h.n_actions - 1), h.n_actions)
-        lat = conditioning._small_lattice(h, acts)
-        numpy_says = conditioning._lattice_excludes_near_ties(
-            h, acts, conditioning.CONDITIONING_TOL)
-        python_says = lat is not None and conditioning._vertex_gap_bound(
-            *lat, h.n_states, conditioning.CONDITIONING_TOL)
-        event(f"excluded: {numpy_says}")
-        assert python_says == numpy_says
-        if lat is not None:  # the longest row difference by numpy (larger games) too
-            pairs = conditioning._SMALL_PAIRS
-            conditioning._SMALL_PAIRS = 0
-            try:
-                assert conditioning._vertex_gap_bound(
-                    *lat, h.n_states, conditioning.CONDITIONING_TOL) == numpy_says
-            finally:
-                conditioning._SMALL_PAIRS = pairs

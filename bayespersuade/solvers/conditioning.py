@@ -635,18 +635,10 @@ def near_ties(game: GameLike, u_n: np.ndarray | None = None, *,
     out: list[str] = []
     hint = "float arithmetic cannot tell a tie from a dominance; solve game.to_rational() " \
            "with exact=True"
-    # integer data in units of their lattice (small games, plain Python: cheaper
-    # than a dozen numpy calls): distinct rows differ by g in some entry, so by
-    # g / rng of the range in u_n; from tol·rng/g < 1/2 on no pair is within tol
-    lat = (_small_lattice(game, acts) if lattice_bound and m * n <= _SMALL_LATTICE
-           and acts.size else None)
-    no_pairs = lat is not None and (lat[1] == 0 or tol * lat[2] < 0.5 * lat[1])
     # pairs of distinct rows closer than tol
     sub, raw = (u_n, u) if actions is None else (u_n[acts], u[acts])
     k = acts.size
-    if no_pairs:
-        pass  # nothing to find
-    elif k * k * n <= 2_000_000:  # all pairs at once (i < j), in the order of the loop below
+    if k * k * n <= 2_000_000:  # all pairs at once (i < j), in the order of the loop below
         i, j = _upper_pairs(k)
         d = np.abs(sub[j] - sub[i]).max(axis=1) if i.size else np.zeros(0)
         hits = np.flatnonzero(d <= tol)
@@ -669,9 +661,7 @@ def near_ties(game: GameLike, u_n: np.ndarray | None = None, *,
     k = acts.size
     if (k * k if n == 2 else k * math.comb(k - 1 + n, n - 1)) > limit:
         return out  # as _cell_vertices: beyond the limit only pairs are examined
-    if lattice_bound and (_vertex_gap_bound(*lat, n, tol) if lat is not None
-                          else m * n > _SMALL_LATTICE
-                          and _lattice_excludes_near_ties(game, acts, tol)):
+    if lattice_bound and _lattice_excludes_near_ties(game, acts, tol):
         return out
     res = _cell_vertices(u_n, acts, limit)
     if res is None:
@@ -725,68 +715,6 @@ def _upper_pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
         if k <= 64:
             _UPPER_PAIRS[k] = hit
     return hit
-
-
-#: Games with at most this many entries ``n_actions * n_states`` take the lattice
-#: check in plain Python (:func:`_small_lattice`); on tiny data it touches far less
-#: than the numpy version (which larger games keep).
-_SMALL_LATTICE = 64
-
-#: Pairs of rows (times the states) up to which :func:`_vertex_gap_bound` measures
-#: the longest row difference in plain Python.
-_SMALL_PAIRS = 1200
-
-
-def _small_lattice(game: GameLike, acts: np.ndarray
-                   ) -> tuple[list[list[int]], int, int] | None:
-    """The receiver's utilities of ``acts`` as integers in units of their lattice.
-
-    Returns ``(rows, g, rng)``: ``rows[i]`` the integer utilities of ``acts[i]``
-    (all of them in one common unit: rational games over the common denominator,
-    float games as they are), ``g`` the gcd of their differences to the first
-    row (0 when all rows are equal) and ``rng`` the largest spread over all
-    actions within a state (the range :func:`near_ties` measures in), or None
-    when the data are not integers in some unit (float games with fractional
-    values) or too large to be read exactly as floats.  Plain Python, for small
-    games (the same quantities as :func:`_lattice_excludes_near_ties`).
-    """
-    if game.is_rational:
-        u_q = game.exact_data()[2]
-        dens = set(map(_DENOMINATOR, u_q.ravel().tolist()))
-        if dens != {1}:
-            den = math.lcm(*dens)
-            ints = [[x.numerator * (den // x.denominator) for x in row] for row in u_q.tolist()]
-    if not game.is_rational or dens == {1}:
-        # integers below 2**52 are exact floats (integer rational data: their values)
-        flat = game.receiver_utility.tolist()
-        if not all(abs(x) < 2.0**52 and x.is_integer() for row in flat for x in row):
-            return None
-        ints = [list(map(int, row)) for row in flat]
-    rows = [ints[a] for a in acts.tolist()]
-    first = rows[0]
-    g = math.gcd(*(x - y for row in rows[1:] for x, y in zip(row, first, strict=True)))
-    rng = max(max(col) - min(col) for col in zip(*ints, strict=True))
-    return rows, g, rng
-
-
-def _vertex_gap_bound(rows: list[list[int]], g: int, rng: int, n: int, tol: float) -> bool:
-    """:func:`_lattice_excludes_near_ties`'s conclusion from :func:`_small_lattice`'s data."""
-    if g == 0:  # identical rows: every gap is zero
-        return True
-    k = len(rows)
-    if k * k * n <= _SMALL_PAIRS:
-        # the longest difference of two rows in units of the lattice, squared (exact)
-        sq = max((sum(d * d for d in map(operator.sub, r, s))
-                  for i, r in enumerate(rows) for s in rows[i + 1:]), default=0)
-        norms = math.sqrt(sq // (g * g))
-    else:
-        D = np.array([[(x - y) // g for x, y in zip(r, rows[0], strict=True)] for r in rows],
-                     dtype=np.float64)
-        E = D[:, None, :] - D[None, :, :]
-        norms = math.sqrt(float(np.einsum("ijk,ijk->ij", E, E).max()))
-    row = max(1.0, float(norms) * (1 + 1e-9))
-    log_h = (n - 1) * math.log(row) + 0.5 * math.log(n)
-    return log_h + math.log(tol) + math.log(rng / g) < math.log(0.5)
 
 
 def _lattice_excludes_near_ties(game: GameLike, acts: np.ndarray, tol: float) -> bool:
