@@ -221,7 +221,7 @@ def scipy_obedience_lp(prior, v, u, method: str = "highs") -> float:
     return -float(res.fun)
 
 
-ANCHOR_SIZES = [(2, 7), (5, 5), (10, 10), (20, 20), (50, 50)]
+ANCHOR_SIZES = [(2, 7), (5, 5), (7, 7), (10, 10), (20, 20), (50, 50)]
 QUICK_ANCHOR_SIZES = [(2, 7), (10, 10)]
 
 

@@ -137,6 +137,36 @@ def test_near_tie_at_a_vertex_is_found():
     assert near_ties(tie) == []
 
 
+def _three_state_near_tie(n_extra: int) -> PersuasionGame:
+    """Three states, a fourth action 1e-11 below the common vertex of the first
+    three (their utilities are unit rows: the vertex is the centre), plus
+    ``n_extra`` actions far below every other everywhere."""
+    eps = 1e-11
+    u = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1 / 3 - eps] * 3] + [[-1, -1, -1]] * n_extra
+    v = [[0, 0, 0]] * 3 + [[1, 1, 1]] + [[0, 0, 0]] * n_extra
+    return PersuasionGame([0.2, 0.3, 0.5], v, u)
+
+
+def test_vertex_check_of_three_states_runs_up_to_its_subset_limit(monkeypatch):
+    from bayespersuade.solvers import conditioning
+
+    small = _three_state_near_tie(0)   # 4 · C(5, 2) = 40 subsets
+    assert any("'a3'" in line for line in near_ties(small))
+    # 11 actions: 11 · C(13, 2) = 858 subsets, still enumerated
+    assert any("'a3'" in line for line in near_ties(_three_state_near_tie(7)))
+    # 12 actions: 12 · C(14, 2) = 1,092 > NEAR_TIE_MAX_SUBSETS: pairs only (no
+    # enumeration, so the check stays cheaper than the solve), unless asked for
+    big = _three_state_near_tie(8)
+    assert conditioning.NEAR_TIE_MAX_SUBSETS < 12 * 91
+    calls = []
+    real = conditioning._cell_vertices
+    monkeypatch.setattr(conditioning, "_cell_vertices",
+                        lambda *a, **k: calls.append(a) or real(*a, **k))
+    assert near_ties(big) == [] and calls == []
+    found = near_ties(big, limit=conditioning.MAX_CHECK_SUBSETS)
+    assert calls and any("'a3'" in line for line in found)
+
+
 def test_normalise_rejects_overflowing_ranges():
     from bayespersuade.exceptions import InvalidGameError
 

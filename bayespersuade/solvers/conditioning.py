@@ -29,8 +29,11 @@ utilities and keep tall games small:
   float data, for pairs of actions whose receiver utilities differ by less
   than that without being equal, and for actions within that distance of
   the best at a vertex of the best-response cells without being exactly
-  tied there.  Solves then warn (:class:`~bayespersuade.exceptions.IllConditionedWarning`)
-  and record the reason; ``game.to_rational()`` with ``exact=True`` decides.
+  tied there (the vertices are enumerated where that is cheaper than a solve:
+  two-state games, and games with at most :data:`NEAR_TIE_MAX_SUBSETS`
+  constraint subsets; beyond, only pairs are examined).  Solves then warn
+  (:class:`~bayespersuade.exceptions.IllConditionedWarning`) and record the
+  reason; ``game.to_rational()`` with ``exact=True`` decides.
 
 References
 ----------
@@ -65,6 +68,7 @@ __all__ = [
     "CONDITIONING_TOL",
     "FLOAT_TIE",
     "MAX_CHECK_SUBSETS",
+    "NEAR_TIE_MAX_SUBSETS",
     "Reduction",
     "Scaling",
     "ScaledGame",
@@ -87,9 +91,19 @@ FLOAT_TIE = 1e-12
 
 _DENOMINATOR = operator.attrgetter("denominator")
 
-#: Largest number of constraint subsets examined by the vertex enumerations of
-#: :func:`reduce_actions` and :func:`near_ties` (beyond it they are skipped).
+#: Largest number of constraint subsets examined by the vertex enumeration of
+#: :func:`reduce_actions` (beyond it only duplicates are merged), and by that of
+#: :func:`near_ties` in two-state games (vectorised: a few microseconds per pair).
 MAX_CHECK_SUBSETS = 200_000
+
+#: Largest number of constraint subsets that :func:`near_ties` enumerates in
+#: games with three or more states (``m · C(m − 1 + n, n − 1)`` for ``m``
+#: actions and ``n`` states: 630 at 5 x 5, 840 at 4 x 7, 858 at 3 x 11, 2,772 at
+#: 6 x 6, 51,480 at 8 x 8); beyond it only pairs of actions are examined.  An
+#: enumeration costs about 1.5 µs per subset, so this keeps the check below
+#: the cost of a small solve (at the former limit, 200,000, an 8 x 8 float solve
+#: spent 75 ms in it against 1 ms for the rest).
+NEAR_TIE_MAX_SUBSETS = 1_000
 
 
 # ------------------------------------------------------------ normalisation
@@ -593,7 +607,7 @@ def lift_certificate(game: GameLike, reduction: Reduction, cert: Certificate
 
 def near_ties(game: GameLike, u_n: np.ndarray | None = None, *,
               actions: np.ndarray | None = None, tol: float = CONDITIONING_TOL,
-              limit: int = MAX_CHECK_SUBSETS, lattice_bound: bool = True) -> list[str]:
+              limit: int | None = None, lattice_bound: bool = True) -> list[str]:
     """Where float arithmetic cannot decide between a tie and a dominance.
 
     Parameters
@@ -605,8 +619,10 @@ def near_ties(game: GameLike, u_n: np.ndarray | None = None, *,
         The actions to examine (default: all).
     tol : float
         Relative distance, in units of the receiver's utility range.
-    limit : int
-        Largest vertex enumeration run (beyond it only pairs are examined).
+    limit : int, optional
+        Largest vertex enumeration run, in constraint subsets (beyond it only
+        pairs are examined); default :data:`MAX_CHECK_SUBSETS` for two states,
+        :data:`NEAR_TIE_MAX_SUBSETS` for more.
     lattice_bound : bool, default True
         Skip the vertex enumeration when the data prove that it finds nothing
         (``_lattice_excludes_near_ties``: integer data in units of their
@@ -658,6 +674,8 @@ def near_ties(game: GameLike, u_n: np.ndarray | None = None, *,
                            f"differ by {float(d[j]):.3g} of their range: {hint}")
     if n == 1 or acts.size < 2:
         return out
+    if limit is None:
+        limit = MAX_CHECK_SUBSETS if n == 2 else NEAR_TIE_MAX_SUBSETS
     k = acts.size
     if (k * k if n == 2 else k * math.comb(k - 1 + n, n - 1)) > limit:
         return out  # as _cell_vertices: beyond the limit only pairs are examined
