@@ -785,6 +785,7 @@ def main(argv: list[str] | None = None) -> int:
     out: list[str] = ["# bayespersuade core benchmarks\n"]
     out.append(f"Run {now}: `python benchmarks/bench_core.py"
                f"{' --quick' if args.quick else ''}"
+               f"{f' --only {args.only}' if args.only else ''}"
                f"{'' if args.seed == DEFAULT_SEED else f' --seed {args.seed}'}`; "
                f"base seed {args.seed} (the seed of a size n × m is "
                f"base + 1000 n + m).\n")
