@@ -124,15 +124,7 @@ def option_scores_from_output(output: Any, options: Sequence[str]) -> OptionScor
     pairs = [(str(t.token), float(t.logprob)) for t in top]
     if not pairs:
         pairs = [(str(content.token), float(content.logprob))]
-    for tok, val in pairs:
-        key = tok.strip()
-        if key in opts:
-            i = opts.index(key)
-            lp[i] = val if math.isnan(lp[i]) else float(np.logaddexp(lp[i], val))
-    observed = ~np.isnan(lp)
-    lp[observed] = np.minimum(lp[observed], 0.0)
-    bound = min(v for _, v in pairs) if not observed.all() else None
-    return OptionScores(opts, lp, observed, bound)
+    return OptionScores.from_top(opts, pairs)
 
 
 class InspectBackend(Backend):

@@ -151,6 +151,39 @@ class OptionScores:
             raise BackendError(f"log-probabilities must be <= 0 and not nan, got {lp.tolist()}")
         return cls(tuple(options), np.minimum(lp, 0.0), np.ones(len(options), dtype=bool), None)
 
+    @classmethod
+    def from_top(cls, options: tuple[str, ...],
+                 pairs: Sequence[tuple[str, float]]) -> OptionScores:
+        """Scores from a server's top-``k`` first tokens ``(token, logprob)``.
+
+        A token counts for the option it equals after stripping whitespace;
+        several tokens of one option add up (``logaddexp``); values above 0
+        (rounding) become 0; the smallest reported log-probability bounds
+        every option not reported.  Plain floats while reading (numpy per
+        option costs more than the rest of an answer): the same values, bit
+        for bit, as the array arithmetic ``np.minimum(lp, 0.0)``.
+
+        Examples
+        --------
+        ``" Yes"`` and ``"Yes"`` add up; ``"yes"`` is another option:
+
+        >>> s = OptionScores.from_top(("Yes", "No", "7"), [(" Yes", -0.5), ("yes", -1.0),
+        ...                                              ("No", -1.5), ("Yes", -2.0)])
+        >>> round(float(s.logprobs[0]), 6), s.observed.tolist(), s.unobserved_bound
+        (-0.298587, [True, True, False], -2.0)
+        """
+        lp = [math.nan] * len(options)
+        for tok, val in pairs:
+            key = tok.strip()
+            if key in options:
+                i = options.index(key)
+                lp[i] = val if math.isnan(lp[i]) else float(np.logaddexp(lp[i], val))
+        observed = [not math.isnan(v) for v in lp]
+        lp = [v if not o or v < 0.0 else 0.0 for v, o in zip(lp, observed, strict=True)]
+        bound = min(v for _, v in pairs) if pairs and not all(observed) else None
+        return cls(options, np.array(lp, dtype=np.float64), np.array(observed, dtype=bool),
+                   bound)
+
     def probability(self, option: str) -> float | None:
         """``P(option)``, or ``None`` if it was not observed."""
         i = self.options.index(option)

@@ -58,8 +58,6 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from ...exceptions import BackendError, missing_dependency
 from .base import (
     Backend,
@@ -623,19 +621,7 @@ class OpenAIChatBackend(Backend):
         if any(math.isnan(v) or v > 1e-6 for _, v in pairs):
             raise BackendError(f"{self.endpoint} returned log-probabilities that are not "
                                f"<= 0: {pairs[:5]}")
-        # Plain floats while reading (numpy per option costs more than the rest of
-        # the answer); the same values as np.minimum(lp, 0.0) on the observed ones.
-        lp = [math.nan] * len(opts)
-        for tok, val in pairs:
-            key = tok.strip()
-            if key in opts:
-                i = opts.index(key)
-                lp[i] = val if math.isnan(lp[i]) else float(np.logaddexp(lp[i], val))
-        observed = [not math.isnan(v) for v in lp]
-        lp = [v if not o or v < 0.0 else 0.0 for v, o in zip(lp, observed)]
-        bound = min(v for _, v in pairs) if pairs and not all(observed) else None
-        return OptionScores(opts, np.array(lp, dtype=np.float64),
-                            np.array(observed, dtype=bool), bound)
+        return OptionScores.from_top(opts, pairs)
 
     def score_options(self, messages: Chat, options: Sequence[str]) -> OptionScores:
         """Options' first-token log-probabilities from the server's top-k list."""
