@@ -215,3 +215,24 @@ def test_request_options_are_fresh_copies_with_distinct_idempotency_keys():
     assert b.content == b'{"b":2}' and a is not b
     assert a.idempotency_key != b.idempotency_key
     assert make._template.content is None and make._template.idempotency_key is None
+
+
+def test_an_sdk_without_the_private_option_types_falls_back_to_post(monkeypatch):
+    from bayespersuade.llm.backends import openai as ob
+
+    def missing(url):
+        raise ImportError("no openai._models in this SDK")
+
+    monkeypatch.setattr(ob, "_RequestOptions", missing)
+    calls = []
+
+    def handler(body):
+        calls.append(1)
+        if len(calls) < 2:
+            return 503, {"error": {"message": "busy"}}
+        return 200, chat_response("ok")
+
+    with FakeChatServer(handler) as srv:
+        b = backend(srv.url, max_retries=3)
+        assert b.generate(CHAT, max_new_tokens=3) == "ok"
+    assert b._options is None and len(calls) == 2  # the SDK's retries still work

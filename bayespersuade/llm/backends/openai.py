@@ -452,7 +452,10 @@ class OpenAIChatBackend(Backend):
         openai = _import_openai()
         if self._client is None:
             self._client = self._make_client()
-            self._options = _RequestOptions(self._path)
+            try:  # the SDK's private option types: where they differ, post() below
+                self._options = _RequestOptions(self._path)
+            except (ImportError, AttributeError, TypeError):
+                self._options = None
             self._sem = asyncio.Semaphore(self.concurrency)
         try:
             async with self._sem, asyncio.timeout(self.request_timeout):
@@ -462,7 +465,11 @@ class OpenAIChatBackend(Backend):
                 # The body goes out as the bytes serialised once by the caller
                 # (what ``post(path, content=body, cast_to=...)`` does, without
                 # building its options afresh).
-                raw = await self._client.request(_response_class(), self._options(body))
+                if self._options is not None:
+                    raw = await self._client.request(_response_class(), self._options(body))
+                else:  # an SDK without the private types used above
+                    raw = await self._client.post(self._path, content=body,
+                                                  cast_to=_response_class())
                 return raw.content
         except TimeoutError:
             raise BackendError(
