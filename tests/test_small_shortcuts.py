@@ -182,7 +182,7 @@ from bayespersuade.solvers import lp, small
 game = PersuasionGame([0.2, 0.3, 0.5], [[0, 1, 2], [1, 0, 0], [3, 0, 1]],
                       [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
 first = game.solve()
-pinned = small._LOCAL.pinned
+pinned = lp._THREADS
 h = small._highs()
 assert h.getOptionValue("threads")[1] == pinned, (pinned, h.getOptionValue("threads"))
 # another part of the process re-creates the scheduler with another thread count
@@ -192,7 +192,7 @@ other.setOptionValue("output_flag", False)
 other.setOptionValue("threads", pinned + 1)
 assert lp._run_trivial(other)
 again = game.solve()
-assert small._LOCAL.pinned == 0 and small._highs().getOptionValue("threads")[1] == 0
+assert lp._THREADS == 0 and small._highs().getOptionValue("threads")[1] == 0
 for a, b in ((first, again),):
     assert a.value == b.value and a.scheme.tobytes() == b.scheme.tobytes()
     assert a.prices.tobytes() == b.prices.tobytes() and a.multipliers == b.multipliers

@@ -376,7 +376,6 @@ def _highs():
         h.setOptionValue("simplex_min_concurrency", 1)
         h.setOptionValue("simplex_max_concurrency", 1)
         h.setOptionValue("simplex_initial_condition_check", False)
-        _LOCAL.pinned = h.getOptionValue("threads")[1]  # pinned by _new_highs, or 0
         _LOCAL.highs = h
     else:
         h.clearModel()
@@ -417,7 +416,7 @@ def small_lp_solve(prior: np.ndarray, sender_utility: np.ndarray,
     """
     import highspy
 
-    from .lp import _check_status
+    from .lp import _check_status, _run, _violation
 
     prior = np.asarray(prior, dtype=np.float64)
     v = np.asarray(sender_utility, dtype=np.float64)
@@ -439,17 +438,12 @@ def small_lp_solve(prior: np.ndarray, sender_utility: np.ndarray,
                          pat.indptr, pat.indices, data, pat.integrality)
     if status == highspy.HighsStatus.kError:  # pragma: no cover - a valid model
         raise SolverError("HiGHS rejected the obedience LP")
-    if h.run() == highspy.HighsStatus.kError and _LOCAL.pinned:
-        # the global scheduler was re-created with another count: the default again
-        h.setOptionValue("threads", 0)
-        _LOCAL.pinned = 0
-        h.run()
+    _run(h)  # the default thread count again if the pinned one is refused
     _check_status(h, "dual simplex")
     sol = h.getSolution()
     joint = np.maximum(np.asarray(sol.col_value, dtype=np.float64), 0.0).reshape(m, n)
     row_dual = np.asarray(sol.row_dual, dtype=np.float64)
-    W = joint @ u.T  # lp._violation: W[a, b] − W[a, a]
-    worst = float(max(0.0, (W - np.diag(W)[:, None]).max()))
+    worst = float(max(0.0, _violation(joint, u).max()))
     if worst > _MAX_VIOLATION:
         raise SolverError(
             f"HiGHS (dual simplex) returned a scheme that violates an obedience row by "
